@@ -1,0 +1,21 @@
+//! f64 → u8 conversions shared by the kernels; the TypeScript fallback matches them bit for bit.
+
+/// 2^52: adding then subtracting it rounds any f64 in [0, 2^51] to an integer using the
+/// FPU's default mode, round half to even, without needing SSE4.1's `roundsd`.
+const ROUND_MAGIC: f64 = 4_503_599_627_370_496.0;
+
+/// clamp(roundHalfEven(v), 0, 255); NaN → 0 (the same as a JS `Uint8ClampedArray` store).
+#[inline(always)]
+pub fn round_u8(v: f64) -> u8 {
+    // Written as comparisons (not f64::max/min) so NaN falls to 0 and the compiler can
+    // use plain maxsd/minsd.
+    let c = if v > 0.0 { v } else { 0.0 };
+    let c = if c < 255.0 { c } else { 255.0 };
+    ((c + ROUND_MAGIC) - ROUND_MAGIC) as u8
+}
+
+/// clamp(trunc(v), 0, 255); NaN → 0 (numpy's `astype(np.uint8)` on in-range values).
+#[inline(always)]
+pub fn trunc_u8(v: f64) -> u8 {
+    v as u8
+}

@@ -1,0 +1,156 @@
+/**
+ * Stable-Diffusion-style test components with the legacy diffusers ONNX signatures (MODELS.md §1):
+ * text_encoder `input_ids` i32 [B,S] -> `last_hidden_state` [B,S,D], `pooler_output` [B,D];
+ * unet `sample` [B,4,h,w], `timestep` [batch], `encoder_hidden_states` [B,S,D] (+ LCM's
+ * `timestep_cond` [B,256]) -> `out_sample`; vae_decoder `latent_sample` -> `sample` [B,3,8h,8w];
+ * vae_encoder `sample` -> `latent_sample`. D is small (32) instead of 768/1024: pipelines must read
+ * it from the session. The unet runs a real cross-attention over the text states, so every output
+ * depends on every token, the timestep and every latent channel.
+ */
+import { DT, GraphBuilder, randomFloats, seededRandom, type ElemType } from '../onnx-graph.js';
+import type { GeneratedFile } from '../make-test.js';
+import { clipTokenizerFiles } from './clip-tokenizer-files.js';
+
+export type SdVariant = 'sd-turbo' | 'sd15' | 'lcm-dreamshaper-v7';
+
+export const TEST_HIDDEN = 32;
+const TABLE_ROWS = 1024;
+const TIME_COND_DIM = 256;
+
+function textEncoder(seed: number): Uint8Array {
+  const g = new GraphBuilder('text_encoder_test');
+  const rand = seededRandom(seed);
+  const D = TEST_HIDDEN;
+  const ids = g.input('input_ids', DT.INT32, ['batch_size', 'sequence_length']);
+  // A folded embedding table keeps the file small; ids are spread by a multiplier first so
+  // neighbouring ids do not share rows.
+  const spread = g.op('Mod', [g.op('Mul', [ids, g.init(g.fresh('c'), Int32Array.of(7919), [])]), g.init(g.fresh('c'), Int32Array.of(TABLE_ROWS), [])]);
+  const table = g.floats(randomFloats(rand, TABLE_ROWS * D, 1), [TABLE_ROWS, D]);
+  const emb = g.op('Gather', [table, spread], { axis: 0 });
+  // One self-attention layer: each position mixes in every other token.
+  const keys = g.op('Transpose', [emb], { perm: [0, 2, 1] });
+  const scores = g.op('Mul', [g.op('MatMul', [emb, keys]), g.floats([1 / Math.sqrt(D)], [])]);
+  const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), emb]);
+  const wo = g.floats(randomFloats(rand, D * D, 1 / Math.sqrt(D)), [D, D]);
+  const mixed = g.op('Add', [emb, g.op('MatMul', [attn, wo])]);
+  const hidden = g.op('LayerNormalization', [mixed, g.floats(new Float32Array(D).fill(1), [D]), g.floats(new Float32Array(D), [D])], { axis: -1 }, 'last_hidden_state');
+  g.op('ReduceMean', [hidden], { axes: [1], keepdims: 0 }, 'pooler_output');
+  g.output('last_hidden_state', DT.FLOAT, ['batch_size', 'sequence_length', D]);
+  g.output('pooler_output', DT.FLOAT, ['batch_size', D]);
+  return g.encode();
+}
+
+function unet(seed: number, timestepType: ElemType, withTimeCond: boolean): Uint8Array {
+  const g = new GraphBuilder('unet_test');
+  const rand = seededRandom(seed);
+  const D = TEST_HIDDEN;
+  const sample = g.input('sample', DT.FLOAT, ['batch_size', 'num_channels', 'height', 'width']);
+  const timestep = g.input('timestep', timestepType, ['batch']);
+  const ehs = g.input('encoder_hidden_states', DT.FLOAT, ['batch_size', 'sequence_length', D]);
+  const cond = withTimeCond ? g.input('timestep_cond', DT.FLOAT, ['batch_size', TIME_COND_DIM]) : null;
+
+  // Local path: a 3x3 conv close to identity, so the prediction tracks the latent.
+  const ident = randomFloats(rand, 4 * 4 * 9, 0.02);
+  for (let c = 0; c < 4; c++) ident[(c * 4 + c) * 9 + 4] += 1;
+  const local = g.op('Conv', [sample, g.floats(ident, [4, 4, 3, 3]), g.floats([0, 0, 0, 0], [4])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+
+  // Cross-attention: latent pixels as queries over the text states.
+  const flat = g.op('Transpose', [g.op('Reshape', [sample, g.int64s([0, 4, -1])])], { perm: [0, 2, 1] });
+  const q = g.op('MatMul', [flat, g.floats(randomFloats(rand, 4 * D, 1), [4, D])]);
+  const scores = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [ehs], { perm: [0, 2, 1] })]), g.floats([1 / Math.sqrt(D)], [])]);
+  const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), ehs]);
+  const back = g.op('MatMul', [attn, g.floats(randomFloats(rand, D * 4, 0.1), [D, 4])]);
+  const cross = g.op('Reshape', [g.op('Transpose', [back], { perm: [0, 2, 1] }), g.op('Shape', [sample])]);
+
+  // Timestep embedding broadcast over channels: sin/cos of t/1000 projected to 4 channels.
+  const t = g.op('Div', [g.op('Cast', [timestep], { to: DT.FLOAT }), g.floats([1000], [])]);
+  const tcol = g.op('Reshape', [t, g.int64s([-1, 1, 1, 1])]);
+  let temb = g.op('Mul', [g.op('Sin', [g.op('Mul', [tcol, g.floats([3], [])])]), g.floats(randomFloats(rand, 4, 0.2), [1, 4, 1, 1])]);
+  if (cond) {
+    const c = g.op('MatMul', [cond, g.floats(randomFloats(rand, TIME_COND_DIM * 4, 0.05), [TIME_COND_DIM, 4])]);
+    temb = g.op('Add', [temb, g.op('Reshape', [c, g.int64s([-1, 4, 1, 1])])]);
+  }
+  g.op('Add', [g.op('Add', [local, cross]), temb], {}, 'out_sample');
+  g.output('out_sample', DT.FLOAT, ['batch_size', 'num_channels', 'height', 'width']);
+  return g.encode();
+}
+
+function vaeDecoder(seed: number): Uint8Array {
+  const g = new GraphBuilder('vae_decoder_test');
+  const rand = seededRandom(seed);
+  const z = g.input('latent_sample', DT.FLOAT, ['batch_size', 'num_channels_latent', 'height_latent', 'width_latent']);
+  const rgb = g.op('Conv', [z, g.floats(randomFloats(rand, 3 * 4, 0.5), [3, 4, 1, 1]), g.floats([0, 0, 0], [3])]);
+  const up = g.op('Resize', [rgb, '', g.floats([1, 1, 8, 8], [4])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  const detail = g.op('Conv', [up, g.floats(randomFloats(rand, 3 * 3 * 9, 0.1), [3, 3, 3, 3]), g.floats([0, 0, 0], [3])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  // tanh keeps the image in the VAE's [-1, 1] range.
+  g.op('Tanh', [g.op('Add', [up, detail])], {}, 'sample');
+  g.output('sample', DT.FLOAT, ['batch_size', 3, 'height', 'width']);
+  return g.encode();
+}
+
+function vaeEncoder(seed: number): Uint8Array {
+  const g = new GraphBuilder('vae_encoder_test');
+  const rand = seededRandom(seed);
+  const x = g.input('sample', DT.FLOAT, ['batch_size', 'num_channels', 'height', 'width']);
+  const w = randomFloats(rand, 4 * 3 * 64, 0.05);
+  g.op('Conv', [x, g.floats(w, [4, 3, 8, 8]), g.floats([0, 0, 0, 0], [4])], { kernel_shape: [8, 8], strides: [8, 8] }, 'latent_sample');
+  g.output('latent_sample', DT.FLOAT, ['batch_size', 4, 'height_latent', 'width_latent']);
+  return g.encode();
+}
+
+const SCHEDULERS: Record<SdVariant, Record<string, unknown>> = {
+  'sd-turbo': { _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing', steps_offset: 1, interpolation_type: 'linear', use_karras_sigmas: false },
+  sd15: { _class_name: 'PNDMScheduler', timestep_spacing: 'leading', steps_offset: 1, skip_prk_steps: true },
+  'lcm-dreamshaper-v7': { _class_name: 'LCMScheduler', timestep_spacing: 'leading', steps_offset: 1, original_inference_steps: 50 },
+};
+
+function schedulerConfig(variant: SdVariant): string {
+  const common = {
+    beta_start: 0.00085,
+    beta_end: 0.012,
+    beta_schedule: 'scaled_linear',
+    num_train_timesteps: 1000,
+    prediction_type: 'epsilon',
+    clip_sample: false,
+    set_alpha_to_one: false,
+  };
+  return JSON.stringify({ ...SCHEDULERS[variant], ...common }, null, 2) + '\n';
+}
+
+function modelIndex(variant: SdVariant): string {
+  const scheduler = String(SCHEDULERS[variant]._class_name);
+  return (
+    JSON.stringify(
+      {
+        _class_name: 'OnnxStableDiffusionPipeline',
+        _diffusers_version: '0.30.0',
+        scheduler: ['diffusers', scheduler],
+        text_encoder: ['diffusers', 'OnnxRuntimeModel'],
+        tokenizer: ['transformers', 'CLIPTokenizer'],
+        unet: ['diffusers', 'OnnxRuntimeModel'],
+        vae_decoder: ['diffusers', 'OnnxRuntimeModel'],
+        vae_encoder: ['diffusers', 'OnnxRuntimeModel'],
+        requires_safety_checker: false,
+        safety_checker: [null, null],
+        feature_extractor: [null, null],
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+export async function buildSdTest(variant: SdVariant): Promise<GeneratedFile[]> {
+  // SD-Turbo's export (and the ORT web sample) feeds an int64 timestep; the newer fp32 exports a float.
+  const timestepType = variant === 'sd-turbo' ? DT.INT64 : DT.FLOAT;
+  const seed = variant === 'sd-turbo' ? 100 : variant === 'sd15' ? 200 : 300;
+  return [
+    { path: 'text_encoder/model.onnx', data: textEncoder(seed + 1) },
+    { path: 'unet/model.onnx', data: unet(seed + 2, timestepType, variant === 'lcm-dreamshaper-v7') },
+    { path: 'vae_decoder/model.onnx', data: vaeDecoder(seed + 3) },
+    { path: 'vae_encoder/model.onnx', data: vaeEncoder(seed + 4) },
+    ...(await clipTokenizerFiles(variant === 'sd15' || variant === 'lcm-dreamshaper-v7' ? '<|endoftext|>' : '!')),
+    { path: 'scheduler/scheduler_config.json', data: schedulerConfig(variant) },
+    { path: 'model_index.json', data: modelIndex(variant) },
+  ];
+}

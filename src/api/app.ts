@@ -1,0 +1,124 @@
+/**
+ * The Koa application, built from its dependencies (no globals) so tests can start it on an
+ * ephemeral port with a temporary SQLite file and a small pool.
+ */
+import Router from '@koa/router';
+import Koa from 'koa';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import { badRequest, conflict, modelUnavailable, notFound } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { ModelRegistry } from '../models/types.js';
+import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
+import type { Scheduler } from '../queue/scheduler.js';
+import type { TaskStore } from '../store/task-store.js';
+import { readJsonBody } from './body.js';
+import { errorMiddleware } from './error-middleware.js';
+import { checkImageRefs } from './image-refs.js';
+import { serveResult } from './results-route.js';
+import { taskView } from './task-view.js';
+import { RequestValidator } from './validate.js';
+import { join } from 'node:path';
+
+export interface AppDeps {
+  config: Config;
+  store: TaskStore;
+  scheduler: Scheduler;
+  models: ModelRegistry;
+  log: Logger;
+  /** Extra facts for /ready (device, native backend, workers). */
+  readyInfo(): Record<string, unknown>;
+}
+
+const TICKET = /^[A-Za-z0-9-]{1,64}$/;
+
+export function createApp(deps: AppDeps): Koa {
+  const { config, store, scheduler, models, log } = deps;
+  const validator = new RequestValidator();
+  const resultsDir = join(config.dataDir, 'results');
+  const app = new Koa({ proxy: false });
+  const router = new Router();
+  const baseUrl = (ctx: Koa.Context) => config.publicUrl ?? ctx.origin;
+
+  app.use(errorMiddleware(log));
+
+  router.post('/submit_task', async (ctx) => {
+    const body = validator.submitBody(await readJsonBody(ctx, config.limits.bodyBytes));
+    const avail = models.availability()[body.task_type];
+    if (!IMPLEMENTED_TASK_TYPES.has(body.task_type)) {
+      throw modelUnavailable(`${body.task_type} is not available on this server yet: its pipeline is not installed in this build.`);
+    }
+    if (!avail.available) {
+      throw modelUnavailable(`No model for ${body.task_type} is installed. Install one with: ${avail.installCommand}`);
+    }
+    const requested = body.task_params.model;
+    if (typeof requested === 'string' && !models.resolve(body.task_type, requested)) {
+      throw badRequest('invalid_request', `task_params.model: ${requested} is not an installed model for ${body.task_type}.`);
+    }
+    checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes);
+    const rec = await scheduler.submit({
+      ticket_id: randomUUID(),
+      task_type: body.task_type,
+      user_id: body.user_id,
+      params: body.task_params,
+      serv_name: config.servName,
+      created_at: new Date().toISOString(),
+    });
+    log.info({ ticket_id: rec.ticket_id, task_type: rec.task_type, user_id: rec.user_id }, 'task accepted');
+    ctx.status = 202;
+    ctx.body = { ticket_id: rec.ticket_id, serv_name: rec.serv_name, status: rec.status };
+  });
+
+  router.get('/query_task/:ticket_id', async (ctx) => {
+    const id = ctx.params.ticket_id;
+    const rec = TICKET.test(id) ? await store.get(id) : null;
+    if (!rec) throw notFound(`No task with ticket_id ${id}.`);
+    ctx.body = taskView(rec, baseUrl(ctx), scheduler.queuePosition(id), scheduler.liveProgress(id));
+  });
+
+  router.post('/cancel_task/:ticket_id', async (ctx) => {
+    const id = ctx.params.ticket_id;
+    if (!TICKET.test(id)) throw notFound(`No task with ticket_id ${id}.`);
+    ctx.req.resume(); // any body is ignored
+    const outcome = await scheduler.cancel(id);
+    if (outcome.kind === 'not_found') throw notFound(`No task with ticket_id ${id}.`);
+    if (outcome.kind === 'final') throw conflict(`The task is already ${outcome.status}; there is nothing to cancel.`);
+    log.info({ ticket_id: id, was: outcome.was }, 'task cancelled');
+    ctx.body = { status: 'Cancelled', message: 'Task successfully cancelled' };
+  });
+
+  router.get('/results/:name', async (ctx) => serveResult(ctx, resultsDir, ctx.params.name));
+
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/ready', async (ctx) => {
+    let storeOk = true;
+    let counts: Record<string, number> = {};
+    try {
+      counts = await store.countByStatus();
+    } catch {
+      storeOk = false;
+    }
+    const availability = models.availability();
+    const taskTypes = Object.fromEntries(Object.entries(availability).map(([t, a]) => [t, {
+      available: a.available && IMPLEMENTED_TASK_TYPES.has(t as never),
+      models: a.models,
+      install: a.available ? null : a.installCommand,
+    }]));
+    ctx.status = storeOk ? 200 : 503;
+    ctx.body = {
+      status: storeOk ? 'ready' : 'unavailable',
+      serv_name: config.servName,
+      queue: { queued: scheduler.queuedCount, running: scheduler.runningCount },
+      tasks: counts,
+      task_types: taskTypes,
+      ...deps.readyInfo(),
+    };
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
+  return app;
+}

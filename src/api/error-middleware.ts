@@ -1,0 +1,35 @@
+/** The one error path: ApiError → its status and `{error, message}`; anything else → 500, logged, no detail. */
+import type { Middleware } from 'koa';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../logging.js';
+
+export function errorMiddleware(log: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new ApiError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}.`);
+      }
+      if (ctx.status === 405 && ctx.body === undefined) {
+        throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) {
+        ctx.status = err.status;
+        ctx.set(err.headers);
+        ctx.body = { error: err.code, message: err.message };
+        return;
+      }
+      // Koa's own errors (e.g. from ctx.throw) carry a status and an exposable message.
+      const e = err as { status?: number; expose?: boolean; message?: string };
+      if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
+        ctx.status = e.status;
+        ctx.body = { error: 'invalid_request', message: e.message ?? 'Bad request' };
+        return;
+      }
+      log.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');
+      ctx.status = 500;
+      ctx.body = { error: 'internal_error', message: 'Internal error; the server log has the details.' };
+    }
+  };
+}

@@ -1,0 +1,43 @@
+/** The query_task response: the five seed fields always present, then the extensions. */
+import type { Progress, TaskRecord } from '../tasks/types.js';
+
+export interface TaskView {
+  status: string;
+  result_info: string | null;
+  error_info: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  ticket_id: string;
+  task_type: string;
+  user_id: string;
+  serv_name: string;
+  created_at: string;
+  queue_position: number | null;
+  progress: Progress | null;
+  result: Record<string, unknown> | null;
+}
+
+export function taskView(rec: TaskRecord, baseUrl: string, queuePosition: number | null, live: Progress | null): TaskView {
+  let resultInfo: string | null = null;
+  let result: Record<string, unknown> | null = null;
+  if (rec.status === 'Completed' && rec.result) {
+    resultInfo = `${baseUrl}/results/${encodeURIComponent(rec.result.file)}`;
+    const { file: _file, ...rest } = rec.result;
+    result = { url: resultInfo, ...rest };
+  }
+  return {
+    status: rec.status,
+    result_info: resultInfo,
+    error_info: rec.error_info,
+    started_at: rec.started_at,
+    completed_at: rec.completed_at,
+    ticket_id: rec.ticket_id,
+    task_type: rec.task_type,
+    user_id: rec.user_id,
+    serv_name: rec.serv_name,
+    created_at: rec.created_at,
+    queue_position: rec.status === 'Queueing' ? queuePosition : null,
+    progress: rec.status === 'In Progress' ? (live ?? rec.progress) : rec.status === 'Completed' ? rec.progress : null,
+    result,
+  };
+}

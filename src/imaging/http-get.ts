@@ -1,0 +1,93 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { InvalidImageError } from './errors.js';
+import { bareHost, type ResolvedAddress } from './resolve-target.js';
+
+export type HopResult = { kind: 'redirect'; location: string } | { kind: 'body'; body: Buffer };
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * One GET to `url`, connected to `target` (an address already checked by resolveChecked). The
+ * custom `lookup` is what pins the connection: Node still uses `url.hostname` for the Host
+ * header and TLS SNI/certificate checks, but never asks DNS again.
+ */
+export function httpGetOnce(
+  url: URL,
+  target: ResolvedAddress,
+  maxBytes: number,
+  signal: AbortSignal,
+  field?: string,
+): Promise<HopResult> {
+  const fail = (reason: string) => new InvalidImageError(field, reason);
+  const pinned: LookupFunction = (_name, options, callback) => {
+    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
+  const get = url.protocol === 'https:' ? https.request : http.request;
+
+  return new Promise<HopResult>((resolve, reject) => {
+    const req = get({
+      protocol: url.protocol,
+      hostname: bareHost(url.hostname),
+      port: url.port === '' ? undefined : Number(url.port),
+      path: `${url.pathname}${url.search}`,
+      method: 'GET',
+      headers: {
+        accept: 'image/*',
+        // Compressed transfer would make the byte cap count the wrong thing.
+        'accept-encoding': 'identity',
+        'user-agent': 'Back.Serv image fetcher',
+      },
+      // A fresh connection per hop: a pooled socket must never carry a request to another host.
+      agent: false,
+      lookup: pinned,
+      signal,
+    });
+    const stop = (err: Error) => {
+      reject(err);
+      req.destroy();
+    };
+    req.on('error', reject);
+    req.on('response', (res) => {
+      // Destroying a half-read response can emit 'error'; it must never go unhandled.
+      res.on('error', reject);
+      const status = res.statusCode ?? 0;
+      if (REDIRECTS.has(status)) {
+        const location = res.headers.location;
+        res.destroy();
+        if (!location) stop(fail(`${url.host} answered a ${status} redirect without a Location`));
+        else resolve({ kind: 'redirect', location });
+        return;
+      }
+      if (status < 200 || status > 299) {
+        stop(fail(`${url.host} answered HTTP ${status}; the URL must return the image itself`));
+        return;
+      }
+      const tooLarge = () => fail(`image at ${url.host} is larger than the limit of ${maxBytes} bytes`);
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (declared > maxBytes) {
+        stop(tooLarge());
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      res.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > maxBytes) stop(tooLarge());
+        else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        if (Number.isFinite(declared) && total !== declared) {
+          reject(fail(`${url.host} sent ${total} of the ${declared} bytes it announced`));
+        } else if (total === 0) {
+          reject(fail(`${url.host} sent an empty body`));
+        } else {
+          resolve({ kind: 'body', body: Buffer.concat(chunks, total) });
+        }
+      });
+    });
+    req.end();
+  });
+}

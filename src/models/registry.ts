@@ -1,0 +1,131 @@
+/**
+ * Which task types can run, decided from what is on disk. A model is installed when every file
+ * its manifest entry lists exists (with the listed size where known); checksums are `verify`'s job
+ * because hashing gigabytes at startup is not acceptable. A folder written by `make-test` carries a
+ * `.test-model` marker listing its own files and counts as installed when those exist.
+ * Nothing is cached: /ready sees a model as soon as its files are placed.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { TASK_TYPES, type TaskType } from '../tasks/types.js';
+import { loadManifest, PROJECT_MODELS_DIR, type Manifest, type ManifestEntry } from './manifest.js';
+import type { ModelRegistry, ResolvedModel, TaskTypeAvailability } from './types.js';
+
+export const TEST_MODEL_MARKER = '.test-model';
+
+export interface Registry extends ModelRegistry {
+  readonly manifest: Manifest;
+  /** Every role of a task type (e.g. face_swap: swapper, embedder, detector), or null if one is missing. */
+  resolveAll(taskType: TaskType): Record<string, ResolvedModel> | null;
+  /** A model by id when installed. */
+  resolveId(id: string): ResolvedModel | null;
+  /** The folder a model would be installed in (the models dir, or the project's copy for bundled ones). */
+  modelDir(id: string): string;
+  isTestModel(id: string): boolean;
+}
+
+/** The one-line command that installs a model, as shown in 503 model_unavailable. */
+export function installCommandFor(entry: ManifestEntry): string {
+  if (entry.source === 'convert') return `npm run models -- convert ${entry.id}`;
+  if (entry.source === 'bundled') return `restore models/${entry.id}/ from the project checkout (it ships with Back.Serv)`;
+  return `npm run models -- download ${entry.id}${entry.license.nonCommercial ? ' --accept-license' : ''}`;
+}
+
+function readMarker(dir: string): string[] | null {
+  const path = join(dir, TEST_MODEL_MARKER);
+  if (!existsSync(path)) return null;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    const files = (parsed as { files?: unknown }).files;
+    return Array.isArray(files) && files.every((f) => typeof f === 'string') ? (files as string[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function fileComplete(path: string, size: number): boolean {
+  try {
+    const st = statSync(path);
+    return st.isFile() && (size <= 0 || st.size === size);
+  } catch {
+    return false;
+  }
+}
+
+function folderHolds(dir: string, entry: ManifestEntry): boolean {
+  const marker = readMarker(dir);
+  if (marker) return marker.length > 0 && marker.every((f) => fileComplete(join(dir, f), 0));
+  return entry.files.every((f) => fileComplete(join(dir, f.path), f.size));
+}
+
+export function createRegistry(modelsDir: string, manifest: Manifest = loadManifest()): Registry {
+  const root = resolvePath(modelsDir);
+  const byId = new Map(manifest.models.map((m) => [m.id, m]));
+
+  function candidates(entry: ManifestEntry): string[] {
+    const own = join(root, entry.id);
+    // Bundled models ship inside the project; a models dir elsewhere still finds them.
+    return entry.source === 'bundled' ? [own, join(PROJECT_MODELS_DIR, entry.id)] : [own];
+  }
+
+  function installedDir(id: string): string | null {
+    const entry = byId.get(id);
+    if (!entry) return null;
+    return candidates(entry).find((dir) => folderHolds(dir, entry)) ?? null;
+  }
+
+  function resolveId(id: string): ResolvedModel | null {
+    const dir = installedDir(id);
+    return dir ? { id, dir } : null;
+  }
+
+  function resolveAll(taskType: TaskType): Record<string, ResolvedModel> | null {
+    const out: Record<string, ResolvedModel> = {};
+    for (const req of manifest.tasks[taskType]) {
+      const found = req.models.map(resolveId).find((r) => r !== null);
+      if (!found) return null;
+      out[req.role] = found;
+    }
+    return out;
+  }
+
+  function resolve(taskType: TaskType, requested?: string): ResolvedModel | null {
+    const all = resolveAll(taskType);
+    if (!all) return null;
+    const primary = manifest.tasks[taskType][0];
+    if (requested && primary.models.includes(requested)) {
+      const hit = resolveId(requested);
+      if (hit) return hit;
+    }
+    return all[primary.role];
+  }
+
+  function availability(): Record<TaskType, TaskTypeAvailability> {
+    const result = {} as Record<TaskType, TaskTypeAvailability>;
+    for (const task of TASK_TYPES) {
+      const reqs = manifest.tasks[task];
+      const models: { id: string; installed: boolean }[] = [];
+      const missing: string[] = [];
+      for (const req of reqs) {
+        const states = req.models.map((id) => ({ id, installed: installedDir(id) !== null }));
+        models.push(...states);
+        if (!states.some((s) => s.installed)) missing.push(installCommandFor(byId.get(req.models[0]) as ManifestEntry));
+      }
+      result[task] = { available: missing.length === 0, models, installCommand: missing.join(' && ') };
+    }
+    return result;
+  }
+
+  return {
+    manifest,
+    resolve,
+    resolveAll,
+    resolveId,
+    availability,
+    modelDir: (id) => installedDir(id) ?? join(root, id),
+    isTestModel: (id) => {
+      const dir = installedDir(id);
+      return dir !== null && readMarker(dir) !== null;
+    },
+  };
+}

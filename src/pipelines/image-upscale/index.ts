@@ -1,0 +1,86 @@
+/**
+ * image_upscale: fetch → decode → tiled ×4 model → resize to scale_factor (as Real-ESRGAN's
+ * `outscale`, Lanczos) → alpha upscaled separately (bicubic, as realesrgan-ncnn-vulkan) →
+ * PNG with metadata.
+ */
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { encodePng } from '../../imaging/png-text.js';
+import type { ResultMeta } from '../../tasks/types.js';
+import { checkpoint } from '../checkpoint.js';
+import { TaskError, type PipelineContext } from '../types.js';
+import { writeResultFile } from '../write-result.js';
+import { upscaleRgb } from './upscale-rgb.js';
+
+export const UPSCALE_DEFAULTS = {
+  tile: Number(process.env.BACKSERV_UPSCALE_TILE) || 256,
+  // ≥ the receptive field of realesrgan-x4fast (~34 px), so tiled output matches an untiled run.
+  pad: Number(process.env.BACKSERV_UPSCALE_PAD) || 40,
+  maxOutputPixels: 100_000_000,
+};
+
+export async function runImageUpscale(params: Record<string, unknown>, ctx: PipelineContext): Promise<ResultMeta> {
+  const t0 = performance.now();
+  const scaleFactor = (params.scale_factor as number | undefined) ?? 4;
+  const model = ctx.models.resolve('image_upscale', params.model as string | undefined);
+  if (!model) throw new TaskError('No upscale model is installed any more; ask the operator to install one.', 'model_unavailable');
+  const img = await ctx.loadImage(params.image_url as string, 'image_url');
+  const tFetched = performance.now();
+  const session = await ctx.sessions.get(join(model.dir, 'model.onnx'));
+  const tLoaded = performance.now();
+
+  const up = await upscaleRgb(session, ctx.kernels, img, UPSCALE_DEFAULTS, ctx.signal, (d, n) => ctx.progress(d, n));
+  await checkpoint(ctx.signal);
+  const width = img.width * scaleFactor;
+  const height = img.height * scaleFactor;
+  let rgb: Buffer | Uint8Array = up.data;
+  if (up.width !== width || up.height !== height) {
+    rgb = await sharp(up.data, { raw: { width: up.width, height: up.height, channels: 3 } })
+      .resize(width, height, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer();
+  }
+  let channels: 3 | 4 = 3;
+  let pixels: Uint8Array = rgb;
+  if (img.hasAlpha) {
+    const alpha = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } })
+      .extractChannel(3).resize(width, height, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
+    pixels = interleaveAlpha(rgb, alpha);
+    channels = 4;
+  }
+  const tUpscaled = performance.now();
+  const png = await encodePng(pixels, width, height, channels, {
+    Software: 'Back.Serv',
+    'backserv:model': model.id,
+    'backserv:scale_factor': String(scaleFactor),
+  });
+  const file = `${ctx.ticketId}.png`;
+  await writeResultFile(ctx.resultsDir, file, png);
+  const ms = (a: number, b: number) => Math.round(b - a);
+  return {
+    file,
+    content_type: 'image/png',
+    width,
+    height,
+    model: model.id,
+    scale_factor: scaleFactor,
+    tiles: up.tiles,
+    timings: {
+      fetch_decode_ms: ms(t0, tFetched),
+      model_load_ms: ms(tFetched, tLoaded),
+      inference_ms: Math.round(up.inferenceMs),
+      upscale_total_ms: ms(tLoaded, tUpscaled),
+      encode_ms: ms(tUpscaled, performance.now()),
+    },
+  };
+}
+
+function interleaveAlpha(rgb: Uint8Array, alpha: Uint8Array): Uint8Array {
+  const n = alpha.length;
+  const out = new Uint8Array(n * 4);
+  for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4) {
+    out[k] = rgb[j];
+    out[k + 1] = rgb[j + 1];
+    out[k + 2] = rgb[j + 2];
+    out[k + 3] = alpha[i];
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * One ONNX Runtime session per model file per worker thread. Sessions are expensive to
+ * create (graph optimisation, weight upload), so they are memoised by path in an LRU; a
+ * load that fails is evicted so a later task can retry once the file is fixed.
+ */
+import { LRUCache } from 'lru-cache';
+import * as ort from 'onnxruntime-node';
+import type { DeviceChoice } from './device.js';
+
+export interface SessionSettings {
+  device: DeviceChoice;
+  /** Threads inside one operator; 0 lets onnxruntime decide. */
+  intraOpThreads: number;
+}
+
+export class SessionCache {
+  private readonly cache: LRUCache<string, Promise<ort.InferenceSession>>;
+
+  constructor(private readonly settings: SessionSettings, maxSessions = 8) {
+    this.cache = new LRUCache({
+      max: maxSessions,
+      dispose: (pending) => {
+        pending.then((s) => s.release()).catch(() => undefined);
+      },
+    });
+  }
+
+  get(path: string): Promise<ort.InferenceSession> {
+    const hit = this.cache.get(path);
+    if (hit) return hit;
+    const pending = ort.InferenceSession.create(path, {
+      executionProviders: [...this.settings.device.providers],
+      intraOpNumThreads: this.settings.intraOpThreads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+    });
+    this.cache.set(path, pending);
+    pending.catch(() => {
+      if (this.cache.get(path) === pending) this.cache.delete(path);
+    });
+    return pending;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * SQLite TaskStore (better-sqlite3, WAL). WAL with synchronous=NORMAL makes every
+ * committed transaction survive a crash of this process (kill -9); only a power loss can
+ * drop the last commits, which `BACKSERV_SQLITE_SYNC=full` closes at the cost of an fsync
+ * per submit.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
+import { STATUSES } from '../tasks/types.js';
+import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
+
+interface Row {
+  ticket_id: string;
+  seq: number;
+  task_type: string;
+  user_id: string;
+  params: string;
+  status: string;
+  serv_name: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  error_info: string | null;
+  result: string | null;
+  progress: string | null;
+  attempts: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tasks (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  ticket_id    TEXT NOT NULL UNIQUE,
+  task_type    TEXT NOT NULL,
+  user_id      TEXT NOT NULL,
+  params       TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  serv_name    TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  started_at   TEXT,
+  completed_at TEXT,
+  error_info   TEXT,
+  result       TEXT,
+  progress     TEXT,
+  attempts     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status, seq);
+`;
+
+function toRecord(r: Row): TaskRecord {
+  return {
+    ticket_id: r.ticket_id,
+    seq: r.seq,
+    task_type: r.task_type as TaskRecord['task_type'],
+    user_id: r.user_id,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    status: r.status as TaskStatus,
+    serv_name: r.serv_name,
+    created_at: r.created_at,
+    started_at: r.started_at,
+    completed_at: r.completed_at,
+    error_info: r.error_info,
+    result: r.result ? (JSON.parse(r.result) as ResultMeta) : null,
+    progress: r.progress ? (JSON.parse(r.progress) as Progress) : null,
+    attempts: r.attempts,
+  };
+}
+
+export class SqliteTaskStore implements TaskStore {
+  private readonly db: Database.Database;
+  private readonly stmt: ReturnType<SqliteTaskStore['prepare']>;
+
+  constructor(file: string, sync: 'normal' | 'full' = 'normal') {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmt = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insert: db.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at)
+        VALUES (@ticket_id, @task_type, @user_id, @params, 'Queueing', @serv_name, @created_at)`),
+      get: db.prepare('SELECT * FROM tasks WHERE ticket_id = ?'),
+      start: db.prepare(`UPDATE tasks SET status = 'In Progress', serv_name = ?, started_at = ?, completed_at = NULL,
+        progress = NULL, attempts = attempts + 1 WHERE ticket_id = ? AND status = 'Queueing'`),
+      progress: db.prepare(`UPDATE tasks SET progress = ? WHERE ticket_id = ? AND status = 'In Progress'`),
+      complete: db.prepare(`UPDATE tasks SET status = 'Completed', result = ?, completed_at = ?
+        WHERE ticket_id = ? AND status = 'In Progress'`),
+      fail: db.prepare(`UPDATE tasks SET status = 'Failed', error_info = ?, completed_at = ?
+        WHERE ticket_id = ? AND status IN ('Queueing', 'In Progress')`),
+      cancel: db.prepare(`UPDATE tasks SET status = 'Cancelled', completed_at = ?
+        WHERE ticket_id = ? AND status IN ('Queueing', 'In Progress')`),
+      requeue: db.prepare(`UPDATE tasks SET status = 'Queueing', progress = NULL
+        WHERE ticket_id = ? AND status = 'In Progress'`),
+      queued: db.prepare(`SELECT * FROM tasks WHERE status = 'Queueing' ORDER BY seq`),
+      running: db.prepare(`SELECT ticket_id, attempts FROM tasks WHERE status = 'In Progress'`),
+      counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
+    };
+  }
+
+  async create(task: NewTask): Promise<TaskRecord> {
+    this.stmt.insert.run({ ...task, params: JSON.stringify(task.params) });
+    return toRecord(this.stmt.get.get(task.ticket_id) as Row);
+  }
+
+  async get(ticketId: string): Promise<TaskRecord | null> {
+    const row = this.stmt.get.get(ticketId) as Row | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async markStarted(ticketId: string, servName: string, at: string): Promise<boolean> {
+    return this.stmt.start.run(servName, at, ticketId).changes === 1;
+  }
+
+  async setProgress(ticketId: string, progress: Progress): Promise<void> {
+    this.stmt.progress.run(JSON.stringify(progress), ticketId);
+  }
+
+  async complete(ticketId: string, result: ResultMeta, at: string): Promise<boolean> {
+    return this.stmt.complete.run(JSON.stringify(result), at, ticketId).changes === 1;
+  }
+
+  async fail(ticketId: string, error: string, at: string): Promise<boolean> {
+    return this.stmt.fail.run(error, at, ticketId).changes === 1;
+  }
+
+  async cancel(ticketId: string, at: string): Promise<TaskStatus | null> {
+    const before = this.db.transaction(() => {
+      const row = this.stmt.get.get(ticketId) as Row | undefined;
+      if (!row) return null;
+      return this.stmt.cancel.run(at, ticketId).changes === 1 ? (row.status as TaskStatus) : null;
+    })();
+    return before;
+  }
+
+  async requeue(ticketId: string): Promise<boolean> {
+    return this.stmt.requeue.run(ticketId).changes === 1;
+  }
+
+  async listQueued(): Promise<TaskRecord[]> {
+    return (this.stmt.queued.all() as Row[]).map(toRecord);
+  }
+
+  async recoverInterrupted(maxAttempts: number, at: string): Promise<RecoveryReport> {
+    return this.db.transaction(() => {
+      const report: RecoveryReport = { requeued: [], failed: [] };
+      for (const r of this.stmt.running.all() as { ticket_id: string; attempts: number }[]) {
+        if (r.attempts >= maxAttempts) {
+          const msg = `Interrupted: the server stopped while this task was running, ${r.attempts} time(s); ` +
+            'it was not retried again. Submit it again; if it keeps happening, check the server log for a crash.';
+          this.stmt.fail.run(msg, at, r.ticket_id);
+          report.failed.push(r.ticket_id);
+        } else {
+          this.stmt.requeue.run(r.ticket_id);
+          report.requeued.push(r.ticket_id);
+        }
+      }
+      return report;
+    })();
+  }
+
+  async countByStatus(): Promise<Record<TaskStatus, number>> {
+    const out = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+    for (const r of this.stmt.counts.all() as { status: TaskStatus; n: number }[]) out[r.status] = r.n;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,53 @@
+/** The task record and its vocabulary, shared by every layer (types only). */
+
+export const TASK_TYPES = ['image_creation', 'image_upscale', 'face_swap', 'video_creation'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+export const STATUSES = ['Queueing', 'In Progress', 'Completed', 'Failed', 'Cancelled'] as const;
+export type TaskStatus = (typeof STATUSES)[number];
+
+export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['Completed', 'Failed', 'Cancelled']);
+
+export function isTaskType(value: unknown): value is TaskType {
+  return typeof value === 'string' && (TASK_TYPES as readonly string[]).includes(value);
+}
+
+export interface Progress {
+  step: number;
+  total: number;
+  percent: number;
+}
+
+/** What a pipeline reports about its output; `url` is filled in by the server. */
+export interface ResultMeta {
+  /** Path of the primary result file relative to the results directory. */
+  file: string;
+  content_type: string;
+  width?: number;
+  height?: number;
+  frames?: number;
+  fps?: number;
+  duration?: number;
+  seed?: number;
+  timings?: Record<string, number>;
+  [key: string]: unknown;
+}
+
+export interface TaskRecord {
+  ticket_id: string;
+  task_type: TaskType;
+  user_id: string;
+  params: Record<string, unknown>;
+  status: TaskStatus;
+  serv_name: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  error_info: string | null;
+  result: ResultMeta | null;
+  progress: Progress | null;
+  /** How many times the task has been started (crash recovery bounds this). */
+  attempts: number;
+  /** Monotonic order of acceptance; fairness and queue position use it. */
+  seq: number;
+}

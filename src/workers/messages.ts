@@ -1,0 +1,47 @@
+/**
+ * The typed protocol between the main thread and a pool worker. A task carries its own
+ * MessagePort: progress flows out and `cancel` flows in over it while the worker's main
+ * promise is busy, which Piscina's request/response channel cannot do.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { DeviceSetting } from '../runtime/device.js';
+import type { ResultMeta, TaskType } from '../tasks/types.js';
+
+/** Settings a worker thread needs to build its own context (sessions, models, fetch rules). */
+export interface WorkerEnv {
+  modelsDir: string;
+  resultsDir: string;
+  device: DeviceSetting;
+  intraOpThreads: number;
+  fetch: {
+    maxBytes: number;
+    timeoutMs: number;
+    maxRedirects: number;
+    allowlist: string | undefined;
+    maxPixels: number;
+  };
+}
+
+export interface WorkerRequest {
+  ticketId: string;
+  taskType: TaskType;
+  params: Record<string, unknown>;
+  port: MessagePort;
+  env: WorkerEnv;
+}
+
+/** Worker → main, on the task's port. */
+export type WorkerEvent = { type: 'progress'; step: number; total: number };
+
+/** Main → worker, on the task's port. */
+export type ControlMessage = { type: 'cancel' };
+
+/** Failures travel as data: Error objects lose their fields through structured clone. */
+export interface WorkerFailure {
+  ok: false;
+  cancelled: boolean;
+  message: string;
+  code?: string;
+}
+
+export type WorkerResponse = { ok: true; result: ResultMeta } | WorkerFailure;

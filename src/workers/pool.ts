@@ -1,0 +1,101 @@
+/**
+ * Piscina pool running pipelines. Each run gets a MessageChannel for progress and
+ * cooperative cancel; a worker that ignores cancel for `cancelGraceMs` is terminated
+ * (Piscina aborts the task, removes the thread and starts a fresh one), so cancel always
+ * frees the slot.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { TaskType } from '../tasks/types.js';
+import type { WorkerEnv, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
+
+export interface PoolOptions {
+  size: number;
+  env: WorkerEnv;
+  cancelGraceMs: number;
+  /** Worker entry; defaults to ./worker.(js|ts) beside this module. */
+  workerFile?: string;
+}
+
+export interface RunHandle {
+  /** Settles once the task no longer occupies a worker. */
+  done: Promise<WorkerResponse>;
+  /** Ask the task to stop; resolves when it has stopped (cooperatively or by termination). */
+  cancel(): Promise<void>;
+}
+
+/** Running from sources (tsx/vitest) the worker is a .ts file, loaded through tsx. */
+export function defaultWorkerFile(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const js = join(here, 'worker.js');
+  return existsSync(js) ? js : join(here, 'worker.ts');
+}
+
+export class WorkerPool {
+  private readonly piscina: Piscina;
+  private running = 0;
+
+  constructor(private readonly opts: PoolOptions) {
+    const filename = opts.workerFile ?? defaultWorkerFile();
+    this.piscina = new Piscina({
+      filename,
+      minThreads: opts.size,
+      maxThreads: opts.size,
+      // One task per thread: inference saturates a thread, and cancel terminates a whole thread.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      execArgv: filename.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    });
+  }
+
+  get size(): number {
+    return this.opts.size;
+  }
+
+  get busy(): number {
+    return this.running;
+  }
+
+  get idle(): number {
+    return this.opts.size - this.running;
+  }
+
+  run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
+    onProgress: (step: number, total: number) => void): RunHandle {
+    const { port1, port2 } = new MessageChannel();
+    const kill = new AbortController();
+    const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env };
+    port1.on('message', (ev: WorkerEvent) => {
+      if (ev.type === 'progress') onProgress(ev.step, ev.total);
+    });
+    this.running++;
+    const done: Promise<WorkerResponse> = this.piscina
+      .run(request, { transferList: [port2], signal: kill.signal })
+      .then(
+        (res: WorkerResponse) => res,
+        (err: unknown): WorkerResponse => {
+          if (kill.signal.aborted) return { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' };
+          const message = err instanceof Error ? err.message : String(err);
+          return { ok: false, cancelled: false, code: 'worker_crashed', message: `The worker running this task crashed: ${message}` };
+        },
+      )
+      .finally(() => {
+        this.running--;
+        port1.close();
+      });
+    const cancel = async (): Promise<void> => {
+      port1.postMessage({ type: 'cancel' });
+      const timer = setTimeout(() => kill.abort(new Error('cancel grace period expired')), this.opts.cancelGraceMs);
+      await done;
+      clearTimeout(timer);
+    };
+    return { done, cancel };
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.close({ force: true });
+  }
+}

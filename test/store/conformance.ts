@@ -1,0 +1,141 @@
+/**
+ * The TaskStore conformance suite: every implementation (SQLite now, Redis in scale-out)
+ * runs exactly these cases.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewTask, TaskStore } from '../../src/store/task-store.js';
+
+export function newTask(over: Partial<NewTask> = {}): NewTask {
+  return {
+    ticket_id: randomUUID(),
+    task_type: 'image_upscale',
+    user_id: 'u1',
+    params: { image_url: 'https://example.com/a.png', scale_factor: 4 },
+    serv_name: 'node-a',
+    created_at: new Date().toISOString(),
+    ...over,
+  };
+}
+
+export function taskStoreConformance(name: string, open: () => Promise<{ store: TaskStore; reopen(): Promise<TaskStore> }>): void {
+  describe(`TaskStore conformance: ${name}`, () => {
+    let store: TaskStore;
+    let reopen: () => Promise<TaskStore>;
+    beforeEach(async () => {
+      ({ store, reopen } = await open());
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('creates a Queueing task and reads it back with every field', async () => {
+      const t = newTask({ params: { image_url: 'data:image/png;base64,AAAA', nested: { a: [1, 2] } } });
+      const rec = await store.create(t);
+      expect(rec).toMatchObject({ ...t, status: 'Queueing', started_at: null, completed_at: null, error_info: null, result: null, attempts: 0 });
+      expect(await store.get(t.ticket_id)).toEqual(rec);
+      expect(await store.get('missing')).toBeNull();
+    });
+
+    it('assigns increasing seq in acceptance order and lists queued tasks in that order', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await store.create(newTask({ user_id: `u${i % 2}` }))).ticket_id);
+      expect((await store.listQueued()).map((t) => t.ticket_id)).toEqual(ids);
+      const seqs = (await store.listQueued()).map((t) => t.seq);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    });
+
+    it('runs the lifecycle Queueing → In Progress → Completed with compare-and-set transitions', async () => {
+      const t = newTask();
+      await store.create(t);
+      expect(await store.complete(t.ticket_id, { file: 'x.png', content_type: 'image/png' }, 'T')).toBe(false);
+      expect(await store.markStarted(t.ticket_id, 'node-b', '2026-01-01T00:00:00.000Z')).toBe(true);
+      expect(await store.markStarted(t.ticket_id, 'node-b', 'later')).toBe(false);
+      await store.setProgress(t.ticket_id, { step: 1, total: 4, percent: 25 });
+      let rec = await store.get(t.ticket_id);
+      expect(rec).toMatchObject({ status: 'In Progress', serv_name: 'node-b', attempts: 1, progress: { step: 1, total: 4, percent: 25 } });
+      expect(await store.complete(t.ticket_id, { file: 'x.png', content_type: 'image/png', width: 8 }, '2026-01-01T00:00:01.000Z')).toBe(true);
+      rec = await store.get(t.ticket_id);
+      expect(rec).toMatchObject({ status: 'Completed', completed_at: '2026-01-01T00:00:01.000Z', result: { file: 'x.png', width: 8 } });
+      // Final states are final.
+      expect(await store.fail(t.ticket_id, 'late', 'T')).toBe(false);
+      expect(await store.cancel(t.ticket_id, 'T')).toBeNull();
+      await store.setProgress(t.ticket_id, { step: 9, total: 9, percent: 100 });
+      expect((await store.get(t.ticket_id))?.status).toBe('Completed');
+      expect((await store.get(t.ticket_id))?.progress).toEqual({ step: 1, total: 4, percent: 25 });
+    });
+
+    it('cancels queued and running tasks and reports the status before', async () => {
+      const a = newTask();
+      const b = newTask();
+      await store.create(a);
+      await store.create(b);
+      await store.markStarted(b.ticket_id, 'n', 'T');
+      expect(await store.cancel(a.ticket_id, 'T1')).toBe('Queueing');
+      expect(await store.cancel(b.ticket_id, 'T2')).toBe('In Progress');
+      expect(await store.cancel(b.ticket_id, 'T3')).toBeNull();
+      expect(await store.cancel('missing', 'T')).toBeNull();
+      expect(await store.get(b.ticket_id)).toMatchObject({ status: 'Cancelled', completed_at: 'T2' });
+      expect(await store.listQueued()).toEqual([]);
+    });
+
+    it('fails tasks with an error message', async () => {
+      const t = newTask();
+      await store.create(t);
+      await store.markStarted(t.ticket_id, 'n', 'T');
+      expect(await store.fail(t.ticket_id, 'no face found in source_image', 'T2')).toBe(true);
+      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Failed', error_info: 'no face found in source_image' });
+    });
+
+    it('recovers interrupted tasks: re-queued with bounded attempts, then Failed', async () => {
+      const t = newTask();
+      const q = newTask();
+      await store.create(t);
+      await store.create(q);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        expect(await store.markStarted(t.ticket_id, 'n', 'T')).toBe(true);
+        const report = await store.recoverInterrupted(3, 'R');
+        if (attempt < 3) {
+          expect(report).toEqual({ requeued: [t.ticket_id], failed: [] });
+          expect((await store.get(t.ticket_id))?.status).toBe('Queueing');
+        } else {
+          expect(report).toEqual({ requeued: [], failed: [t.ticket_id] });
+        }
+      }
+      const rec = await store.get(t.ticket_id);
+      expect(rec).toMatchObject({ status: 'Failed', attempts: 3, completed_at: 'R' });
+      expect(rec?.error_info).toMatch(/interrupted/i);
+      expect((await store.get(q.ticket_id))?.status).toBe('Queueing');
+    });
+
+    it('requeue moves a running task back to Queueing', async () => {
+      const t = newTask();
+      await store.create(t);
+      await store.markStarted(t.ticket_id, 'n', 'T');
+      expect(await store.requeue(t.ticket_id)).toBe(true);
+      expect(await store.requeue(t.ticket_id)).toBe(false);
+      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Queueing', attempts: 1 });
+    });
+
+    it('counts tasks by status', async () => {
+      const a = newTask();
+      await store.create(a);
+      await store.create(newTask());
+      await store.markStarted(a.ticket_id, 'n', 'T');
+      const counts = await store.countByStatus();
+      expect(counts).toMatchObject({ Queueing: 1, 'In Progress': 1, Completed: 0, Failed: 0, Cancelled: 0 });
+    });
+
+    it('keeps everything across a reopen (durability)', async () => {
+      const a = newTask();
+      const b = newTask();
+      await store.create(a);
+      await store.create(b);
+      await store.markStarted(b.ticket_id, 'n', 'T');
+      await store.complete(b.ticket_id, { file: 'b.png', content_type: 'image/png' }, 'T2');
+      store = await reopen();
+      expect((await store.get(a.ticket_id))?.status).toBe('Queueing');
+      expect((await store.get(b.ticket_id))?.result).toEqual({ file: 'b.png', content_type: 'image/png' });
+    });
+  });
+}
