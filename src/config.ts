@@ -16,6 +16,10 @@ export interface Limits {
   fetchMaxRedirects: number;
   /** Decoded pixel cap for input images (decompression bombs). */
   maxInputPixels: number;
+  upscaleTile: number;
+  upscalePad: number;
+  /** Largest ×4 intermediate an upscale may allocate (pixels). */
+  upscaleMaxOutputPixels: number;
 }
 
 export interface Config {
@@ -73,6 +77,10 @@ export function loadConfig(env: Env = process.env): Config {
       fetchTimeoutMs: int(env, 'BACKSERV_FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
       fetchMaxRedirects: int(env, 'BACKSERV_FETCH_MAX_REDIRECTS', 3, 0, 20),
       maxInputPixels: int(env, 'BACKSERV_MAX_INPUT_PIXELS', 40_000_000, 1, 1_000_000_000),
+      upscaleTile: int(env, 'BACKSERV_UPSCALE_TILE', 256, 16, 4096),
+      // ≥ the receptive field of realesrgan-x4fast (~34 px), so tiled output matches an untiled run.
+      upscalePad: int(env, 'BACKSERV_UPSCALE_PAD', 40, 0, 512),
+      upscaleMaxOutputPixels: int(env, 'BACKSERV_UPSCALE_MAX_OUTPUT_PIXELS', 100_000_000, 1, 2_000_000_000),
     },
   };
 }

@@ -56,6 +56,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         allowlist: config.urlAllowlist,
         maxPixels: config.limits.maxInputPixels,
       },
+      upscale: {
+        tile: config.limits.upscaleTile,
+        pad: config.limits.upscalePad,
+        maxOutputPixels: config.limits.upscaleMaxOutputPixels,
+      },
     },
   });
   const scheduler = new Scheduler(store, pool, config.servName, {

@@ -69,7 +69,7 @@ impl Args {
     /// A non-negative integer that fits in int32.
     pub fn size(&self, i: usize, name: &str) -> Result<usize> {
         let v = self.num(i, name)?;
-        if v < 0.0 || v > MAX_SIZE || v.fract() != 0.0 {
+        if !(0.0..=MAX_SIZE).contains(&v) || v.fract() != 0.0 {
             return Err(format!("{name} must be a non-negative integer below 2^31"));
         }
         Ok(v as usize)
@@ -97,8 +97,15 @@ impl Args {
         let ok = unsafe {
             napi_is_typedarray(self.env, v, &mut is_ta) == NAPI_OK
                 && is_ta
-                && napi_get_typedarray_info(self.env, v, &mut kind, &mut len, &mut data, null_mut(), null_mut())
-                    == NAPI_OK
+                && napi_get_typedarray_info(
+                    self.env,
+                    v,
+                    &mut kind,
+                    &mut len,
+                    &mut data,
+                    null_mut(),
+                    null_mut(),
+                ) == NAPI_OK
         };
         if !ok || kind != T::KIND {
             return Err(format!("{name} must be a {}", T::NAME));

@@ -34,7 +34,7 @@ impl Norm {
 }
 
 /// Split an NCHW [1,3,H,W] tensor into its planes, each reordered as colour channels R, G, B.
-fn planes_mut(out: &mut [f32], plane_len: usize, norm: &Norm) -> [&mut [f32]; 3] {
+fn planes_mut<'a>(out: &'a mut [f32], plane_len: usize, norm: &Norm) -> [&'a mut [f32]; 3] {
     let (p0, rest) = out.split_at_mut(plane_len);
     let (p1, p2) = rest.split_at_mut(plane_len);
     if norm.bgr {
@@ -141,7 +141,15 @@ pub struct TileRegion {
 }
 
 /// Bounds are checked by the caller: sx+w ≤ tile_w, sy+h ≤ tile_h, dx+w ≤ out_w, dy+h ≤ out_h.
-pub fn place_tile(tile: &[f32], tile_w: usize, tile_h: usize, reg: &TileRegion, out: &mut [u8], out_w: usize, ch: usize) {
+pub fn place_tile(
+    tile: &[f32],
+    tile_w: usize,
+    tile_h: usize,
+    reg: &TileRegion,
+    out: &mut [u8],
+    out_w: usize,
+    ch: usize,
+) {
     let [r, g, b] = planes(tile, tile_w * tile_h, false);
     let ranges = row_ranges(reg.h, reg.w * 3);
     let row_len = out_w * ch;

@@ -8,7 +8,14 @@ use crate::sample::Image;
 /// Cost of one warped pixel relative to a plain copy, for the threading threshold.
 const PIXEL_COST: usize = 16;
 
-pub fn warp_affine_to_nchw(src: &Image<u8>, m: &[f64; 6], out_w: usize, out_h: usize, norm: &Norm, out: &mut [f32]) {
+pub fn warp_affine_to_nchw(
+    src: &Image<u8>,
+    m: &[f64; 6],
+    out_w: usize,
+    out_h: usize,
+    norm: &Norm,
+    out: &mut [f32],
+) {
     let plane_len = out_w * out_h;
     let (p0, rest) = out.split_at_mut(plane_len);
     let (p1, p2) = rest.split_at_mut(plane_len);
@@ -22,7 +29,7 @@ pub fn warp_affine_to_nchw(src: &Image<u8>, m: &[f64; 6], out_w: usize, out_h: u
         .map(|(((rows, a), b), c)| (rows, [a, b, c]))
         .collect();
     let [a, b, c, d, e, f] = *m;
-    run(jobs, |(rows, mut planes)| {
+    run(jobs, |(rows, planes)| {
         for (i, y) in rows.enumerate() {
             let yf = y as f64;
             for x in 0..out_w {
@@ -70,8 +77,8 @@ pub fn paste_back(
                 let sx = a * xf + b * yf + c;
                 let sy = d * xf + e * yf + f;
                 let [mut k] = mask.sample::<1>(sx, sy);
-                // `!(k > 0)` also skips NaN.
-                if !(k > 0.0) {
+                // Skips NaN as well as 0.
+                if k.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                     continue;
                 }
                 if k > 1.0 {

@@ -38,8 +38,11 @@ export function createApp(deps: AppDeps): Koa {
   const resultsDir = join(config.dataDir, 'results');
   const app = new Koa({ proxy: false });
   const router = new Router();
-  const baseUrl = (ctx: Koa.Context) => config.publicUrl ?? ctx.origin;
+  // Without BACKSERV_PUBLIC_URL, result URLs use the host the client reached us by.
+  const baseUrl = (ctx: Koa.Context) => config.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
 
+  // Errors Koa sees outside the middleware chain (sockets cut by clients, mostly).
+  app.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'connection error'));
   app.use(errorMiddleware(log));
 
   router.post('/submit_task', async (ctx) => {

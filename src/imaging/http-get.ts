@@ -51,8 +51,12 @@ export function httpGetOnce(
     };
     req.on('error', reject);
     req.on('response', (res) => {
+      let total = 0;
+      let streaming = false;
       // Destroying a half-read response can emit 'error'; it must never go unhandled.
-      res.on('error', reject);
+      res.on('error', (err) =>
+        reject(streaming ? fail(`${url.host} closed the connection after ${total} bytes`) : err),
+      );
       const status = res.statusCode ?? 0;
       if (REDIRECTS.has(status)) {
         const location = res.headers.location;
@@ -72,7 +76,7 @@ export function httpGetOnce(
         return;
       }
       const chunks: Buffer[] = [];
-      let total = 0;
+      streaming = true;
       res.on('data', (chunk: Buffer) => {
         total += chunk.length;
         if (total > maxBytes) stop(tooLarge());

@@ -3,6 +3,7 @@ import type { ModelRegistry } from '../models/types.js';
 import type { Kernels } from '../native/types.js';
 import type { SessionCache } from '../runtime/index.js';
 import type { ResultMeta } from '../tasks/types.js';
+import type { WorkerEnv } from '../workers/messages.js';
 
 export interface DecodedImage {
   data: Uint8Array;
@@ -22,6 +23,8 @@ export interface PipelineContext {
   models: ModelRegistry;
   /** Folder where the pipeline writes its result file; the returned `file` is relative to it. */
   resultsDir: string;
+  /** Operator tuning for this worker (tile sizes, caps). */
+  env: WorkerEnv;
   /** Fetch (SSRF-checked) and decode an input image; errors name `field`. */
   loadImage(ref: string, field: string): Promise<DecodedImage>;
 }

@@ -44,6 +44,7 @@ export class Scheduler {
   private readonly running = new Map<string, Running>();
   private pumping = false;
   private stopped = false;
+  private paused = false;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -127,22 +128,32 @@ export class Scheduler {
     this.stopped = true;
   }
 
+  /** Hold claims (drain mode for maintenance); queued tasks stay queued and cancellable. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
   private retryAfter(depth: number): number {
     return Math.min(600, Math.max(1, Math.ceil(depth / Math.max(1, this.runner.size))));
   }
 
   private pump(): void {
-    if (this.pumping || this.stopped) return;
+    if (this.pumping || this.stopped || this.paused) return;
     this.pumping = true;
     void this.fill().finally(() => {
       this.pumping = false;
-      if (!this.stopped && this.runner.idle > 0 && this.queue.size > 0) this.pump();
+      if (this.runner.idle > 0 && this.queue.size > 0) this.pump();
       this.notifyIdle();
     });
   }
 
   private async fill(): Promise<void> {
-    while (!this.stopped && this.runner.idle > 0) {
+    while (!this.stopped && !this.paused && this.runner.idle > 0) {
       const next = this.queue.shift();
       if (!next) return;
       const started = await this.store.markStarted(next.ticketId, this.servName, new Date().toISOString());

@@ -1,13 +1,14 @@
-/** The one table from task type to pipeline, loaded lazily inside the worker thread. */
+/** The one table from task type to pipeline, used inside the worker thread. */
+import { runImageUpscale } from '../pipelines/image-upscale/index.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { TaskType } from '../tasks/types.js';
 
-const LOADERS: Partial<Record<TaskType, () => Promise<Pipeline>>> = {
-  image_upscale: async () => (await import('../pipelines/image-upscale/index.js')).runImageUpscale,
+const PIPELINES: Partial<Record<TaskType, Pipeline>> = {
+  image_upscale: runImageUpscale,
 };
 
-export async function loadPipeline(taskType: TaskType): Promise<Pipeline> {
-  const load = LOADERS[taskType];
-  if (!load) throw new Error(`No pipeline for task type ${taskType} in this build`);
-  return load();
+export function loadPipeline(taskType: TaskType): Pipeline {
+  const pipeline = PIPELINES[taskType];
+  if (!pipeline) throw new Error(`No pipeline for task type ${taskType} in this build`);
+  return pipeline;
 }

@@ -20,6 +20,12 @@ export interface WorkerEnv {
     allowlist: string | undefined;
     maxPixels: number;
   };
+  upscale: {
+    /** Input pixels per tile side, and real context around it (≥ the model's receptive field). */
+    tile: number;
+    pad: number;
+    maxOutputPixels: number;
+  };
 }
 
 export interface WorkerRequest {

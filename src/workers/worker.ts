@@ -16,7 +16,7 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
   });
   try {
     const thread = threadContext(req.env);
-    const pipeline = await loadPipeline(req.taskType);
+    const pipeline = loadPipeline(req.taskType);
     const ctx: PipelineContext = {
       ticketId: req.ticketId,
       signal: abort.signal,
@@ -28,6 +28,7 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
       kernels: thread.kernels,
       models: thread.models,
       resultsDir: req.env.resultsDir,
+      env: req.env,
       loadImage: (ref, field) => thread.loadImage(ref, field, abort.signal),
     };
     const result = await pipeline(req.params, ctx);

@@ -12,13 +12,6 @@ import { TaskError, type PipelineContext } from '../types.js';
 import { writeResultFile } from '../write-result.js';
 import { upscaleRgb } from './upscale-rgb.js';
 
-export const UPSCALE_DEFAULTS = {
-  tile: Number(process.env.BACKSERV_UPSCALE_TILE) || 256,
-  // ≥ the receptive field of realesrgan-x4fast (~34 px), so tiled output matches an untiled run.
-  pad: Number(process.env.BACKSERV_UPSCALE_PAD) || 40,
-  maxOutputPixels: 100_000_000,
-};
-
 export async function runImageUpscale(params: Record<string, unknown>, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
   const scaleFactor = (params.scale_factor as number | undefined) ?? 4;
@@ -29,7 +22,7 @@ export async function runImageUpscale(params: Record<string, unknown>, ctx: Pipe
   const session = await ctx.sessions.get(join(model.dir, 'model.onnx'));
   const tLoaded = performance.now();
 
-  const up = await upscaleRgb(session, ctx.kernels, img, UPSCALE_DEFAULTS, ctx.signal, (d, n) => ctx.progress(d, n));
+  const up = await upscaleRgb(session, ctx.kernels, img, ctx.env.upscale, ctx.signal, (d, n) => ctx.progress(d, n));
   await checkpoint(ctx.signal);
   const width = img.width * scaleFactor;
   const height = img.height * scaleFactor;

@@ -1,8 +1,8 @@
 /**
  * The text cleanup CLIP runs before BPE: `ftfy.fix_text`, `html.unescape` twice, whitespace
  * collapse, lowercase. ftfy itself is a large heuristic library (mojibake repair); what is
- * reproduced here are its cheap, deterministic fixes that change ordinary prompts: terminal
- * escapes, C1 controls read as Windows-1252, Latin ligatures, full-width forms, curly quotes,
+ * reproduced here are its cheap, deterministic fixes that change ordinary prompts: HTML
+ * entities (ftfy's 'auto' mode: only when the text has no literal '<'), terminal escapes, C1 controls read as Windows-1252, Latin ligatures, full-width forms, curly quotes,
  * control characters and NFC. Mojibake repair is not attempted.
  */
 import { htmlUnescape } from './html-unescape.js';
@@ -32,7 +32,8 @@ function fixCharacterWidth(text: string): string {
 
 /** The deterministic part of `ftfy.fix_text` with its default settings (see the file comment). */
 export function ftfyLite(text: string): string {
-  let t = text.replace(TERMINAL_ESCAPE, '');
+  let t = text.includes('<') ? text : htmlUnescape(text);
+  t = t.replace(TERMINAL_ESCAPE, '');
   t = t.replace(/[\x80-\x9f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80] ?? c);
   t = t.replace(LIGATURE_CHARS, (c) => LIGATURES.get(c) ?? c);
   t = fixCharacterWidth(t);

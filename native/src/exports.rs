@@ -1,0 +1,179 @@
+//! The functions exported to JavaScript: read and check arguments, then call a kernel.
+//!
+//! The calling convention is flat (numbers, booleans and typed arrays only, outputs
+//! allocated by the caller) so nothing here creates JS objects. `src/native/addon.ts`
+//! is the only caller and documents each signature.
+
+use crate::args::{borrow_in2_out, borrow_in_out, expect_len, Args, Result};
+use crate::convert::{self, Norm, TileRegion};
+use crate::sample::Image;
+use crate::{f16, mask, warp};
+
+fn channels(args: &Args, i: usize, name: &str) -> Result<usize> {
+    match args.size(i, name)? {
+        c @ (3 | 4) => Ok(c),
+        _ => Err(format!("{name} must be 3 or 4")),
+    }
+}
+
+fn norm(args: &Args, i: usize, bgr_at: usize) -> Result<Norm> {
+    let mean = args.nums::<3>(i, "norm.mean")?;
+    let std = args.nums::<3>(i + 3, "norm.std")?;
+    if std.contains(&0.0) {
+        return Err("norm.std must not contain 0".into());
+    }
+    Ok(Norm { mean, std, bgr: args.flag(bgr_at, "norm.bgr")? })
+}
+
+/// (src u8, width, height, channels, mean×3, std×3, bgr, out f32)
+pub fn hwc_to_nchw(args: &Args) -> Result<()> {
+    let src = args.array::<u8>(0, "src")?;
+    let (w, h) = (args.size(1, "width")?, args.size(2, "height")?);
+    let ch = channels(args, 3, "channels")?;
+    let norm = norm(args, 4, 10)?;
+    let mut out = args.array::<f32>(11, "out")?;
+    expect_len("src", src.len(), &[w, h, ch])?;
+    expect_len("out", out.len(), &[w, h, 3])?;
+    let (src, out) = borrow_in_out(&src, &mut out)?;
+    convert::hwc_to_nchw(src, w, h, ch, &norm, out);
+    Ok(())
+}
+
+/// (src f32, width, height, channels, scale, offset, bgr, out u8)
+pub fn nchw_to_hwc(args: &Args) -> Result<()> {
+    let src = args.array::<f32>(0, "src")?;
+    let (w, h) = (args.size(1, "width")?, args.size(2, "height")?);
+    let ch = channels(args, 3, "channels")?;
+    let (scale, offset) = (args.num(4, "scale")?, args.num(5, "offset")?);
+    let bgr = args.flag(6, "bgr")?;
+    let mut out = args.array::<u8>(7, "out")?;
+    expect_len("src", src.len(), &[w, h, 3])?;
+    expect_len("out", out.len(), &[w, h, ch])?;
+    let (src, out) = borrow_in_out(&src, &mut out)?;
+    convert::nchw_to_hwc(src, w, h, ch, scale, offset, bgr, out);
+    Ok(())
+}
+
+/// (src f32, out u16)
+pub fn f32_to_f16(args: &Args) -> Result<()> {
+    let src = args.array::<f32>(0, "src")?;
+    let mut out = args.array::<u16>(1, "out")?;
+    expect_len("out", out.len(), &[src.len()])?;
+    let (src, out) = borrow_in_out(&src, &mut out)?;
+    f16::f32_to_f16(src, out);
+    Ok(())
+}
+
+/// (src u16, out f32)
+pub fn f16_to_f32(args: &Args) -> Result<()> {
+    let src = args.array::<u16>(0, "src")?;
+    let mut out = args.array::<f32>(1, "out")?;
+    expect_len("out", out.len(), &[src.len()])?;
+    let (src, out) = borrow_in_out(&src, &mut out)?;
+    f16::f16_to_f32(src, out);
+    Ok(())
+}
+
+/// (src u8, width, height, channels, m×6, outW, outH, mean×3, std×3, bgr, out f32)
+pub fn warp_affine_to_nchw(args: &Args) -> Result<()> {
+    let src = args.array::<u8>(0, "src")?;
+    let (w, h) = (args.size(1, "width")?, args.size(2, "height")?);
+    let ch = channels(args, 3, "channels")?;
+    let m = args.nums::<6>(4, "m")?;
+    let (out_w, out_h) = (args.size(10, "outW")?, args.size(11, "outH")?);
+    let norm = norm(args, 12, 18)?;
+    let mut out = args.array::<f32>(19, "out")?;
+    expect_len("src", src.len(), &[w, h, ch])?;
+    expect_len("out", out.len(), &[out_w, out_h, 3])?;
+    let (src, out) = borrow_in_out(&src, &mut out)?;
+    let img = Image { data: src, width: w, height: h, stride: ch };
+    warp::warp_affine_to_nchw(&img, &m, out_w, out_h, &norm, out);
+    Ok(())
+}
+
+/// (frame u8, width, height, channels, crop u8, cropW, cropH, mask f32, m×6, x0, y0, x1, y1)
+pub fn paste_back(args: &Args) -> Result<()> {
+    let mut frame = args.array::<u8>(0, "frame")?;
+    let (w, h) = (args.size(1, "width")?, args.size(2, "height")?);
+    let ch = channels(args, 3, "channels")?;
+    let crop = args.array::<u8>(4, "crop")?;
+    let (cw, chh) = (args.size(5, "cropW")?, args.size(6, "cropH")?);
+    let mask = args.array::<f32>(7, "mask")?;
+    let m = args.nums::<6>(8, "m")?;
+    let (x0, y0) = (args.size(14, "bbox")?, args.size(15, "bbox")?);
+    let (x1, y1) = (args.size(16, "bbox")?.min(w), args.size(17, "bbox")?.min(h));
+    expect_len("frame", frame.len(), &[w, h, ch])?;
+    expect_len("crop", crop.len(), &[cw, chh, 3])?;
+    expect_len("mask", mask.len(), &[cw, chh])?;
+    if x0 >= x1 || y0 >= y1 {
+        return Ok(());
+    }
+    let (crop, mask, frame) = borrow_in2_out(&crop, &mask, &mut frame)?;
+    let crop = Image { data: crop, width: cw, height: chh, stride: 3 };
+    let mask = Image { data: mask, width: cw, height: chh, stride: 1 };
+    let bbox = warp::Bbox { x0, y0, x1, y1 };
+    warp::paste_back(frame, w, ch, &crop, &mask, &m, &bbox);
+    Ok(())
+}
+
+/// (tile f32, tileW, tileH, sx, sy, w, h, out u8, outW, outH, outChannels, dx, dy)
+pub fn place_tile(args: &Args) -> Result<()> {
+    let tile = args.array::<f32>(0, "tile")?;
+    let (tw, th) = (args.size(1, "tileW")?, args.size(2, "tileH")?);
+    let reg = TileRegion {
+        sx: args.size(3, "sx")?,
+        sy: args.size(4, "sy")?,
+        w: args.size(5, "w")?,
+        h: args.size(6, "h")?,
+        dx: args.size(11, "dx")?,
+        dy: args.size(12, "dy")?,
+    };
+    let mut out = args.array::<u8>(7, "out")?;
+    let (ow, oh) = (args.size(8, "outW")?, args.size(9, "outH")?);
+    let ch = channels(args, 10, "outChannels")?;
+    expect_len("tile", tile.len(), &[tw, th, 3])?;
+    expect_len("out", out.len(), &[ow, oh, ch])?;
+    // Sizes are below 2^31, so these sums cannot overflow.
+    if reg.sx + reg.w > tw || reg.sy + reg.h > th {
+        return Err("the region does not fit in the tile".into());
+    }
+    if reg.dx + reg.w > ow || reg.dy + reg.h > oh {
+        return Err("the region does not fit in the output".into());
+    }
+    let (tile, out) = borrow_in_out(&tile, &mut out)?;
+    convert::place_tile(tile, tw, th, &reg, out, ow, ch);
+    Ok(())
+}
+
+/// (mask f32, width, height, weights f64 (index = distance, 0..=radius), out f32)
+pub fn gaussian_blur(args: &Args) -> Result<()> {
+    let src = args.array::<f32>(0, "mask")?;
+    let (w, h) = (args.size(1, "width")?, args.size(2, "height")?);
+    let weights = args.array::<f64>(3, "weights")?;
+    let mut out = args.array::<f32>(4, "out")?;
+    expect_len("mask", src.len(), &[w, h])?;
+    expect_len("out", out.len(), &[w, h])?;
+    if weights.len() == 0 {
+        return Err("weights must not be empty".into());
+    }
+    let (src, weights, out) = borrow_in2_out(&src, &weights, &mut out)?;
+    if w > 0 && h > 0 {
+        mask::gaussian_blur(src, w, h, weights, out);
+    }
+    Ok(())
+}
+
+/// (mask f32, width, height, radius, out f32)
+pub fn erode(args: &Args) -> Result<()> {
+    let src = args.array::<f32>(0, "mask")?;
+    let (w, h) = (args.size(1, "width")?, args.size(2, "height")?);
+    let radius = args.size(3, "radius")?;
+    let mut out = args.array::<f32>(4, "out")?;
+    expect_len("mask", src.len(), &[w, h])?;
+    expect_len("out", out.len(), &[w, h])?;
+    let (src, out) = borrow_in_out(&src, &mut out)?;
+    if w > 0 && h > 0 {
+        mask::erode(src, w, h, radius, out);
+    }
+    Ok(())
+}

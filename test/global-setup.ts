@@ -1,0 +1,22 @@
+/**
+ * Runs once per `vitest run`: generates the signature-exact test models into a temp folder
+ * that every test file reads through `inject('testModelsDir')`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { makeTestModels } from '../scripts/models/make-test.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testModelsDir: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const dir = mkdtempSync(join(tmpdir(), 'backserv-test-models-'));
+  await makeTestModels(dir, ['realesrgan-x4plus', 'sd-turbo', 'arcface-w600k-r50', 'inswapper-128', 'scrfd-10g']);
+  project.provide('testModelsDir', dir);
+  return () => rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,236 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllowlist } from '../../src/imaging/address-policy.js';
+import { InvalidImageError } from '../../src/imaging/errors.js';
+import { fetchImageBytes, type FetchImageOptions } from '../../src/imaging/fetch-image.js';
+import type { HostResolver } from '../../src/imaging/resolve-target.js';
+
+// Real traffic goes only to servers on 127.0.0.1; every other address in here must be refused
+// before a connection is tried, which the messages (and the second server's counter) show.
+const IMAGE = Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 7) % 256));
+const seen: Array<{ url: string; host: string }> = [];
+let base = '';
+let port = 0;
+let server: http.Server;
+let trapConnections = 0;
+let trap: http.Server;
+let trapPort = 0;
+
+function route(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://x');
+  seen.push({ url: url.pathname + url.search, host: req.headers.host ?? '' });
+  const to = url.searchParams.get('to');
+  if (url.pathname === '/img') {
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': IMAGE.length }).end(IMAGE);
+  } else if (url.pathname === '/big-declared') {
+    res.writeHead(200, { 'content-length': 5000 }).end(Buffer.alloc(5000));
+  } else if (url.pathname === '/big-chunked') {
+    res.writeHead(200, { 'content-type': 'image/png' }); // no length: chunked
+    for (let i = 0; i < 10; i++) res.write(Buffer.alloc(500, i));
+    res.end();
+  } else if (url.pathname === '/truncated') {
+    res.writeHead(200, { 'content-length': 1000 });
+    res.write(Buffer.alloc(100), () => res.destroy());
+  } else if (url.pathname === '/slow') {
+    res.writeHead(200, { 'content-length': 10 });
+    res.write('12345'); // and never the rest
+  } else if (url.pathname === '/redir' && to) {
+    res.writeHead(Number(url.searchParams.get('status') ?? 302), { location: to }).end();
+  } else if (url.pathname.startsWith('/hop/')) {
+    const left = Number(url.pathname.slice(5));
+    res.writeHead(301, { location: left > 0 ? `/hop/${left - 1}` : '/img' }).end();
+  } else if (url.pathname === '/no-location') {
+    res.writeHead(302).end();
+  } else {
+    res.writeHead(Number(url.searchParams.get('status') ?? 404)).end('nope');
+  }
+}
+
+beforeAll(async () => {
+  server = http.createServer(route);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+  trap = http.createServer((_req, res) => res.end('should never be reached'));
+  trap.on('connection', () => trapConnections++);
+  await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
+  trapPort = (trap.address() as AddressInfo).port;
+});
+
+afterAll(() => {
+  for (const s of [server, trap]) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+const opts = (over: Partial<FetchImageOptions> = {}): FetchImageOptions => ({
+  maxBytes: 1000,
+  timeoutMs: 2000,
+  maxRedirects: 3,
+  allowlist: parseAllowlist('127.0.0.1'),
+  field: 'image_url',
+  ...over,
+});
+
+async function refusal(ref: string, o: FetchImageOptions = opts()): Promise<InvalidImageError> {
+  const err = await fetchImageBytes(ref, o).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(InvalidImageError);
+  const e = err as InvalidImageError;
+  expect([e.code, e.status, e.field]).toEqual(['invalid_image', 400, o.field]);
+  return e;
+}
+
+describe('fetchImageBytes over http (allow-listed loopback server)', () => {
+  it('returns the exact bytes of a 200 response', async () => {
+    expect(await fetchImageBytes(`${base}/img`, opts())).toEqual(IMAGE);
+  });
+
+  it('refuses a body over the cap, announced or not', async () => {
+    expect((await refusal(`${base}/big-declared`)).message).toBe(
+      `image_url: image at 127.0.0.1:${port} is larger than the limit of 1000 bytes`,
+    );
+    expect((await refusal(`${base}/big-chunked`)).message).toMatch(/larger than the limit of 1000 bytes/);
+  });
+
+  it('refuses a body shorter than its Content-Length', async () => {
+    expect((await refusal(`${base}/truncated`)).message).toBe(`image_url: 127.0.0.1:${port} closed the connection after 100 bytes`);
+  });
+
+  it('gives up after the overall timeout', async () => {
+    const t0 = performance.now();
+    const e = await refusal(`${base}/slow`, opts({ timeoutMs: 300 }));
+    expect(e.message).toBe(`image_url: fetching from 127.0.0.1:${port} took longer than 300 ms`);
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it('passes a cancelled signal through as the abort, not as a bad image', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('task cancelled')), 100);
+    await expect(fetchImageBytes(`${base}/slow`, opts({ signal: ac.signal }))).rejects.toThrow('task cancelled');
+  });
+
+  it.each([404, 500, 204])('refuses HTTP %i', async (status) => {
+    const e = await refusal(`${base}/status?status=${status}`);
+    if (status === 204) expect(e.message).toMatch(/sent an empty body/);
+    else expect(e.message).toBe(`image_url: 127.0.0.1:${port} answered HTTP ${status}; the URL must return the image itself`);
+  });
+
+  it('follows relative and absolute redirects up to the limit', async () => {
+    expect(await fetchImageBytes(`${base}/redir?to=/img&status=307`, opts())).toEqual(IMAGE);
+    expect(await fetchImageBytes(`${base}/redir?to=${encodeURIComponent(`${base}/img`)}`, opts())).toEqual(IMAGE);
+    expect(await fetchImageBytes(`${base}/hop/2`, opts())).toEqual(IMAGE); // 3 redirects
+  });
+
+  it('refuses one redirect too many, after exactly maxRedirects + 1 requests', async () => {
+    seen.length = 0;
+    expect((await refusal(`${base}/hop/3`)).message).toBe('image_url: more than 3 redirects');
+    expect(seen.map((s) => s.url)).toEqual(['/hop/3', '/hop/2', '/hop/1', '/hop/0']);
+    expect((await refusal(`${base}/no-location`)).message).toMatch(/302 redirect without a Location/);
+  });
+
+  // The server is allowed by NAME here, so every loopback spelling a redirect uses is refused.
+  it.each([
+    ['http://10.0.0.1/', 'address 10.0.0.1 is private and not allowed'],
+    ['http://169.254.169.254/latest/meta-data/', 'address 169.254.169.254 is link-local (cloud metadata range) and not allowed'],
+    ['http://[::1]:9/', 'address ::1 is loopback and not allowed'],
+    ['http://[::ffff:127.0.0.1]:9/', 'address ::ffff:7f00:1 is IPv4-mapped loopback (127.0.0.1) and not allowed'],
+    ['http://0x7f.1:9/', 'address 127.0.0.1 is loopback and not allowed'],
+    ['http://127.0.0.1:PORT/img', 'address 127.0.0.1 is loopback and not allowed'],
+    ['file:///etc/passwd', 'scheme "file" is not allowed; use http, https or a data: URI'],
+    ['gopher://127.0.0.1:70/', 'scheme "gopher" is not allowed; use http, https or a data: URI'],
+  ])('refuses a redirect to %s', async (to, why) => {
+    const resolver: HostResolver = async () => [{ address: '127.0.0.1', family: 4 }];
+    const o = opts({ allowlist: parseAllowlist('allowed.test'), resolver });
+    const target = encodeURIComponent(to.replace('PORT', String(port)));
+    expect(await fetchImageBytes(`http://allowed.test:${port}/img`, o)).toEqual(IMAGE);
+    seen.length = 0;
+    const e = await refusal(`http://allowed.test:${port}/redir?to=${target}`, o);
+    expect(e.message).toBe(`image_url: ${why}`);
+    expect(seen.map((s) => s.url)).toEqual([`/redir?to=${target}`]);
+  });
+});
+
+describe('fetchImageBytes refusals without an allowlist', () => {
+  const bare = () => opts({ allowlist: parseAllowlist(undefined) });
+
+  it('refuses the same loopback server and sends it nothing', async () => {
+    seen.length = 0;
+    expect((await refusal(`${base}/img`, bare())).message).toBe('image_url: address 127.0.0.1 is loopback and not allowed');
+    expect((await refusal(`http://[::1]:${port}/img`, bare())).message).toBe('image_url: address ::1 is loopback and not allowed');
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses names that resolve to loopback (real DNS: localhost)', async () => {
+    const e = await refusal(`http://localhost:${port}/img`, bare());
+    expect(e.message).toMatch(/^image_url: address (127\.0\.0\.1|::1) is loopback and not allowed \(host "localhost" resolves to it\)$/);
+    expect(seen).toEqual([]);
+  });
+
+  it.each(['file:///etc/passwd', 'ftp://example.com/a.png', 'gopher://example.com/', 'javascript:alert(1)', 'ws://example.com/'])(
+    'refuses the scheme of %s',
+    async (ref) => {
+      expect((await refusal(ref, bare())).message).toMatch(/^image_url: scheme "[a-z]+" is not allowed; use http, https or a data: URI$/);
+    },
+  );
+
+  it('refuses text that is not a URL', async () => {
+    expect((await refusal('not a url', bare())).message).toBe('image_url: is not a valid URL; use an http(s) URL or a data: URI');
+  });
+
+  it('passes data: URIs to the data: decoder, with the same cap', async () => {
+    const ref = `data:image/png;base64,${IMAGE.toString('base64')}`;
+    expect(await fetchImageBytes(ref, bare())).toEqual(IMAGE);
+    expect((await refusal(ref, opts({ maxBytes: 100 }))).message).toMatch(/more than the limit of 100 bytes/);
+  });
+});
+
+describe('fetchImageBytes with a scripted resolver', () => {
+  it('connects to the checked address: one lookup per hop, Host header kept', async () => {
+    const calls: string[] = [];
+    // A rebinding DNS: first answer allowed, later ones not (127.0.0.2 is outside the allowlist;
+    // still loopback, so even a broken fetcher would send nothing off this machine).
+    const resolver: HostResolver = async (name) => {
+      calls.push(name);
+      return [{ address: calls.length === 1 ? '127.0.0.1' : '127.0.0.2', family: 4 }];
+    };
+    seen.length = 0;
+    const bytes = await fetchImageBytes(`http://images.example:${port}/img`, opts({ resolver }));
+    expect(bytes).toEqual(IMAGE);
+    expect(calls).toEqual(['images.example']);
+    expect(seen).toEqual([{ url: '/img', host: `images.example:${port}` }]);
+  });
+
+  it('refuses a name if ANY of its addresses is forbidden', async () => {
+    const resolver: HostResolver = async () => [
+      { address: '93.184.216.34', family: 4 },
+      { address: '10.0.0.1', family: 4 },
+    ];
+    expect((await refusal('http://mixed.example/a.png', opts({ resolver }))).message).toBe(
+      'image_url: address 10.0.0.1 is private and not allowed (host "mixed.example" resolves to it)',
+    );
+  });
+
+  it('checks each redirect hop before connecting (trap server gets no connection)', async () => {
+    // "allowed.test" is allow-listed by name; "trap.test" resolves to loopback too but is not.
+    const resolver: HostResolver = async () => [{ address: '127.0.0.1', family: 4 }];
+    const allowlist = parseAllowlist('allowed.test');
+    const to = `http://trap.test:${trapPort}/`;
+    const e = await refusal(`http://allowed.test:${port}/redir?to=${encodeURIComponent(to)}`, opts({ resolver, allowlist }));
+    expect(e.message).toBe('image_url: address 127.0.0.1 is loopback and not allowed (host "trap.test" resolves to it)');
+    expect(trapConnections).toBe(0);
+  });
+
+  it('reports a name that does not resolve', async () => {
+    const resolver: HostResolver = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+    };
+    expect((await refusal('http://nowhere.invalid/x.png', opts({ resolver }))).message).toBe(
+      'image_url: host "nowhere.invalid" could not be resolved (ENOTFOUND)',
+    );
+  });
+});
