@@ -1,7 +1,8 @@
 //! Layout conversions between u8 HWC images and f32 NCHW tensors, and tile placement.
 
 use crate::parallel::{row_ranges, run, split_rows};
-use crate::round::round_u8;
+use crate::round::round_row;
+use crate::simd::multiversion;
 
 /// Per-channel normalisation, indexed by colour channel (R, G, B).
 #[derive(Clone, Copy)]
@@ -12,15 +13,6 @@ pub struct Norm {
 }
 
 impl Norm {
-    /// Plane index of colour channel `c`.
-    pub fn plane_of(&self, c: usize) -> usize {
-        if self.bgr {
-            2 - c
-        } else {
-            c
-        }
-    }
-
     /// (pixel - mean) / std in f64, rounded once to f32, for every u8 value.
     fn luts(&self) -> [[f32; 256]; 3] {
         let mut luts = [[0f32; 256]; 3];
@@ -112,20 +104,48 @@ pub fn nchw_to_hwc(
         let span = rows.start * width..rows.end * width;
         let (r, g, b) = (&r[span.clone()], &g[span.clone()], &b[span]);
         match channels {
-            3 => from_planes::<3>(r, g, b, scale, offset, out),
-            _ => from_planes::<4>(r, g, b, scale, offset, out),
+            3 => from_planes_mv::<3>(r, g, b, scale, offset, Some(255), out),
+            _ => from_planes_mv::<4>(r, g, b, scale, offset, Some(255), out),
         }
     });
 }
 
+/// Pixels converted per block: three u8 rows of this length stay in L1.
+const BLOCK: usize = 512;
+
+multiversion! {
+    fn from_planes_mv<const CH: usize>(
+        r: &[f32], g: &[f32], b: &[f32], scale: f64, offset: f64, alpha: Option<u8>, out: &mut [u8],
+    ) => from_planes
+}
+
+/// Round each plane's row into a small u8 buffer (vectorised), then interleave; with 4
+/// channels, alpha is set to `alpha` or, if None, left as it is.
 #[inline(always)]
-fn from_planes<const CH: usize>(r: &[f32], g: &[f32], b: &[f32], scale: f64, offset: f64, out: &mut [u8]) {
-    for (((px, &r), &g), &b) in out.chunks_exact_mut(CH).zip(r).zip(g).zip(b) {
-        px[0] = round_u8(r as f64 * scale + offset);
-        px[1] = round_u8(g as f64 * scale + offset);
-        px[2] = round_u8(b as f64 * scale + offset);
-        if CH == 4 {
-            px[3] = 255;
+fn from_planes<const CH: usize>(
+    r: &[f32],
+    g: &[f32],
+    b: &[f32],
+    scale: f64,
+    offset: f64,
+    alpha: Option<u8>,
+    out: &mut [u8],
+) {
+    let mut buf = [[0u8; BLOCK]; 3];
+    let blocks = r.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(b.chunks(BLOCK)).zip(out.chunks_mut(BLOCK * CH));
+    for (((r, g), b), out) in blocks {
+        let n = r.len();
+        let [br, bg, bb] = &mut buf;
+        round_row(r, scale, offset, &mut br[..n]);
+        round_row(g, scale, offset, &mut bg[..n]);
+        round_row(b, scale, offset, &mut bb[..n]);
+        for (((px, &r), &g), &b) in out.chunks_exact_mut(CH).zip(&br[..n]).zip(&bg[..n]).zip(&bb[..n]) {
+            px[0] = r;
+            px[1] = g;
+            px[2] = b;
+            if let (4, Some(a)) = (CH, alpha) {
+                px[3] = a;
+            }
         }
     }
 }
@@ -161,10 +181,9 @@ pub fn place_tile(
             let span = t0..t0 + reg.w;
             let dst = &mut chunk[i * row_len + reg.dx * ch..i * row_len + (reg.dx + reg.w) * ch];
             let (r, g, b) = (&r[span.clone()], &g[span.clone()], &b[span]);
-            for (((px, &r), &g), &b) in dst.chunks_exact_mut(ch).zip(r).zip(g).zip(b) {
-                px[0] = round_u8(r as f64 * 255.0);
-                px[1] = round_u8(g as f64 * 255.0);
-                px[2] = round_u8(b as f64 * 255.0);
+            match ch {
+                3 => from_planes_mv::<3>(r, g, b, 255.0, 0.0, None, dst),
+                _ => from_planes_mv::<4>(r, g, b, 255.0, 0.0, None, dst),
             }
         }
     });

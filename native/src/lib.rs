@@ -13,6 +13,7 @@ mod mask;
 mod parallel;
 mod round;
 mod sample;
+mod simd;
 mod warp;
 
 use args::{throw_type_error, Args};

@@ -11,10 +11,11 @@ pub struct Image<'a, T> {
     pub stride: usize,
 }
 
-/// floor() for values in (-1, 2^31): the common path avoids a libm call on baseline x86-64.
+/// floor() for values in (-1, 2^31), without a libm call on baseline x86-64.
 #[inline(always)]
 fn floor_i64(v: f64) -> i64 {
-    let t = v as i64;
+    // SAFETY: callers pass finite values in (-1, 2^31), which fit in i64.
+    let t = unsafe { v.to_int_unchecked::<i64>() };
     if (t as f64) > v {
         t - 1
     } else {

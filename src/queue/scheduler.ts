@@ -156,11 +156,8 @@ export class Scheduler {
     while (!this.stopped && !this.paused && this.runner.idle > 0) {
       const next = this.queue.shift();
       if (!next) return;
-      const started = await this.store.markStarted(next.ticketId, this.servName, new Date().toISOString());
-      if (!started) continue; // cancelled or finished meanwhile
-      const rec = await this.store.get(next.ticketId);
-      if (!rec) continue;
-      this.launch(rec);
+      const rec = await this.store.markStarted(next.ticketId, this.servName, new Date().toISOString());
+      if (rec) this.launch(rec); // else cancelled or finished meanwhile
     }
   }
 

@@ -88,7 +88,7 @@ export class SqliteTaskStore implements TaskStore {
         VALUES (@ticket_id, @task_type, @user_id, @params, 'Queueing', @serv_name, @created_at)`),
       get: db.prepare('SELECT * FROM tasks WHERE ticket_id = ?'),
       start: db.prepare(`UPDATE tasks SET status = 'In Progress', serv_name = ?, started_at = ?, completed_at = NULL,
-        progress = NULL, attempts = attempts + 1 WHERE ticket_id = ? AND status = 'Queueing'`),
+        progress = NULL, attempts = attempts + 1 WHERE ticket_id = ? AND status = 'Queueing' RETURNING *`),
       progress: db.prepare(`UPDATE tasks SET progress = ? WHERE ticket_id = ? AND status = 'In Progress'`),
       complete: db.prepare(`UPDATE tasks SET status = 'Completed', result = ?, completed_at = ?
         WHERE ticket_id = ? AND status = 'In Progress'`),
@@ -114,8 +114,9 @@ export class SqliteTaskStore implements TaskStore {
     return row ? toRecord(row) : null;
   }
 
-  async markStarted(ticketId: string, servName: string, at: string): Promise<boolean> {
-    return this.stmt.start.run(servName, at, ticketId).changes === 1;
+  async markStarted(ticketId: string, servName: string, at: string): Promise<TaskRecord | null> {
+    const row = this.stmt.start.get(servName, at, ticketId) as Row | undefined;
+    return row ? toRecord(row) : null;
   }
 
   async setProgress(ticketId: string, progress: Progress): Promise<void> {

@@ -23,8 +23,8 @@ export interface TaskStore {
   /** Persist a new `Queueing` task; resolves once it is durable. */
   create(task: NewTask): Promise<TaskRecord>;
   get(ticketId: string): Promise<TaskRecord | null>;
-  /** Queueing → In Progress; counts an attempt. False if the task was not Queueing. */
-  markStarted(ticketId: string, servName: string, at: string): Promise<boolean>;
+  /** Queueing → In Progress; counts an attempt. The updated record, or null if it was not Queueing. */
+  markStarted(ticketId: string, servName: string, at: string): Promise<TaskRecord | null>;
   /** Only while In Progress. */
   setProgress(ticketId: string, progress: Progress): Promise<void>;
   /** In Progress → Completed. */

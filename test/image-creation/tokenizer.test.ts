@@ -52,6 +52,8 @@ describe('ClipTokenizer from the openai/CLIP gz file', () => {
     expect(cleanPrompt('  Tom &amp;amp; Jerry\t\n &lt;3 ')).toBe('tom & jerry <3');
     expect(cleanPrompt('&#8220;Caf\u0065\u0301&#x201D; &eacute &bogus;')).toBe('"café" é &bogus;');
     expect(cleanPrompt('don\u2019t \ufb01sh ＡＢＣ')).toBe("don't fish abc");
+    // Python html.unescape: full HTML5 names, legacy names also as a prefix without ';'
+    expect(cleanPrompt('a &notin; b &notit; &#128; &#0;')).toBe('a \u2209 b \u00acit; \u20ac \ufffd');
     // curly, HTML-escaped and plain apostrophes all tokenize alike
     const plain = gzTokenizer.encode("don't");
     expect(gzTokenizer.encode('don\u2019t')).toEqual(plain);

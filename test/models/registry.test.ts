@@ -17,13 +17,14 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function placeFiles(root: string, id: string, withSize = false): void {
+/** Writes a model's files with their listed sizes (or 1 byte each when `truncated`). */
+function placeFiles(root: string, id: string, truncated = false): void {
   const entry = manifest.models.find((m) => m.id === id);
   if (!entry) throw new Error(id);
   for (const f of entry.files) {
     const p = join(root, id, f.path);
     mkdirSync(join(p, '..'), { recursive: true });
-    writeFileSync(p, withSize && f.size > 0 ? Buffer.alloc(f.size) : 'x');
+    writeFileSync(p, !truncated && f.size > 0 ? Buffer.alloc(f.size) : 'x');
   }
 }
 
@@ -68,7 +69,7 @@ describe('model registry', () => {
     const root = tempDir();
     placeFiles(root, 'sd15');
     rmSync(join(root, 'sd15', 'unet', 'weights.pb'));
-    placeFiles(root, 'inswapper-128'); // 1-byte file where 554,253,681 are listed
+    placeFiles(root, 'inswapper-128', true); // 1-byte file where 554,253,681 are listed
     placeFiles(root, 'arcface-w600k-r50');
     const reg = createRegistry(root, manifest);
     expect(reg.availability().image_creation.available).toBe(false);

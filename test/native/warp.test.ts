@@ -117,6 +117,7 @@ function featherMask(r: Rand, cw: number, chh: number): Float32Array {
 describe(`pasteBack (seed ${SEED})`, () => {
   it('blends only where the mask is > 0, matches the reference (±1 from truncation), alpha untouched', () => {
     const r = rng(SEED + 12);
+    let changed = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const [w, h] = randomSize(r, round);
       const [cw, chh] = [int(r, 1, 40), int(r, 1, 40)];
@@ -138,16 +139,23 @@ describe(`pasteBack (seed ${SEED})`, () => {
       });
       for (const [bi, got] of outs.entries()) {
         let off = 0;
+        let worst = 0;
+        let alphaChanged = 0;
         for (let i = 0; i < got.length; i++) {
           const d = Math.abs(got[i] - want[i]);
-          if (ch === 4 && i % 4 === 3) expect(got[i]).toBe(frame[i]);
-          expect(d, `${backends[bi].backend} at ${i}, seed ${SEED}`).toBeLessThanOrEqual(1);
+          if (ch === 4 && i % 4 === 3 && got[i] !== frame[i]) alphaChanged++;
+          worst = Math.max(worst, d);
           if (d) off++;
         }
+        expect(alphaChanged, backends[bi].backend).toBe(0);
+        expect(worst, `${backends[bi].backend}, seed ${SEED}`).toBeLessThanOrEqual(1);
         expect(off, backends[bi].backend).toBeLessThanOrEqual(Math.max(2, got.length / 1000));
       }
       if (outs.length === 2) expect(firstDiff(outs[1], outs[0]), `native vs fallback, seed ${SEED}`).toBe(-1);
+      changed += outs[0].reduce((n, v, i) => n + (v !== frame[i] ? 1 : 0), 0);
     }
+    // The random placements do land on the frames.
+    expect(changed).toBeGreaterThan(100);
   });
 
   it('a full, opaque, unrotated crop replaces the frame exactly', () => {

@@ -49,8 +49,9 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
       const t = newTask();
       await store.create(t);
       expect(await store.complete(t.ticket_id, { file: 'x.png', content_type: 'image/png' }, 'T')).toBe(false);
-      expect(await store.markStarted(t.ticket_id, 'node-b', '2026-01-01T00:00:00.000Z')).toBe(true);
-      expect(await store.markStarted(t.ticket_id, 'node-b', 'later')).toBe(false);
+      const started = await store.markStarted(t.ticket_id, 'node-b', '2026-01-01T00:00:00.000Z');
+      expect(started).toMatchObject({ ticket_id: t.ticket_id, status: 'In Progress', attempts: 1, started_at: '2026-01-01T00:00:00.000Z', params: t.params });
+      expect(await store.markStarted(t.ticket_id, 'node-b', 'later')).toBeNull();
       await store.setProgress(t.ticket_id, { step: 1, total: 4, percent: 25 });
       let rec = await store.get(t.ticket_id);
       expect(rec).toMatchObject({ status: 'In Progress', serv_name: 'node-b', attempts: 1, progress: { step: 1, total: 4, percent: 25 } });
@@ -93,7 +94,7 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
       await store.create(t);
       await store.create(q);
       for (let attempt = 1; attempt <= 3; attempt++) {
-        expect(await store.markStarted(t.ticket_id, 'n', 'T')).toBe(true);
+        expect((await store.markStarted(t.ticket_id, 'n', 'T'))?.attempts).toBe(attempt);
         const report = await store.recoverInterrupted(3, 'R');
         if (attempt < 3) {
           expect(report).toEqual({ requeued: [t.ticket_id], failed: [] });

@@ -17,8 +17,9 @@
  * Determinism: the integer stream is exact; the float arithmetic uses Math.log/sqrt/sin/cos,
  * which V8 implements itself (fdlibm ports, not the platform libm), rounded to float32 at the
  * same points torch's float kernel rounds. The same seed gives the same bits on every machine
- * with the same Node major version; against torch itself the odd element may differ in the
- * last float32 bit, where torch's vectorised logf/sinf (SLEEF, 1-ulp) round differently.
+ * with the same Node major version. Against torch 1.13 (AVX2) the small-tensor path is
+ * bit-identical; in the 16-block path about 1 element in 6 differs by 1–3 float32 ulps
+ * (|Δ| < 5e-7), where torch's SLEEF logf/sincosf (1-ulp accurate) round differently.
  */
 
 const MT_N = 624;
@@ -26,8 +27,9 @@ const MT_M = 397;
 const TWO_POW_24 = 16_777_216;
 const TWO_POW_32 = 4_294_967_296;
 const TWO_POW_53 = 9_007_199_254_740_992;
-/** torch: `2.0f * c10::pi<double>` times a float uniform, rounded to float. */
 const TWO_PI = 2 * Math.PI;
+/** torch's AVX2 kernel multiplies float uniforms by 2π rounded to float32. */
+const TWO_PI_F32 = Math.fround(TWO_PI);
 
 export class Mt19937 {
   private readonly state = new Uint32Array(MT_N);
@@ -117,21 +119,24 @@ export class TorchCpuGenerator {
     }
     const u1 = this.uniformDouble();
     const u2 = this.uniformDouble();
-    const r = Math.sqrt(-2 * Math.log(1 - u2));
+    const r = Math.sqrt(-2 * Math.log1p(-u2));
     const theta = TWO_PI * u1;
     this.cachedNormal = r * Math.sin(theta);
     return r * Math.cos(theta);
   }
 }
 
-/** torch's `normal_fill_16` on float data: j pairs with j+8, each operation rounded to float32. */
+/**
+ * torch's `normal_fill_16_AVX2` on float data (the kernel x86-64 builds use): j pairs with j+8,
+ * each operation rounded to float32. (Non-AVX2 builds form θ in double: a 1-ulp difference.)
+ */
 function boxMuller16(data: Float32Array, base: number): void {
   const f = Math.fround;
   for (let j = base; j < base + 8; j++) {
     const u1 = 1 - data[j];
     const u2 = data[j + 8];
     const radius = f(Math.sqrt(f(-2 * f(Math.log(u1)))));
-    const theta = f(f(TWO_PI) * u2);
+    const theta = f(TWO_PI_F32 * u2);
     data[j] = f(radius * f(Math.cos(theta)));
     data[j + 8] = f(radius * f(Math.sin(theta)));
   }

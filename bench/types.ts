@@ -1,0 +1,29 @@
+/** One measured quantity of a benchmark run, as every bench part reports it. */
+export interface BenchRow {
+  /** Which bench produced it, e.g. 'kernels'. */
+  part: string;
+  /** What was measured, unique within the part, e.g. 'hwcToNchw 1024x1024 native'. */
+  name: string;
+  /** Unit of median/min/max, e.g. 'ms'. */
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  /** Number of samples. */
+  n: number;
+  /** `name` of the row this one is compared with (same part). */
+  baseline?: string;
+  /** median / baseline's median (for times: < 1 means faster than the baseline). */
+  ratio?: number;
+}
+
+/** What every bench part receives from the harness. */
+export interface BenchOptions {
+  /** A short run (CI smoke): fewer repetitions and sizes. */
+  quick: boolean;
+  /** Reports what is being measured now (stderr, so tables on stdout stay clean). */
+  progress: (msg: string) => void;
+}
+
+/** A bench part: measures, with baselines from the same run, and returns its rows. */
+export type BenchPart = (opts: BenchOptions) => Promise<BenchRow[]>;

@@ -1,0 +1,96 @@
+/**
+ * `upscale`: the tiled pipeline vs one raw session run on the same model and input (pipeline
+ * overhead), and vs `upscayl-bin` (ncnn; Vulkan, here Mesa's software rasteriser) on the SAME
+ * Real-ESRGAN weights and input, as time per input megapixel.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import { convertUpscaylModel, findUpscaylModel } from '../scripts/models/ncnn-to-onnx.js';
+import { loadKernels } from '../src/native/index.js';
+import { NORM_0_1 } from '../src/native/types.js';
+import { upscaleRgb } from '../src/pipelines/image-upscale/upscale-rgb.js';
+import { SessionCache, chooseDevice, parseDeviceSetting, tensor } from '../src/runtime/index.js';
+import { interleave, summarize, timeMs } from './stats.js';
+import type { BenchOptions, BenchRow } from './types.js';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'images');
+
+/** The converted x4fast model: the installed one, else converted into a temp folder now. */
+function x4fastPath(): string {
+  const installed = join(import.meta.dirname, '..', 'models', 'realesrgan-x4fast', 'model.onnx');
+  if (existsSync(installed)) return installed;
+  const out = join(mkdtempSync(join(tmpdir(), 'backserv-bench-esrgan-')), 'model.onnx');
+  writeFileSync(out, convertUpscaylModel('realesrgan-x4fast'));
+  return out;
+}
+
+function upscaylBin(): string | null {
+  const { param } = findUpscaylModel('realesrgan-x4fast');
+  const pkg = param.slice(0, param.indexOf('/dist/') + 1);
+  const bin = join(pkg, 'dist/upscaler/sub-classes/driver/command-upscayl/resources/linux/bin/upscayl-bin');
+  return existsSync(bin) ? bin : null;
+}
+
+async function rgb(file: string, size: number) {
+  const { data, info } = await sharp(join(FIXTURES, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 };
+}
+
+export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
+  const device = chooseDevice(parseDeviceSetting(process.env.BACKSERV_DEVICE));
+  const sessions = new SessionCache({ device, intraOpThreads: 0 });
+  const session = await sessions.get(x4fastPath());
+  const kernels = loadKernels();
+  const size = opts.quick ? 192 : 384;
+  const img = await rgb('portrait_astronaut.jpg', size);
+  const signal = new AbortController().signal;
+  const reps = opts.quick ? 3 : 7;
+  const rows: BenchRow[] = [];
+  const mp = (img.width * img.height) / 1e6;
+
+  opts.progress(`upscale: pipeline vs raw session at ${size}²`);
+  const t = await interleave({
+    raw: () => timeMs(async () => {
+      const x = kernels.hwcToNchw(img.data, img.width, img.height, 3, NORM_0_1);
+      const out = await session.run({ [session.inputNames[0]]: tensor('float32', x, [1, 3, img.height, img.width]) });
+      kernels.nchwToHwc(out[session.outputNames[0]].data as Float32Array, img.width * 4, img.height * 4, 3, 255, 0);
+    }),
+    // Default tile (256) and padding (40): one tile at 192², four at 384².
+    pipeline: () => timeMs(() => upscaleRgb(session, kernels, img, { tile: 256, pad: 40, maxOutputPixels: 1e9 }, signal, () => {})),
+    pipelineSmallTiles: () => timeMs(() => upscaleRgb(session, kernels, img, { tile: 96, pad: 40, maxOutputPixels: 1e9 }, signal, () => {})),
+  }, reps);
+  const row = (name: string, samples: number[], baseline?: string, base?: number): BenchRow => {
+    const s = summarize(samples.map((ms) => ms / mp));
+    return { part: 'upscale', name, unit: 'ms/MP', ...s, ...(baseline ? { baseline, ratio: s.median / base! } : {}) };
+  };
+  const rawRow = row(`raw session x4fast ${size}²`, t.raw);
+  rows.push(rawRow,
+    row(`pipeline x4fast ${size}² (tile 256)`, t.pipeline, rawRow.name, rawRow.median),
+    row(`pipeline x4fast ${size}² (tile 96)`, t.pipelineSmallTiles, rawRow.name, rawRow.median));
+
+  const bin = upscaylBin();
+  if (bin) {
+    // upscayl-bin takes ~16 s on 115² here (software Vulkan): one small input, few runs.
+    const dir = mkdtempSync(join(tmpdir(), 'backserv-bench-upscayl-'));
+    const input = join(dir, 'in.png');
+    const small = await rgb('lowres_bryan.png', 115);
+    await sharp(Buffer.from(small.data), { raw: { width: 115, height: 115, channels: 3 } }).png().toFile(input);
+    const smallMp = (115 * 115) / 1e6;
+    const n = opts.quick ? 1 : 3;
+    opts.progress('upscale: upscayl-bin on 115² (slow: software Vulkan)');
+    const models = dirname(findUpscaylModel('realesrgan-x4fast').param);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      ours.push(await timeMs(() => upscaleRgb(session, kernels, small, { tile: 256, pad: 40, maxOutputPixels: 1e9 }, signal, () => {})));
+      theirs.push(await timeMs(() => execFileSync(bin, ['-i', input, '-o', join(dir, 'out.png'), '-m', models, '-n', 'realesrgan-x4fast', '-s', '4'], { stdio: 'ignore' })));
+    }
+    const theirsRow: BenchRow = { part: 'upscale', name: 'upscayl-bin x4fast 115²', unit: 'ms/MP', ...summarize(theirs.map((x) => x / smallMp)) };
+    const oursS = summarize(ours.map((x) => x / smallMp));
+    rows.push(theirsRow, { part: 'upscale', name: 'pipeline x4fast 115²', unit: 'ms/MP', ...oursS, baseline: theirsRow.name, ratio: oursS.median / theirsRow.median });
+  }
+  return rows;
+}
