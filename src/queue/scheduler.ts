@@ -10,6 +10,7 @@ import type { Progress, TaskRecord, TaskStatus, TaskType } from '../tasks/types.
 import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle } from '../workers/pool.js';
 import { FairQueue } from './fair-queue.js';
+import { TaskEvents } from './task-events.js';
 
 /** What the scheduler needs from a pool (the Piscina pool, or a stand-in in unit tests). */
 export interface TaskRunner {
@@ -46,6 +47,8 @@ export class Scheduler {
   private stopped = false;
   private paused = false;
   private readonly idleWaiters: (() => void)[] = [];
+  /** Status changes and progress of tasks on this node. */
+  readonly events = new TaskEvents();
 
   constructor(
     private readonly store: TaskStore,
@@ -76,6 +79,7 @@ export class Scheduler {
     }
     const record = await this.store.create(task);
     this.queue.push(record.ticket_id, record.user_id);
+    this.events.emit('status', record.ticket_id, 'Queueing', record);
     this.pump();
     return record;
   }
@@ -101,6 +105,7 @@ export class Scheduler {
     const now = () => new Date().toISOString();
     if (this.queue.remove(ticketId)) {
       const was = await this.store.cancel(ticketId, now());
+      await this.emitStatus(ticketId, 'Cancelled');
       return { kind: 'cancelled', was: was ?? 'Queueing' };
     }
     const run = this.running.get(ticketId);
@@ -110,10 +115,17 @@ export class Scheduler {
       // The completion handler has settled the record by now; report what it became.
     }
     const was = await this.store.cancel(ticketId, now());
-    if (was) return { kind: 'cancelled', was };
+    if (was) {
+      await this.emitStatus(ticketId, 'Cancelled');
+      return { kind: 'cancelled', was };
+    }
     const rec = await this.store.get(ticketId);
     if (!rec) return { kind: 'not_found' };
-    if (rec.status === 'Cancelled' && run) return { kind: 'cancelled', was: 'In Progress' };
+    if (rec.status === 'Cancelled' && run) {
+      // The worker stopped and its settle() recorded the cancel.
+      await this.emitStatus(ticketId, 'Cancelled');
+      return { kind: 'cancelled', was: 'In Progress' };
+    }
     return { kind: 'final', status: rec.status };
   }
 
@@ -157,7 +169,9 @@ export class Scheduler {
       const next = this.queue.shift();
       if (!next) return;
       const rec = await this.store.markStarted(next.ticketId, this.servName, new Date().toISOString());
-      if (rec) this.launch(rec); // else cancelled or finished meanwhile
+      if (!rec) continue; // cancelled or finished meanwhile
+      this.events.emit('status', rec.ticket_id, 'In Progress', rec);
+      this.launch(rec);
     }
   }
 
@@ -167,6 +181,7 @@ export class Scheduler {
     const entry: Running = { handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, cancelling: null };
     entry.handle = this.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total) => {
       entry.progress = { step, total, percent: total > 0 ? Math.round((1000 * step) / total) / 10 : 0 };
+      this.events.emit('progress', rec.ticket_id, entry.progress);
       const t = Date.now();
       if (t - entry.lastWrite >= PROGRESS_WRITE_INTERVAL_MS || step === total) {
         entry.lastWrite = t;
@@ -186,15 +201,21 @@ export class Scheduler {
   private async settle(ticketId: string, res: WorkerResponse, log: Logger): Promise<void> {
     const at = new Date().toISOString();
     if (res.ok) {
-      await this.store.complete(ticketId, res.result, at);
+      if (await this.store.complete(ticketId, res.result, at)) await this.emitStatus(ticketId, 'Completed');
       log.info({ file: res.result.file }, 'task completed');
     } else if (res.cancelled) {
+      // The cancel() that asked for this emits the event once the record is final.
       await this.store.cancel(ticketId, at);
       log.info('task cancelled');
     } else {
-      await this.store.fail(ticketId, res.message, at);
+      if (await this.store.fail(ticketId, res.message, at)) await this.emitStatus(ticketId, 'Failed');
       log.warn({ code: res.code, error: res.message }, 'task failed');
     }
+  }
+
+  private async emitStatus(ticketId: string, status: TaskStatus): Promise<void> {
+    if (this.events.listenerCount('status') === 0) return;
+    this.events.emit('status', ticketId, status, await this.store.get(ticketId));
   }
 
   private notifyIdle(): void {

@@ -59,7 +59,7 @@ describe('emap', () => {
     const inits = model.graph?.initializer ?? [];
     const last = inits[inits.length - 1];
     const raw = last.rawData;
-    const expected = raw && raw.length ? new Float32Array(Uint8Array.from(raw).buffer) : Float32Array.from(last.floatData);
+    const expected = raw && raw.length ? new Float32Array(Uint8Array.from(raw).buffer) : Float32Array.from(last.floatData ?? []);
     const read = readLastInitializer(path);
     expect(read.name).toBe(last.name);
     expect(read.dims).toEqual([512, 512]);

@@ -1,11 +1,14 @@
 /** Shared by the face-swap tests: fixture photos decoded as the service does, sessions, models. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { decodeImage } from '../../src/imaging/decode.js';
 import { createRegistry } from '../../src/models/registry.js';
 import type { Detector } from '../../src/pipelines/face-swap/detect.js';
-import type { DecodedImage } from '../../src/pipelines/types.js';
+import { loadKernels } from '../../src/native/index.js';
+import type { DecodedImage, PipelineContext } from '../../src/pipelines/types.js';
+import type { WorkerEnv } from '../../src/workers/messages.js';
 import { SessionCache, chooseDevice } from '../../src/runtime/index.js';
 import { fixtureImage } from '../helpers/http.js';
 
@@ -23,4 +26,31 @@ export function modelPath(id: string): string {
 
 export async function yunet(): Promise<Detector> {
   return { kind: 'yunet', session: await sessions.get(modelPath('yunet')) };
+}
+
+/**
+ * A models folder holding the test ArcFace and inswapper but not the (random-weight) test
+ * SCRFD, so the detector role falls back to the bundled YuNet: real detection, test swapper.
+ */
+export function yunetModelsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'backserv-face-models-'));
+  for (const id of ['arcface-w600k-r50', 'inswapper-128']) symlinkSync(join(inject('testModelsDir'), id), join(dir, id), 'dir');
+  return dir;
+}
+
+/** A pipeline context as the worker builds one, with images read from the fixtures folder. */
+export function pipelineContext(modelsDir: string, over: Partial<PipelineContext> = {}): PipelineContext {
+  const resultsDir = mkdtempSync(join(tmpdir(), 'backserv-face-results-'));
+  return {
+    ticketId: 'face-test',
+    signal: new AbortController().signal,
+    progress: () => undefined,
+    sessions,
+    kernels: loadKernels(),
+    models: createRegistry(modelsDir),
+    resultsDir,
+    env: {} as WorkerEnv, // face_swap reads no worker tuning
+    loadImage: (ref) => photo(ref),
+    ...over,
+  };
 }

@@ -41,10 +41,13 @@ export function featherMask(m: Affine, cropSize: number, kernels: Kernels): Floa
   // kernel's erosion clamps at the border, which would otherwise keep the edge white).
   const mask = new Float32Array(cropSize * cropSize);
   for (let y = 1; y < cropSize - 1; y++) mask.fill(1, y * cropSize + 1, (y + 1) * cropSize - 1);
-  // A k×k erosion moves the edge in by k/2 frame pixels; the frame pixel already counts ~1.5.
-  const radius = Math.max(0, Math.round((erodeFrame / 2) * s - 1.5));
-  const eroded = radius > 0 ? kernels.erode(mask, cropSize, cropSize, radius) : mask;
-  return kernels.gaussianBlur(eroded, cropSize, cropSize, sigmaFrame * s);
+  // A k×k erosion moves the edge in by k/2 frame pixels; the black frame already counts ~1.5.
+  // OpenCV truncates its Gaussian at ksize/2 ≈ k/2, so the feather is exactly 0 at the crop's
+  // edge; this blur reaches ⌈3σ⌉, so erode at least that far to keep the edge at exactly 0.
+  const sigma = sigmaFrame * s;
+  const radius = Math.max(Math.round((erodeFrame / 2) * s - 1.5), Math.ceil(3 * sigma));
+  const eroded = kernels.erode(mask, cropSize, cropSize, radius);
+  return kernels.gaussianBlur(eroded, cropSize, cropSize, sigma);
 }
 
 /** Blends the swapped crop (u8 RGB HWC) into `frame` in place; alpha, if any, is kept. */
