@@ -9,8 +9,8 @@ const HELP = `Usage: backserv <command>
 
 Commands:
   start     the embedded server: HTTP API + worker pool + SQLite (same as npm start)
-  serve     scale-out HTTP node (needs BACKSERV_REDIS_URL)   [not in this build yet]
-  worker    scale-out worker node (needs BACKSERV_REDIS_URL) [not in this build yet]
+  serve     scale-out HTTP node over Redis (needs BACKSERV_REDIS_URL)
+  worker    scale-out worker node over Redis: claims and runs tasks on this host
   help      this text
 
 Environment variables are listed in README.md.`;
@@ -20,16 +20,14 @@ if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
   console.log(HELP);
   process.exit(0);
 }
-if (cmd === 'start') {
+if (cmd === 'start' || cmd === 'serve' || cmd === 'worker') {
   const entry = join(root, 'dist', 'main.js');
   if (!existsSync(entry)) {
     console.error('backserv: dist/ is missing; run `npm run build` (npm ci does it) first');
     process.exit(1);
   }
+  // dist/main.js reads the role from process.argv[2], which is this command.
   await import(entry);
-} else if (cmd === 'serve' || cmd === 'worker') {
-  console.error(`backserv: "${cmd}" (scale-out over Redis) is not implemented in this build; use "start"`);
-  process.exit(2);
 } else {
   console.error(`backserv: unknown command "${cmd}"; see "backserv --help"`);
   process.exit(2);

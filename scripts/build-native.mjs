@@ -3,7 +3,7 @@
 // and exits 0, and src/native/ falls back to the TypeScript kernels.
 // BACKSERV_NATIVE=0 skips the build.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const crate = join(root, 'native');
 const built = join(crate, 'target', 'release', 'libbackserv_native.so');
 const target = join(crate, 'backserv_native.node');
+const log = join(crate, 'target', 'build-native.log');
 
 function warn(why) {
   console.warn(`backserv: native kernels not built (${why}); using the TypeScript fallback`);
@@ -25,14 +26,14 @@ if (process.platform !== 'linux') warn(`platform ${process.platform} is not supp
 const probe = spawnSync('cargo', ['--version'], { stdio: 'ignore' });
 if (probe.error || probe.status !== 0) warn('cargo not found on PATH');
 
-const build = spawnSync('cargo', ['build', '--release', '--offline'], {
-  cwd: crate,
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+// Cargo's output goes to a log, so an install shows one line either way.
+const build = spawnSync('cargo', ['build', '--release', '--offline'], { cwd: crate, encoding: 'utf8' });
+mkdirSync(dirname(log), { recursive: true });
+writeFileSync(log, `${build.stdout ?? ''}${build.stderr ?? ''}`);
 if (build.error || build.status !== 0) {
   // A stale addon from an older checkout could disagree with the TypeScript side.
   rmSync(target, { force: true });
-  warn(`cargo build failed with status ${build.status ?? build.error?.message}`);
+  warn(`cargo build failed with status ${build.status ?? build.error?.message}, see ${log}`);
 }
 if (!existsSync(built)) warn(`${built} is missing after the build`);
 try {

@@ -2,6 +2,7 @@
 import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDeviceSetting, type DeviceSetting } from './runtime/device.js';
+import { loadApiExtrasConfig, type ApiExtrasConfig } from './api/extras-config.js';
 
 export interface Limits {
   /** Request body cap (bytes); data: URIs must fit in it. */
@@ -34,9 +35,15 @@ export interface Config {
   publicUrl: string | null;
   servName: string;
   redisUrl: string | null;
+  /** Key prefix in Redis, so several deployments (or tests) can share one server. */
+  redisPrefix: string;
+  /** Scale-out: a claim not renewed within this time is re-queued (the worker is presumed dead). */
+  leaseMs: number;
   urlAllowlist: string | undefined;
   sqliteSync: 'normal' | 'full';
   limits: Limits;
+  /** API keys, rate limit, webhooks, idempotency, SSE (src/api/extras-config.ts). */
+  api: ApiExtrasConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -65,8 +72,11 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: env.BACKSERV_PUBLIC_URL ? env.BACKSERV_PUBLIC_URL.replace(/\/+$/, '') : null,
     servName: env.BACKSERV_SERV_NAME || hostname(),
     redisUrl: env.BACKSERV_REDIS_URL || null,
+    redisPrefix: env.BACKSERV_REDIS_PREFIX || 'backserv:',
+    leaseMs: int(env, 'BACKSERV_LEASE_MS', 30_000, 500, 3_600_000),
     urlAllowlist: env.BACKSERV_URL_ALLOWLIST,
     sqliteSync: env.BACKSERV_SQLITE_SYNC === 'full' ? 'full' : 'normal',
+    api: loadApiExtrasConfig(env),
     limits: {
       bodyBytes: int(env, 'BACKSERV_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
       maxQueued: int(env, 'BACKSERV_MAX_QUEUED', 10_000, 1, 10_000_000),

@@ -19,3 +19,4 @@ export const conflict = (message: string) => new ApiError(409, 'conflict', messa
 export const queueFull = (message: string, retryAfterS: number) =>
   new ApiError(429, 'queue_full', message, { 'Retry-After': String(retryAfterS) });
 export const modelUnavailable = (message: string) => new ApiError(503, 'model_unavailable', message);
+export const storeUnavailable = (message: string) => new ApiError(503, 'store_unavailable', message);

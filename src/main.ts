@@ -1,24 +1,44 @@
-/** Composition root for `npm start`: the embedded server (API + pool + SQLite) on PORT. */
-import { loadConfig } from './config.js';
+/**
+ * Composition root. `npm start` (role `start`): the embedded server (API + pool + SQLite), or
+ * with BACKSERV_REDIS_URL set, API + worker over Redis in one process. `serve` / `worker`:
+ * the scale-out roles (`npx backserv serve|worker`).
+ */
+import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logging.js';
+import { startScaleOutNode } from './scale-out/node.js';
 import { startService } from './service.js';
 
+type Command = 'start' | 'serve' | 'worker';
+
+async function start(command: Command, config: Config, log: ReturnType<typeof createLogger>): Promise<{ close(): Promise<void> }> {
+  if (!config.redisUrl) {
+    if (command !== 'start') throw new Error(`"${command}" is a scale-out role: set BACKSERV_REDIS_URL (e.g. redis://127.0.0.1:6379)`);
+    return startService(config, log);
+  }
+  return startScaleOutNode(config, log, command === 'start' ? 'all' : command);
+}
+
 async function main(): Promise<void> {
-  const log = createLogger();
-  let config;
+  const command = (process.argv[2] ?? 'start') as Command;
+  if (!['start', 'serve', 'worker'].includes(command)) {
+    console.error(`backserv: unknown command "${command}" (start, serve, worker)`);
+    process.exit(2);
+  }
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
     console.error(`backserv: ${(err as Error).message}`);
     process.exit(2);
   }
-  const service = await startService(config, log);
+  const log = createLogger().child({ serv_name: config.servName, role: command });
+  const node = await start(command, config, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down; running tasks will be re-queued on the next start');
-    service.close().then(() => process.exit(0), () => process.exit(1));
+    log.info({ signal }, 'shutting down; running tasks will be re-queued');
+    node.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

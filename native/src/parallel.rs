@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 const MIN_ROWS: usize = 64;
-const MIN_WORK: usize = 1 << 17;
+const MIN_WORK: usize = 1 << 19;
 
 fn max_threads() -> usize {
     static MAX: OnceLock<usize> = OnceLock::new();

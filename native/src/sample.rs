@@ -89,7 +89,9 @@ impl<T: Copy + Into<f64>> Image<'_, T> {
                 let gy = 1.0 - fy;
                 let at = |o: usize| -> [f64; 4] { std::array::from_fn(|k| d[o + k].into()) };
                 let (p00, p10, p01, p11) = (at(0), at(self.stride), at(row), at(row + self.stride));
-                return std::array::from_fn(|k| (p00[k] * gx + p10[k] * fx) * gy + (p01[k] * gx + p11[k] * fx) * fy);
+                return std::array::from_fn(|k| {
+                    (p00[k] * gx + p10[k] * fx) * gy + (p01[k] * gx + p11[k] * fx) * fy
+                });
             }
         }
         let [r, g, b] = self.sample::<3>(sx, sy);

@@ -30,7 +30,6 @@ pub fn warp_affine_to_nchw(
         .zip(split_rows(p2, out_w, &ranges))
         .map(|(((rows, p0), p1), p2)| (rows, [p0, p1, p2]))
         .collect();
-    let [a, b, c, d, e, f] = *m;
     // Multiplying by 1/std (computed once, in f64, as the fallback does) instead of
     // dividing keeps three divisions per pixel out of the loop.
     let inv = norm.std.map(|s| 1.0 / s);
@@ -48,7 +47,7 @@ pub fn warp_affine_to_nchw(
                 for i in by..(by + TILE).min(n_rows) {
                     let span = i * out_w + bx..i * out_w + x_end;
                     let dst = [&mut pr[span.clone()], &mut pg[span.clone()], &mut pb[span]];
-                    let geom = Row { m: [a, b, c, d, e, f], y: rows.start + i, x0: bx };
+                    let geom = Row { m: *m, y: rows.start + i, x0: bx };
                     warp_run_mv(src, &geom, &mean, &inv, dst);
                 }
             }
@@ -99,7 +98,13 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     #[target_feature(enable = "avx2")]
-    pub unsafe fn warp_run(src: &Image<u8>, row: &Row, mean: &[f64; 3], inv: &[f64; 3], dst: [&mut [f32]; 3]) {
+    pub unsafe fn warp_run(
+        src: &Image<u8>,
+        row: &Row,
+        mean: &[f64; 3],
+        inv: &[f64; 3],
+        dst: [&mut [f32]; 3],
+    ) {
         let [a, b, c, d, e, f] = row.m;
         let yf = row.y as f64;
         let (w, h) = (src.width as f64, src.height as f64);

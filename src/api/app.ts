@@ -10,29 +10,33 @@ import { badRequest, conflict, modelUnavailable, notFound } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { ModelRegistry } from '../models/types.js';
 import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
-import type { Scheduler } from '../queue/scheduler.js';
+import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
 import { readJsonBody } from './body.js';
 import { errorMiddleware } from './error-middleware.js';
+import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
 import { serveResult } from './results-route.js';
 import { taskView } from './task-view.js';
-import { RequestValidator } from './validate.js';
+import { RequestValidator, type SubmitBody } from './validate.js';
 import { join } from 'node:path';
 
 export interface AppDeps {
   config: Config;
   store: TaskStore;
-  scheduler: Scheduler;
+  scheduler: TaskFrontend;
   models: ModelRegistry;
   log: Logger;
-  /** Extra facts for /ready (device, native backend, workers). */
-  readyInfo(): Record<string, unknown>;
+  /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
+  readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 const TICKET = /^[A-Za-z0-9-]{1,64}$/;
 
-export function createApp(deps: AppDeps): Koa {
+/** The Koa app plus the shutdown of what the extensions hold (SQLite handle, webhook timers). */
+export type BackservApp = Koa & { closeExtras(): Promise<void> };
+
+export function createApp(deps: AppDeps): BackservApp {
   const { config, store, scheduler, models, log } = deps;
   const validator = new RequestValidator();
   const resultsDir = join(config.dataDir, 'results');
@@ -43,6 +47,9 @@ export function createApp(deps: AppDeps): Koa {
 
   // Errors Koa sees outside the middleware chain (sockets cut by clients, mostly).
   app.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'connection error'));
+  // SSE, webhooks, idempotency, keys, metrics, docs, playground (src/api/extras.ts).
+  const extras = createApiExtras({ config, store, frontend: scheduler, log, validator, baseUrl });
+  app.use(extras.observe);
   app.use(errorMiddleware(log));
   // The registry reads the models folder on every call; a submit should not. One second of
   // staleness is fine for "a model was just installed".
@@ -53,8 +60,9 @@ export function createApp(deps: AppDeps): Koa {
     return availCache.value;
   };
 
-  router.post('/submit_task', async (ctx) => {
-    const body = validator.submitBody(await readJsonBody(ctx, config.limits.bodyBytes));
+  router.post('/submit_task', extras.submitGuard, async (ctx) => {
+    // Read and validated by the guard (which also handles keys, idempotency, rate limit).
+    const body = (ctx.state.submitBody as SubmitBody | undefined) ?? validator.submitBody(await readJsonBody(ctx, config.limits.bodyBytes));
     const avail = availability()[body.task_type];
     if (!IMPLEMENTED_TASK_TYPES.has(body.task_type)) {
       throw modelUnavailable(`${body.task_type} is not available on this server yet: its pipeline is not installed in this build.`);
@@ -82,14 +90,16 @@ export function createApp(deps: AppDeps): Koa {
 
   router.get('/query_task/:ticket_id', async (ctx) => {
     const id = ctx.params.ticket_id;
+    await extras.guardTicket(ctx, id);
     const rec = TICKET.test(id) ? await store.get(id) : null;
     if (!rec) throw notFound(`No task with ticket_id ${id}.`);
-    ctx.body = taskView(rec, baseUrl(ctx), scheduler.queuePosition(id), scheduler.liveProgress(id));
+    ctx.body = taskView(rec, baseUrl(ctx), await scheduler.queuePosition(id), scheduler.liveProgress(id));
   });
 
   router.post('/cancel_task/:ticket_id', async (ctx) => {
     const id = ctx.params.ticket_id;
     if (!TICKET.test(id)) throw notFound(`No task with ticket_id ${id}.`);
+    await extras.guardTicket(ctx, id);
     ctx.req.resume(); // any body is ignored
     const outcome = await scheduler.cancel(id);
     if (outcome.kind === 'not_found') throw notFound(`No task with ticket_id ${id}.`);
@@ -107,28 +117,33 @@ export function createApp(deps: AppDeps): Koa {
   router.get('/ready', async (ctx) => {
     let storeOk = true;
     let counts: Record<string, number> = {};
+    let queue = { queued: 0, running: 0 };
     try {
       counts = await store.countByStatus();
+      queue = await scheduler.queueStats();
     } catch {
       storeOk = false;
     }
+    const info = await deps.readyInfo();
+    const ready = storeOk && info.ready !== false;
     const taskTypes = Object.fromEntries(Object.entries(availability()).map(([t, a]) => [t, {
       available: a.available && IMPLEMENTED_TASK_TYPES.has(t as never),
       models: a.models,
       install: a.available ? null : a.installCommand,
     }]));
-    ctx.status = storeOk ? 200 : 503;
+    ctx.status = ready ? 200 : 503;
     ctx.body = {
-      status: storeOk ? 'ready' : 'unavailable',
+      status: ready ? 'ready' : 'unavailable',
       serv_name: config.servName,
-      queue: { queued: scheduler.queuedCount, running: scheduler.runningCount },
+      queue,
       tasks: counts,
       task_types: taskTypes,
-      ...deps.readyInfo(),
+      ...info,
     };
   });
 
   app.use(router.routes());
+  app.use(extras.router.routes());
   app.use(router.allowedMethods({ throw: false }));
-  return app;
+  return Object.assign(app, { closeExtras: () => extras.close() });
 }

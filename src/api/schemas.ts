@@ -31,6 +31,11 @@ export const submitSchema = {
     task_type: { type: 'string', enum: [...TASK_TYPES] },
     task_params: { type: 'object' },
     user_id: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
+    // Extension: where to POST the final task state (signed; see src/webhooks/).
+    callback_url: {
+      type: 'string', minLength: 8, maxLength: 2048, pattern: '^[hH][tT][tT][pP][sS]?://',
+      description: 'optional http(s) URL that receives a signed POST of the final task state',
+    },
   },
 } as const;
 

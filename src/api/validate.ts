@@ -9,6 +9,8 @@ export interface SubmitBody {
   task_type: TaskType;
   task_params: Record<string, unknown>;
   user_id: string;
+  /** Extension: webhook target for the final state. */
+  callback_url?: string;
 }
 
 function describe(err: ErrorObject, root: string): string {

@@ -53,4 +53,6 @@ export interface ModelRegistry {
   /** The model for a task type: `requested` if given and installed, else the first installed in preference order. */
   resolve(taskType: TaskType, requested?: string): ResolvedModel | null;
   availability(): Record<TaskType, TaskTypeAvailability>;
+  /** Every role a task type needs (e.g. face_swap: swapper, embedder, detector), or null if one is missing. */
+  resolveAll(taskType: TaskType): Record<string, ResolvedModel> | null;
 }

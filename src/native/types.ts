@@ -12,7 +12,10 @@
  *   array is allocated. Wrong lengths, non-integer or negative sizes throw TypeError.
  */
 
-/** value = (pixel - mean[c]) / std[c] with pixel in 0..255. */
+/**
+ * value = (pixel - mean[c]) / std[c] with pixel in 0..255. `mean` and `std` are indexed
+ * by colour channel (R, G, B) whatever the plane order, so `bgr` only moves planes.
+ */
 export interface Normalization {
   mean: readonly [number, number, number];
   std: readonly [number, number, number];

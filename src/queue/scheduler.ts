@@ -11,6 +11,7 @@ import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle } from '../workers/pool.js';
 import { FairQueue } from './fair-queue.js';
 import { TaskEvents } from './task-events.js';
+import type { CancelOutcome, TaskFrontend } from './task-frontend.js';
 
 /** What the scheduler needs from a pool (the Piscina pool, or a stand-in in unit tests). */
 export interface TaskRunner {
@@ -26,10 +27,7 @@ export interface SchedulerLimits {
   maxAttempts: number;
 }
 
-export type CancelOutcome =
-  | { kind: 'cancelled'; was: TaskStatus }
-  | { kind: 'final'; status: TaskStatus }
-  | { kind: 'not_found' };
+export type { CancelOutcome } from './task-frontend.js';
 
 interface Running {
   handle: RunHandle;
@@ -40,7 +38,7 @@ interface Running {
 
 const PROGRESS_WRITE_INTERVAL_MS = 250;
 
-export class Scheduler {
+export class Scheduler implements TaskFrontend {
   private readonly queue = new FairQueue();
   private readonly running = new Map<string, Running>();
   private pumping = false;
@@ -91,6 +89,10 @@ export class Scheduler {
   /** Live progress of a running task (fresher than the store's throttled copy). */
   liveProgress(ticketId: string): Progress | null {
     return this.running.get(ticketId)?.progress ?? null;
+  }
+
+  async queueStats(): Promise<{ queued: number; running: number }> {
+    return { queued: this.queue.size, running: this.running.size };
   }
 
   get queuedCount(): number {

@@ -1,11 +1,13 @@
 /** The one table from task type to pipeline, used inside the worker thread. */
 import { runFaceSwap } from '../pipelines/face-swap/index.js';
+import { runImageCreation } from '../pipelines/image-creation/index.js';
 import { runImageUpscale } from '../pipelines/image-upscale/index.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { TaskType } from '../tasks/types.js';
 
 const PIPELINES: Partial<Record<TaskType, Pipeline>> = {
   image_upscale: runImageUpscale,
+  image_creation: runImageCreation,
   face_swap: runFaceSwap,
 };
 

@@ -2,6 +2,7 @@
  * face_swap through the real service (HTTP, SQLite, worker threads): bundled YuNet for detection,
  * the signature-exact ArcFace and inswapper test models for the rest.
  */
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTextChunks } from '../../src/imaging/png-text.js';
@@ -12,7 +13,6 @@ import { detectFaces } from '../../src/pipelines/face-swap/detect.js';
 import { FIXTURES, getJson, startFileServer, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { photo, yunet, yunetModelsDir } from './support.js';
-import { join } from 'node:path';
 
 let svc: TestService;
 let files: Awaited<ReturnType<typeof startFileServer>>;

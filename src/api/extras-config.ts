@@ -1,0 +1,67 @@
+/**
+ * Settings of the operator-facing extensions (API keys, rate limit, webhooks, idempotency,
+ * SSE). Parsed here so config.ts only gains one field; a malformed value stops the service
+ * with a message naming the variable, like the rest of the configuration.
+ */
+
+export interface ApiExtrasConfig {
+  /** API key → user_id; empty = no authentication (the seed behaviour). */
+  apiKeys: ReadonlyMap<string, string>;
+  /** Submits per user per minute (token bucket); 0 = unlimited. */
+  rateLimitPerMin: number;
+  /** HMAC key for webhook signatures; null = callback_url is refused. */
+  webhookSecret: string | null;
+  webhookMaxAttempts: number;
+  /** First retry delay; doubles per attempt up to webhookMaxBackoffMs. */
+  webhookBackoffMs: number;
+  webhookMaxBackoffMs: number;
+  webhookTimeoutMs: number;
+  /** How long an Idempotency-Key keeps returning the same ticket. */
+  idempotencyTtlS: number;
+  /** Comment lines on idle SSE streams so proxies do not cut them. */
+  sseHeartbeatMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new TypeError(`${name} must be an integer in [${min}, ${max}] (got "${raw}")`);
+  }
+  return n;
+}
+
+/** `key1:alice,key2:bob`; a key may not contain ':' or ','; one key maps to one user. */
+export function parseApiKeys(raw: string | undefined): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const entry of (raw ?? '').split(',')) {
+    const e = entry.trim();
+    if (e === '') continue;
+    const i = e.lastIndexOf(':');
+    const key = i > 0 ? e.slice(0, i).trim() : '';
+    const user = i > 0 ? e.slice(i + 1).trim() : '';
+    if (key.length < 8 || user === '' || !/^[\x21-\x7e]+$/.test(key) || !/^[\x21-\x7e]+$/.test(user)) {
+      throw new TypeError('BACKSERV_API_KEYS must be "key:user_id,key:user_id" with keys of at least 8 printable characters');
+    }
+    if (keys.has(key)) throw new TypeError('BACKSERV_API_KEYS lists the same key twice');
+    keys.set(key, user);
+  }
+  return keys;
+}
+
+export function loadApiExtrasConfig(env: Env): ApiExtrasConfig {
+  return {
+    apiKeys: parseApiKeys(env.BACKSERV_API_KEYS),
+    rateLimitPerMin: int(env, 'BACKSERV_RATE_LIMIT_PER_MIN', 0, 0, 1_000_000),
+    webhookSecret: env.BACKSERV_WEBHOOK_SECRET || null,
+    webhookMaxAttempts: int(env, 'BACKSERV_WEBHOOK_MAX_ATTEMPTS', 6, 1, 50),
+    webhookBackoffMs: int(env, 'BACKSERV_WEBHOOK_BACKOFF_MS', 2_000, 1, 3_600_000),
+    webhookMaxBackoffMs: int(env, 'BACKSERV_WEBHOOK_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
+    webhookTimeoutMs: int(env, 'BACKSERV_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+    idempotencyTtlS: int(env, 'BACKSERV_IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
+    sseHeartbeatMs: int(env, 'BACKSERV_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
+  };
+}

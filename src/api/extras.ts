@@ -1,0 +1,142 @@
+/**
+ * The operator/user extensions around the seed API, built from the same dependencies as the
+ * app: API keys, submit guard (idempotency, rate limit, callback_url), SSE, webhooks, metrics,
+ * OpenAPI + docs, and the playground. app.ts mounts what this returns; service shutdown calls
+ * close().
+ */
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import { parseAllowlist } from '../imaging/address-policy.js';
+import { systemResolver, type HostResolver } from '../imaging/resolve-target.js';
+import type { Logger } from '../logging.js';
+import { requestObserver } from '../metrics/http-metrics.js';
+import { TaskMetrics } from '../metrics/task-metrics.js';
+import type { TaskFrontend } from '../queue/task-frontend.js';
+import type { TaskStore } from '../store/task-store.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { WebhookStore } from '../webhooks/webhook-store.js';
+import { ApiKeys } from './auth.js';
+import { IdempotencyStore } from './idempotency-store.js';
+import { buildOpenApi } from './openapi.js';
+import { RateLimiter } from './rate-limit.js';
+import { docsRouter } from './routes/docs.js';
+import { eventsHandler } from './routes/events.js';
+import { firstExisting, sendFile } from './routes/static-files.js';
+import { submitGuard } from './submit-guard.js';
+import type { RequestValidator } from './validate.js';
+
+export interface ExtrasDeps {
+  config: Config;
+  store: TaskStore;
+  frontend: TaskFrontend;
+  log: Logger;
+  validator: RequestValidator;
+  baseUrl(ctx: Context): string;
+  /** Tests inject a resolver; production uses the system's. */
+  resolver?: HostResolver;
+}
+
+export interface ApiExtras {
+  keys: ApiKeys;
+  /** Latency histogram + request log line; mount first. */
+  observe: Middleware;
+  /** Runs before the seed submit handler (leaves ctx.state.submitBody). */
+  submitGuard: Middleware;
+  /** query/cancel: 401 without a key, 404 for another user's task. */
+  guardTicket(ctx: Context, ticketId: string): Promise<void>;
+  router: Router;
+  close(): Promise<void>;
+}
+
+const PLAYGROUND_FILES = new Set(['playground.js', 'playground.css']);
+
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function createApiExtras(d: ExtrasDeps): ApiExtras {
+  const { config, store, frontend, log } = d;
+  const api = config.api;
+  const keys = new ApiKeys(api.apiKeys);
+  const extrasDb = join(config.dataDir, 'backserv-api.sqlite');
+  const allowlist = parseAllowlist(config.urlAllowlist);
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'backserv_process_' });
+  const taskMetrics = new TaskMetrics(registry, frontend.events, config.workers);
+  const webhookAttempts = new Counter({ name: 'backserv_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
+  const sseOpen = new Gauge({ name: 'backserv_sse_streams', help: 'Open /events streams', registers: [registry] });
+
+  const idempotency = new IdempotencyStore(extrasDb, api.idempotencyTtlS * 1000);
+  const hooks = api.webhookSecret ? new WebhookStore(extrasDb) : null;
+  const dispatcher = hooks && api.webhookSecret
+    ? new WebhookDispatcher({
+      hooks, tasks: store, events: frontend.events, secret: api.webhookSecret, allowlist,
+      resolver: d.resolver ?? systemResolver,
+      limits: { maxAttempts: api.webhookMaxAttempts, backoffMs: api.webhookBackoffMs, maxBackoffMs: api.webhookMaxBackoffMs, timeoutMs: api.webhookTimeoutMs },
+      log, onAttempt: (outcome) => webhookAttempts.inc({ outcome }),
+    })
+    : null;
+  if (!dispatcher) log.info('webhooks off: set BACKSERV_WEBHOOK_SECRET to accept callback_url');
+  if (keys.enabled) log.info({ users: new Set(api.apiKeys.values()).size }, 'API keys required on task endpoints');
+
+  // Start-up work that reads the store runs in the background; failures are logged, not fatal.
+  const started = (async () => {
+    taskMetrics.start(await store.listQueued());
+    await dispatcher?.start();
+  })().catch((err: unknown) => log.error({ err }, 'extensions failed to start'));
+
+  const router = new Router();
+  router.get('/events/:ticket_id', eventsHandler({
+    store, frontend, keys, heartbeatMs: api.sseHeartbeatMs, baseUrl: d.baseUrl,
+    onOpen: (delta) => sseOpen.inc(delta),
+  }));
+  router.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
+  });
+  const version = packageVersion();
+  const docs = docsRouter(() => buildOpenApi({ version, authRequired: keys.enabled, serverUrl: config.publicUrl ?? undefined }));
+  router.use(docs.routes());
+
+  const here = dirname(fileURLToPath(import.meta.url));
+  const webDir = firstExisting(join(here, '..', 'web'), join(here, '..', '..', 'src', 'web'));
+  router.get('/', (ctx) => sendFile(ctx, webDir, 'index.html', 60));
+  router.get('/:file', async (ctx, next) => {
+    if (!PLAYGROUND_FILES.has(ctx.params.file)) return next();
+    await sendFile(ctx, webDir, ctx.params.file, 60);
+  });
+
+  return {
+    keys,
+    observe: requestObserver(registry, log),
+    submitGuard: submitGuard({
+      keys, validator: d.validator, bodyLimit: config.limits.bodyBytes, idempotency,
+      limiter: new RateLimiter(api.rateLimitPerMin), webhooksEnabled: dispatcher !== null, allowlist,
+      onCallback: (ticket, url, base) => dispatcher?.register(ticket, url, base), baseUrl: d.baseUrl,
+    }),
+    async guardTicket(ctx, ticketId) {
+      const caller = keys.caller(ctx);
+      if (caller === null) return;
+      const rec = await store.get(ticketId);
+      if (rec) keys.checkOwner(caller, rec.user_id, ticketId);
+    },
+    router,
+    async close() {
+      await started;
+      dispatcher?.close();
+      taskMetrics.close();
+      idempotency.close();
+      hooks?.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Idempotency-Key records: (user_id, key) → the submit response first given for it. Kept in
+ * SQLite (its own table and handle, beside the task store's file) so a retry after a restart
+ * still finds its ticket. Rows older than the window are ignored and swept.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface IdempotentResponse {
+  fingerprint: string;
+  status: number;
+  body: Record<string, unknown>;
+  createdAt: number;
+}
+
+interface Row {
+  fingerprint: string;
+  status: number;
+  body: string;
+  created_at: number;
+}
+
+export class IdempotencyStore {
+  private readonly db: Database.Database;
+  private readonly getStmt: Database.Statement<[string, string, number], Row>;
+  private readonly putStmt: Database.Statement<[string, string, string, number, string, number]>;
+  private readonly sweepStmt: Database.Statement<[number]>;
+  private puts = 0;
+
+  constructor(file: string, private readonly ttlMs: number, private readonly now: () => number = Date.now) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
+      user_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+      status INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,
+      PRIMARY KEY (user_id, key))`);
+    this.getStmt = this.db.prepare('SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at > ?');
+    this.putStmt = this.db.prepare('INSERT OR REPLACE INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.sweepStmt = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at <= ?');
+  }
+
+  get(userId: string, key: string): IdempotentResponse | null {
+    const row = this.getStmt.get(userId, key, this.now() - this.ttlMs);
+    if (!row) return null;
+    return { fingerprint: row.fingerprint, status: row.status, body: JSON.parse(row.body) as Record<string, unknown>, createdAt: row.created_at };
+  }
+
+  put(userId: string, key: string, value: Omit<IdempotentResponse, 'createdAt'>): void {
+    const t = this.now();
+    this.putStmt.run(userId, key, value.fingerprint, value.status, JSON.stringify(value.body), t);
+    if (++this.puts % 500 === 0) this.sweepStmt.run(t - this.ttlMs);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * GET /events/:ticket_id — Server-Sent Events for one task.
+ *
+ * Events: `status` (data: the query_task view; first on connect and on each change),
+ * `queue` ({queue_position}, while queued, when it changes) and `progress` ({step, total,
+ * percent}). Every event has a numeric `id:`; the final status has `id: done` and the stream
+ * closes after it. The server keeps no history: a reconnect with Last-Event-ID gets the current
+ * state first and numbering continues after the id it sent, so ids keep increasing for the
+ * client. `Last-Event-ID: done` on a finished task answers 204 (EventSource stops reconnecting).
+ */
+import type { Context } from 'koa';
+import { PassThrough } from 'node:stream';
+import { notFound } from '../../errors.js';
+import type { TaskFrontend } from '../../queue/task-frontend.js';
+import type { TaskStore } from '../../store/task-store.js';
+import { FINAL_STATUSES, type Progress, type TaskRecord, type TaskStatus } from '../../tasks/types.js';
+import type { ApiKeys } from '../auth.js';
+import { taskView } from '../task-view.js';
+
+export interface EventsDeps {
+  store: TaskStore;
+  frontend: TaskFrontend;
+  keys: ApiKeys;
+  heartbeatMs: number;
+  baseUrl(ctx: Context): string;
+  onOpen?(delta: 1 | -1): void;
+}
+
+const TICKET = /^[A-Za-z0-9-]{1,64}$/;
+
+type Pending = { kind: 'status'; status: TaskStatus; record: TaskRecord | null } | { kind: 'progress'; progress: Progress } | { kind: 'queue' };
+
+export function eventsHandler(deps: EventsDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const id = String(ctx.params.ticket_id);
+    const caller = deps.keys.caller(ctx);
+    const events = deps.frontend.events;
+
+    // Subscribe before reading the record so no change between the read and the stream is lost.
+    const pending: Pending[] = [];
+    let wake: (() => void) | null = null;
+    const push = (p: Pending) => {
+      pending.push(p);
+      wake?.();
+    };
+    const onStatus = (ticket: string, status: TaskStatus, record: TaskRecord | null) => {
+      if (ticket === id) push({ kind: 'status', status, record });
+      else push({ kind: 'queue' }); // someone else moved: our position may have changed
+    };
+    const onProgress = (ticket: string, progress: Progress) => {
+      if (ticket === id) push({ kind: 'progress', progress });
+    };
+    events.on('status', onStatus);
+    events.on('progress', onProgress);
+    const unsubscribe = () => {
+      events.off('status', onStatus);
+      events.off('progress', onProgress);
+    };
+
+    let rec: TaskRecord | null;
+    try {
+      rec = TICKET.test(id) ? await deps.store.get(id) : null;
+      if (!rec) throw notFound(`No task with ticket_id ${id}.`);
+      deps.keys.checkOwner(caller, rec.user_id, id);
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
+    const lastId = ctx.get('last-event-id').trim();
+    if (lastId === 'done' && FINAL_STATUSES.has(rec.status)) {
+      unsubscribe();
+      ctx.status = 204;
+      return;
+    }
+
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.status = 200;
+    ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
+    ctx.body = stream;
+
+    let seq = /^\d{1,15}$/.test(lastId) ? Number(lastId) : 0;
+    let closed = false;
+    const send = (event: string, data: unknown, final = false) => {
+      if (closed) return;
+      stream.write(`id: ${final ? 'done' : ++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const heartbeat = setInterval(() => {
+      if (!closed) stream.write(': ping\n\n');
+      push({ kind: 'queue' }); // also covers positions that moved without an event here
+    }, deps.heartbeatMs);
+    deps.onOpen?.(1);
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      deps.onOpen?.(-1);
+      wake?.();
+      stream.end();
+    };
+    ctx.req.on('close', finish);
+    stream.on('close', finish);
+
+    const base = deps.baseUrl(ctx);
+    let lastStatus: TaskStatus | null = null;
+    let lastPosition: number | null = null;
+    const sendStatus = async (r: TaskRecord) => {
+      lastStatus = r.status;
+      const position = r.status === 'Queueing' ? await deps.frontend.queuePosition(r.ticket_id) : null;
+      const view = taskView(r, base, position, deps.frontend.liveProgress(r.ticket_id));
+      lastPosition = position;
+      const final = FINAL_STATUSES.has(r.status);
+      send('status', view, final);
+      if (final) finish();
+    };
+
+    stream.write('retry: 2000\n\n');
+    await sendStatus(rec);
+    // Drain the event queue in order on its own task, so this handler returns and Koa starts
+    // streaming the response right away.
+    void (async () => {
+      while (!closed) {
+        if (pending.length === 0) {
+          await new Promise<void>((r) => (wake = r));
+          wake = null;
+          continue;
+        }
+        const p = pending.shift()!;
+        try {
+          if (p.kind === 'status') {
+            if (p.status === lastStatus) continue;
+            const r = p.record ?? (await deps.store.get(id));
+            if (r && r.status !== lastStatus) await sendStatus(r);
+          } else if (p.kind === 'progress') {
+            if (lastStatus === 'In Progress') send('progress', p.progress);
+          } else if (lastStatus === 'Queueing') {
+            // Coalesce a burst of other tasks' changes into one position check.
+            while (pending[0]?.kind === 'queue') pending.shift();
+            const position = await deps.frontend.queuePosition(id);
+            if (position !== null && position !== lastPosition) {
+              lastPosition = position;
+              send('queue', { queue_position: position });
+            }
+          }
+        } catch {
+          finish();
+        }
+      }
+    })();
+  };
+}

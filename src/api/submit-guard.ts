@@ -1,0 +1,111 @@
+/**
+ * What runs before the seed submit handler: API key, body validation, the callback_url rules,
+ * Idempotency-Key replay and the per-user rate limit. It leaves the validated body in
+ * `ctx.state.submitBody` for the handler, and afterwards records the response for replay and
+ * registers the webhook.
+ */
+import { createHash } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
+import { ApiError, badRequest } from '../errors.js';
+import { forbiddenReason, parseAddress, type UrlAllowlist } from '../imaging/address-policy.js';
+import type { ApiKeys } from './auth.js';
+import { readJsonBody } from './body.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { RequestValidator, SubmitBody } from './validate.js';
+
+export interface SubmitGuardDeps {
+  keys: ApiKeys;
+  validator: RequestValidator;
+  bodyLimit: number;
+  idempotency: IdempotencyStore;
+  limiter: RateLimiter;
+  webhooksEnabled: boolean;
+  allowlist: UrlAllowlist;
+  /** Called once the task exists; the URL was checked here. */
+  onCallback(ticketId: string, callbackUrl: string, baseUrl: string): void;
+  baseUrl(ctx: Context): string;
+}
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** JSON with sorted keys, so a retry that orders fields differently is still "the same request". */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function checkCallbackUrl(raw: string, allowlist: UrlAllowlist): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw badRequest('invalid_request', 'callback_url is not a valid URL.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('invalid_request', 'callback_url must be an http or https URL.');
+  if (url.username || url.password) throw badRequest('invalid_request', 'callback_url must not carry credentials.');
+  // Literal addresses can be judged now; names are resolved and checked again at delivery.
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (parseAddress(host) !== null && !allowlist.allows(host, host)) {
+    const reason = forbiddenReason(host);
+    if (reason !== null) throw badRequest('invalid_request', `callback_url points to a ${reason} address, which this server does not call.`);
+  }
+}
+
+export function submitGuard(deps: SubmitGuardDeps): Middleware {
+  // Two concurrent requests with one key must not both create a task: the second waits for the first.
+  const inFlight = new Map<string, Promise<void>>();
+
+  return async (ctx, next) => {
+    const caller = deps.keys.caller(ctx);
+    const body: SubmitBody = deps.validator.submitBody(await readJsonBody(ctx, deps.bodyLimit));
+    deps.keys.checkSubmitter(caller, body.user_id);
+    if (body.callback_url !== undefined) {
+      if (!deps.webhooksEnabled) {
+        throw badRequest('invalid_request', 'callback_url is not accepted here: the operator has not set BACKSERV_WEBHOOK_SECRET, so webhooks could not be signed.');
+      }
+      checkCallbackUrl(body.callback_url, deps.allowlist);
+    }
+    ctx.state.submitBody = body;
+
+    const key = ctx.get('idempotency-key');
+    const run = async () => {
+      deps.limiter.take(body.user_id);
+      await next();
+      const ticket = (ctx.body as Record<string, unknown> | undefined)?.ticket_id;
+      if (ctx.status === 202 && typeof ticket === 'string' && body.callback_url !== undefined) {
+        deps.onCallback(ticket, body.callback_url, deps.baseUrl(ctx));
+      }
+    };
+    if (key === '') return run();
+    if (!KEY.test(key)) throw badRequest('invalid_request', 'Idempotency-Key must be 1–255 printable ASCII characters.');
+
+    const fingerprint = createHash('sha256').update(canonical(body)).digest('hex');
+    const slot = `${body.user_id}\n${key}`;
+    while (inFlight.has(slot)) await inFlight.get(slot)!.catch(() => undefined);
+    const previous = deps.idempotency.get(body.user_id, key);
+    if (previous) {
+      if (previous.fingerprint !== fingerprint) {
+        throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new task.');
+      }
+      ctx.status = previous.status;
+      ctx.set('Idempotent-Replayed', 'true');
+      ctx.body = previous.body;
+      return;
+    }
+    const work = run();
+    inFlight.set(slot, work);
+    try {
+      await work;
+      if (ctx.status === 202 && ctx.body && typeof ctx.body === 'object') {
+        deps.idempotency.put(body.user_id, key, { fingerprint, status: ctx.status, body: ctx.body as Record<string, unknown> });
+      }
+    } finally {
+      inFlight.delete(slot);
+    }
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * One middleware for what every request leaves behind: the latency histogram (labelled by the
+ * route pattern, never the raw path, so ticket ids do not explode the label set) and one log line.
+ * Measured until the response is closed, so streamed bodies count in full; event streams are
+ * logged but kept out of the latency histogram (their duration is the task's, not the server's).
+ */
+import type { Context, Middleware } from 'koa';
+import { Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../logging.js';
+
+export function requestObserver(registry: Registry, log: Logger): Middleware {
+  const duration = new Histogram({
+    name: 'backserv_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const routeOf = (ctx: Context) => {
+    const r = (ctx as Context & { _matchedRoute?: string | RegExp })._matchedRoute;
+    return typeof r === 'string' ? r : '(unmatched)';
+  };
+  return async (ctx, next) => {
+    const t0 = performance.now();
+    ctx.res.once('close', () => {
+      const ms = performance.now() - t0;
+      const route = routeOf(ctx);
+      const status = ctx.status;
+      if (!String(ctx.response.get('Content-Type')).startsWith('text/event-stream')) {
+        duration.observe({ method: ctx.method, route, status: String(status) }, ms / 1000);
+      }
+      log.info({ method: ctx.method, route, path: ctx.path, status, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    await next();
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * An installed Stable Diffusion folder (diffusers ONNX layout) opened for inference: the
+ * sessions, the tokenizer, the scheduler config, and what each session's inputs want (read
+ * from the session, never assumed). Sessions come from the worker's SessionCache, so a model
+ * loads once per worker; the tokenizer is memoised alongside that cache.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kernels } from '../../native/types.js';
+import type { SessionCache, Session, ValueSignature } from '../../runtime/index.js';
+import type { RawSchedulerConfig } from './schedulers/index.js';
+import { ClipTokenizer, readHfBpe, readPadToken } from './tokenizer/index.js';
+import { floatType, incompatible, inputSpec, outputSpec, type FloatType } from './tensor-io.js';
+
+/** SD 1.x/2.x VAE latent scale; a `vae_decoder/config.json` with `scaling_factor` overrides it. */
+export const DEFAULT_VAE_SCALING = 0.18215;
+
+export interface UnetIo {
+  sample: ValueSignature;
+  sampleType: FloatType;
+  timestep: ValueSignature;
+  hiddenStates: ValueSignature;
+  hiddenType: FloatType;
+  /** LCM's guidance embedding input, when the export has one. */
+  timestepCond: { spec: ValueSignature; type: FloatType; dim: number } | null;
+  output: ValueSignature;
+  /** The export accepts a batch of 2 (dynamic or fixed 2): CFG runs both halves at once. */
+  batchOf2: boolean;
+}
+
+export interface SdModel {
+  readonly id: string;
+  readonly dir: string;
+  readonly kernels: Kernels;
+  readonly tokenizer: ClipTokenizer;
+  readonly schedulerConfig: RawSchedulerConfig;
+  /** `_class_name` of the scheduler config (picks defaults for unknown model ids). */
+  readonly schedulerClass: string;
+  readonly vaeScaling: number;
+  readonly textEncoder: Session;
+  readonly textIds: ValueSignature;
+  readonly textOutput: ValueSignature;
+  /** Token sequence length the encoder takes (77 unless the export fixes another). */
+  readonly maxLength: number;
+  readonly unet: Session;
+  readonly unetIo: UnetIo;
+  readonly vaeDecoder: Session;
+  readonly vaeDecoderIn: ValueSignature;
+  readonly vaeDecoderOut: ValueSignature;
+  /** img2img only: loaded on first use. */
+  vaeEncoder(): Promise<{ session: Session; input: ValueSignature; output: ValueSignature }>;
+}
+
+const tokenizers = new WeakMap<SessionCache, Map<string, ClipTokenizer>>();
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw incompatible(`${path}: ${(err as Error).message}`);
+  }
+}
+
+/** The pad token: tokenizer_config.json first, then special_tokens_map.json; none → EOS. */
+function padToken(tokenizerDir: string): string | undefined {
+  for (const file of ['tokenizer_config.json', 'special_tokens_map.json']) {
+    const path = join(tokenizerDir, file);
+    if (!existsSync(path)) continue;
+    const pad = readPadToken(path);
+    if (pad !== undefined) return pad;
+  }
+  return undefined;
+}
+
+function loadTokenizer(sessions: SessionCache, dir: string): ClipTokenizer {
+  let byDir = tokenizers.get(sessions);
+  if (!byDir) tokenizers.set(sessions, (byDir = new Map()));
+  const hit = byDir.get(dir);
+  if (hit) return hit;
+  const tdir = join(dir, 'tokenizer');
+  const tok = new ClipTokenizer(readHfBpe(join(tdir, 'vocab.json'), join(tdir, 'merges.txt')), padToken(tdir));
+  byDir.set(dir, tok);
+  return tok;
+}
+
+function unetIo(unet: Session): UnetIo {
+  const sample = inputSpec(unet, ['sample'], 'unet');
+  const hiddenStates = inputSpec(unet, ['encoder_hidden_states'], 'unet');
+  const timestep = inputSpec(unet, ['timestep'], 'unet');
+  const condMeta = unet.inputMetadata.find((m) => m.name === 'timestep_cond');
+  let timestepCond: UnetIo['timestepCond'] = null;
+  if (condMeta) {
+    const spec = inputSpec(unet, ['timestep_cond'], 'unet');
+    const declared = spec.shape[spec.shape.length - 1];
+    // LCM-Dreamshaper's time_cond_proj_dim is 256; a symbolic last dim falls back to it.
+    timestepCond = { spec, type: floatType(spec, 'unet input'), dim: typeof declared === 'number' ? declared : 256 };
+  }
+  if (sample.shape.length !== 4) throw incompatible(`unet sample has rank ${sample.shape.length}, expected 4`);
+  const batch = sample.shape[0];
+  return {
+    sample,
+    sampleType: floatType(sample, 'unet input'),
+    timestep,
+    hiddenStates,
+    hiddenType: floatType(hiddenStates, 'unet input'),
+    timestepCond,
+    output: outputSpec(unet, ['out_sample'], 'unet'),
+    batchOf2: typeof batch !== 'number' || batch === 2,
+  };
+}
+
+export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string): Promise<SdModel> {
+  const schedulerPath = join(dir, 'scheduler', 'scheduler_config.json');
+  const schedulerConfig = existsSync(schedulerPath) ? readJson(schedulerPath) : {};
+  const vaeConfigPath = join(dir, 'vae_decoder', 'config.json');
+  const vaeConfig = existsSync(vaeConfigPath) ? readJson(vaeConfigPath) : {};
+  const vaeScaling = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : DEFAULT_VAE_SCALING;
+  const tokenizer = loadTokenizer(sessions, dir);
+  // Sequential on purpose: each load already uses the worker's intra-op threads.
+  const textEncoder = await sessions.get(join(dir, 'text_encoder', 'model.onnx'));
+  const unet = await sessions.get(join(dir, 'unet', 'model.onnx'));
+  const vaeDecoder = await sessions.get(join(dir, 'vae_decoder', 'model.onnx'));
+  const textIds = inputSpec(textEncoder, ['input_ids'], 'text encoder');
+  const seqDim = textIds.shape[1];
+  let encoder: Awaited<ReturnType<SdModel['vaeEncoder']>> | null = null;
+  return {
+    id,
+    dir,
+    kernels,
+    tokenizer,
+    schedulerConfig,
+    schedulerClass: typeof schedulerConfig._class_name === 'string' ? schedulerConfig._class_name : '',
+    vaeScaling,
+    textEncoder,
+    textIds,
+    textOutput: outputSpec(textEncoder, ['last_hidden_state'], 'text encoder'),
+    maxLength: typeof seqDim === 'number' && seqDim > 1 ? seqDim : 77,
+    unet,
+    unetIo: unetIo(unet),
+    vaeDecoder,
+    vaeDecoderIn: inputSpec(vaeDecoder, ['latent_sample'], 'vae decoder'),
+    vaeDecoderOut: outputSpec(vaeDecoder, ['sample'], 'vae decoder'),
+    async vaeEncoder() {
+      if (encoder) return encoder;
+      const session = await sessions.get(join(dir, 'vae_encoder', 'model.onnx'));
+      encoder = {
+        session,
+        input: inputSpec(session, ['sample'], 'vae encoder'),
+        output: outputSpec(session, ['latent_sample', 'latent_parameters'], 'vae encoder'),
+      };
+      return encoder;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Scale-out composition: `serve` (stateless HTTP over Redis), `worker` (claims and runs tasks
+ * on this host's pool), or `all` (both in one process, what `npm start` does when
+ * BACKSERV_REDIS_URL is set).
+ */
+import { createApp } from '../api/app.js';
+import { listen } from '../composition/listen.js';
+import { createWorkerPool } from '../composition/pool.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logging.js';
+import { createRegistry } from '../models/registry.js';
+import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
+import { chooseDevice } from '../runtime/device.js';
+import { RedisTaskStore } from '../store/redis-store.js';
+import { connectRedis, connectSubscriber, waitReady } from './connection.js';
+import { RedisFrontend } from './redis-frontend.js';
+import { RedisWorkerNode, liveWorkers } from './redis-worker.js';
+
+export type Role = 'serve' | 'worker' | 'all';
+
+export interface ScaleOutNode {
+  /** The HTTP address (serve and all roles). */
+  url: string | null;
+  close(): Promise<void>;
+}
+
+export async function startScaleOutNode(config: Config, log: Logger, role: Role, workerFile?: string): Promise<ScaleOutNode> {
+  const url = config.redisUrl;
+  if (!url) throw new Error('scale-out needs BACKSERV_REDIS_URL');
+  const redis = connectRedis(url, `backserv-${role}-${config.servName}`);
+  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
+  await waitReady(redis).catch((err: Error) => log.warn(`${err.message}; retrying in the background`));
+  const store = new RedisTaskStore(redis, config.redisPrefix, config.leaseMs);
+  const closers: (() => Promise<void>)[] = [];
+  let httpUrl: string | null = null;
+
+  if (role !== 'serve') {
+    const device = chooseDevice(config.device);
+    log.info({ device: device.device, reason: device.reason }, `execution device: ${device.device}`);
+    const pool = createWorkerPool(config, workerFile);
+    const sub = connectSubscriber(url, `backserv-worker-sub-${config.servName}`);
+    sub.on('error', () => undefined);
+    const node = new RedisWorkerNode(store, redis, sub, pool, {
+      servName: config.servName,
+      leaseMs: config.leaseMs,
+      maxAttempts: config.limits.maxAttempts,
+      describe: { device: device.device, task_types: [...IMPLEMENTED_TASK_TYPES] },
+    }, log);
+    await node.start();
+    log.info({ serv_name: config.servName, slots: pool.size }, 'worker node ready');
+    closers.push(async () => {
+      await node.stop();
+      await pool.close();
+      sub.disconnect();
+    });
+  }
+
+  if (role !== 'worker') {
+    const sub = connectSubscriber(url, `backserv-serve-sub-${config.servName}`);
+    sub.on('error', () => undefined);
+    const frontend = new RedisFrontend(store, redis, sub, {
+      maxQueued: config.limits.maxQueued,
+      maxQueuedPerUser: config.limits.maxQueuedPerUser,
+      cancelWaitMs: config.limits.cancelGraceMs + 2000,
+    }, log);
+    await frontend.start();
+    const app = createApp({
+      config, store, scheduler: frontend, models: createRegistry(config.modelsDir), log,
+      readyInfo: async () => {
+        const up = redis.status === 'ready';
+        return {
+          ready: up,
+          mode: 'scale-out',
+          redis: redis.status,
+          workers: up ? await liveWorkers(redis, config.redisPrefix, config.leaseMs).catch(() => []) : [],
+        };
+      },
+    });
+    const http = await listen(app, config, log);
+    httpUrl = http.url;
+    closers.unshift(async () => {
+      await http.close();
+      sub.disconnect();
+    });
+  }
+
+  return {
+    url: httpUrl,
+    async close() {
+      for (const c of closers) await c();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The serve node's side of scale-out: submits go straight into Redis (atomic insert + caps +
+ * fair index), cancels mark the task and tell the node running it, and status changes from
+ * every node are re-emitted locally for live views.
+ */
+import type { Redis } from 'ioredis';
+import { queueFull } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { TaskEvents } from '../queue/task-events.js';
+import type { CancelOutcome, TaskFrontend } from '../queue/task-frontend.js';
+import type { RedisTaskStore } from '../store/redis-store.js';
+import type { NewTask } from '../store/task-store.js';
+import type { Progress, TaskRecord, TaskStatus } from '../tasks/types.js';
+import { channels } from './connection.js';
+import { guardRedis } from './guard.js';
+
+export interface FrontendLimits {
+  maxQueued: number;
+  maxQueuedPerUser: number;
+  /** How long a cancel waits for the worker to confirm it stopped. */
+  cancelWaitMs: number;
+}
+
+export class RedisFrontend implements TaskFrontend {
+  readonly events = new TaskEvents();
+  private readonly ch: ReturnType<typeof channels>;
+  private readonly cancelWaiters = new Map<string, (() => void)[]>();
+
+  constructor(
+    private readonly store: RedisTaskStore,
+    private readonly redis: Redis,
+    private readonly sub: Redis,
+    private readonly limits: FrontendLimits,
+    private readonly log: Logger,
+  ) {
+    this.ch = channels(store.prefix);
+  }
+
+  async start(): Promise<void> {
+    await this.sub.subscribe(this.ch.events, this.ch.cancelled);
+    this.sub.on('message', (channel: string, message: string) => {
+      if (channel === this.ch.cancelled) {
+        for (const done of this.cancelWaiters.get(message) ?? []) done();
+        this.cancelWaiters.delete(message);
+      } else if (channel === this.ch.events) {
+        void this.relay(message);
+      }
+    });
+  }
+
+  private async relay(message: string): Promise<void> {
+    try {
+      const { ticket, status } = JSON.parse(message) as { ticket: string; status: TaskStatus };
+      if (this.events.listenerCount('status') === 0) return;
+      this.events.emit('status', ticket, status, await this.store.get(ticket));
+    } catch (err) {
+      this.log.debug({ err }, 'could not relay a task event');
+    }
+  }
+
+  async submit(task: NewTask): Promise<TaskRecord> {
+    const out = await guardRedis(this.store.createQueued(task, this.limits.maxQueued, this.limits.maxQueuedPerUser));
+    if (!out.ok) {
+      const retry = Math.min(600, Math.max(1, Math.ceil(out.depth / 10)));
+      throw out.scope === 'global'
+        ? queueFull(`The server queue is full (${out.depth} tasks waiting); retry later.`, retry)
+        : queueFull(`user_id ${task.user_id} already has ${out.depth} tasks waiting (limit ${this.limits.maxQueuedPerUser}); retry when some finish.`, retry);
+    }
+    await this.publish(out.record.ticket_id, 'Queueing');
+    await this.redis.publish(this.ch.wake, '1').catch(() => undefined);
+    return out.record;
+  }
+
+  queuePosition(ticketId: string): Promise<number | null> {
+    return guardRedis(this.store.queuePosition(ticketId));
+  }
+
+  liveProgress(): Progress | null {
+    return null; // the worker writes progress to the task record
+  }
+
+  async cancel(ticketId: string): Promise<CancelOutcome> {
+    const rec = await guardRedis(this.store.get(ticketId));
+    if (!rec) return { kind: 'not_found' };
+    // Wait for the running node's confirmation only after subscribing, so it cannot be missed.
+    const stopped = rec.status === 'In Progress' ? this.waitCancelled(ticketId) : null;
+    const was = await guardRedis(this.store.cancel(ticketId, new Date().toISOString()));
+    if (!was) {
+      this.dropWaiter(ticketId);
+      const now = await this.store.get(ticketId);
+      return { kind: 'final', status: now?.status ?? rec.status };
+    }
+    if (was === 'In Progress') {
+      await this.redis.publish(this.ch.cancel, ticketId);
+      await stopped;
+    }
+    await this.publish(ticketId, 'Cancelled');
+    return { kind: 'cancelled', was };
+  }
+
+  private waitCancelled(ticketId: string): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.dropWaiter(ticketId);
+        resolve();
+      }, this.limits.cancelWaitMs);
+      const list = this.cancelWaiters.get(ticketId) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.cancelWaiters.set(ticketId, list);
+    });
+  }
+
+  private dropWaiter(ticketId: string): void {
+    for (const done of this.cancelWaiters.get(ticketId) ?? []) done();
+    this.cancelWaiters.delete(ticketId);
+  }
+
+  async queueStats(): Promise<{ queued: number; running: number }> {
+    const counts = await guardRedis(this.store.countByStatus());
+    return { queued: counts.Queueing, running: counts['In Progress'] };
+  }
+
+  private async publish(ticket: string, status: TaskStatus): Promise<void> {
+    await this.redis.publish(this.ch.events, JSON.stringify({ ticket, status })).catch(() => undefined);
+  }
+}

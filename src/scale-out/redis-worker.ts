@@ -1,0 +1,182 @@
+/**
+ * A worker node: claims tasks from Redis in fair order into its own pool, keeps their leases
+ * alive with a heartbeat, stops them when a cancel arrives, and re-queues tasks of workers
+ * that died (their leases lapse). A completion counts only if the task is still on this
+ * claim, so a task re-claimed after a stall is never completed twice.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging.js';
+import type { RedisTaskStore } from '../store/redis-store.js';
+import type { TaskRecord, TaskStatus } from '../tasks/types.js';
+import type { WorkerResponse } from '../workers/messages.js';
+import type { RunHandle, WorkerPool } from '../workers/pool.js';
+import { channels, workersKey } from './connection.js';
+
+export interface WorkerNodeOptions {
+  servName: string;
+  leaseMs: number;
+  maxAttempts: number;
+  /** Facts published in the heartbeat (device, task types). */
+  describe: Record<string, unknown>;
+}
+
+interface Running {
+  handle: RunHandle;
+  attempt: number;
+  lastWrite: number;
+}
+
+export class RedisWorkerNode {
+  private readonly running = new Map<string, Running>();
+  private readonly ch: ReturnType<typeof channels>;
+  private timers: NodeJS.Timeout[] = [];
+  private filling = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: RedisTaskStore,
+    private readonly redis: Redis,
+    private readonly sub: Redis,
+    private readonly pool: WorkerPool,
+    private readonly opts: WorkerNodeOptions,
+    private readonly log: Logger,
+  ) {
+    this.ch = channels(store.prefix);
+  }
+
+  async start(): Promise<void> {
+    await this.sub.subscribe(this.ch.wake, this.ch.cancel);
+    this.sub.on('message', (channel: string, message: string) => {
+      if (channel === this.ch.wake) this.fill();
+      else if (channel === this.ch.cancel) void this.cancelLocal(message);
+    });
+    // Claims are also polled: a wake published while this node was reconnecting is not lost.
+    this.timers.push(setInterval(() => this.fill(), 1000));
+    this.timers.push(setInterval(() => void this.heartbeat(), Math.max(200, this.opts.leaseMs / 3)));
+    this.timers.push(setInterval(() => void this.reap(), Math.max(200, this.opts.leaseMs / 2)));
+    await this.heartbeat();
+    this.fill();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.redis.hdel(workersKey(this.store.prefix), this.opts.servName).catch(() => undefined);
+  }
+
+  private fill(): void {
+    if (this.filling || this.stopped) return;
+    this.filling = true;
+    void (async () => {
+      try {
+        while (!this.stopped && this.pool.idle > 0) {
+          const rec = await this.store.claim(this.opts.servName, new Date().toISOString());
+          if (!rec) break;
+          await this.publish(rec.ticket_id, 'In Progress');
+          this.launch(rec);
+        }
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'claim failed (Redis unreachable?)');
+      } finally {
+        this.filling = false;
+      }
+    })();
+  }
+
+  private launch(rec: TaskRecord): void {
+    const log = this.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
+    log.info({ attempt: rec.attempts }, 'task started');
+    const entry: Running = { handle: undefined as unknown as RunHandle, attempt: rec.attempts, lastWrite: 0 };
+    entry.handle = this.pool.run(rec.ticket_id, rec.task_type, rec.params, (step, total) => {
+      const t = Date.now();
+      if (t - entry.lastWrite < 250 && step !== total) return;
+      entry.lastWrite = t;
+      const percent = total > 0 ? Math.round((1000 * step) / total) / 10 : 0;
+      void this.store.setProgress(rec.ticket_id, { step, total, percent }).catch(() => undefined);
+    });
+    this.running.set(rec.ticket_id, entry);
+    void entry.handle.done
+      .then((res) => retryWhileUnreachable(() => this.settle(rec.ticket_id, entry.attempt, res, log)))
+      .catch((err: unknown) => log.error({ err }, 'failed to record task outcome'))
+      .finally(() => {
+        this.running.delete(rec.ticket_id);
+        this.fill();
+      });
+  }
+
+  private async settle(ticketId: string, attempt: number, res: WorkerResponse, log: Logger): Promise<void> {
+    const at = new Date().toISOString();
+    if (res.ok) {
+      if (await this.store.complete(ticketId, res.result, at, attempt)) {
+        log.info({ file: res.result.file }, 'task completed');
+        await this.publish(ticketId, 'Completed');
+      } else {
+        log.warn('result discarded: the task was cancelled or re-claimed meanwhile');
+      }
+    } else if (res.cancelled) {
+      log.info('task cancelled');
+    } else if (await this.store.fail(ticketId, res.message, at, attempt)) {
+      log.warn({ code: res.code, error: res.message }, 'task failed');
+      await this.publish(ticketId, 'Failed');
+    }
+  }
+
+  private async cancelLocal(ticketId: string): Promise<void> {
+    const run = this.running.get(ticketId);
+    if (!run) return;
+    await run.handle.cancel();
+    await this.redis.publish(this.ch.cancelled, ticketId).catch(() => undefined);
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.store.renewLeases([...this.running.keys()]);
+      const beat = { name: this.opts.servName, ...this.opts.describe, slots: this.pool.size, busy: this.running.size, at: Date.now() };
+      await this.redis.hset(workersKey(this.store.prefix), this.opts.servName, JSON.stringify(beat));
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'heartbeat failed (Redis unreachable?)');
+    }
+  }
+
+  /** Any live worker re-queues the tasks of dead ones. */
+  private async reap(): Promise<void> {
+    try {
+      const report = await this.store.recoverExpired(this.opts.maxAttempts, new Date().toISOString());
+      if (report.requeued.length || report.failed.length) {
+        this.log.warn(report, 're-queued tasks of a worker that stopped renewing its leases');
+        for (const id of report.failed) await this.publish(id, 'Failed');
+        if (report.requeued.length) await this.redis.publish(this.ch.wake, '1');
+      }
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'reap failed');
+    }
+  }
+
+  private async publish(ticket: string, status: TaskStatus): Promise<void> {
+    await this.redis.publish(this.ch.events, JSON.stringify({ ticket, status })).catch(() => undefined);
+  }
+}
+
+/** Live workers from their heartbeats (seen within `maxAgeMs`). */
+export async function liveWorkers(redis: Redis, prefix: string, maxAgeMs: number): Promise<Record<string, unknown>[]> {
+  const all = await redis.hgetall(workersKey(prefix));
+  const now = Date.now();
+  return Object.values(all)
+    .map((v) => JSON.parse(v) as Record<string, unknown> & { at: number })
+    .filter((w) => now - w.at <= maxAgeMs);
+}
+
+/**
+ * Recording an outcome must survive a short Redis outage: retry with backoff for about 30 s;
+ * past that the lease lapses and another worker re-runs the task.
+ */
+async function retryWhileUnreachable(work: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= 12) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 4000)));
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Redis TaskStore for scale-out. Task records are hashes; every transition is one Lua script
+ * (src/store/redis/lua.ts) that also maintains the status counters and the fair-queue index,
+ * so a serve node that dies right after answering 202 has already made the task claimable.
+ * Passes the same conformance suite as the SQLite store.
+ */
+import type { Redis } from 'ioredis';
+import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
+import { STATUSES } from '../tasks/types.js';
+import * as lua from './redis/lua.js';
+import { LuaScript } from './redis/script.js';
+import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
+
+const S = Object.fromEntries(Object.entries(lua).map(([k, src]) => [k, new LuaScript(src)])) as Record<keyof typeof lua, LuaScript>;
+
+export const INTERRUPTED_MESSAGE =
+  'Interrupted: the worker running this task stopped responding, %d time(s); it was not retried again. ' +
+  'Submit it again; if it keeps happening, check the worker logs for a crash.';
+
+export type CreateOutcome = { ok: true; record: TaskRecord } | { ok: false; scope: 'global' | 'user'; depth: number };
+
+function pairs(flat: unknown): Record<string, string> {
+  const a = flat as string[];
+  const o: Record<string, string> = {};
+  for (let i = 0; i < a.length; i += 2) o[a[i]] = a[i + 1];
+  return o;
+}
+
+function toRecord(h: Record<string, string>): TaskRecord {
+  return {
+    ticket_id: h.ticket_id,
+    seq: Number(h.seq),
+    task_type: h.task_type as TaskRecord['task_type'],
+    user_id: h.user_id,
+    params: JSON.parse(h.params) as Record<string, unknown>,
+    status: h.status as TaskStatus,
+    serv_name: h.serv_name,
+    created_at: h.created_at,
+    started_at: h.started_at ?? null,
+    completed_at: h.completed_at ?? null,
+    error_info: h.error_info ?? null,
+    result: h.result ? (JSON.parse(h.result) as ResultMeta) : null,
+    progress: h.progress ? (JSON.parse(h.progress) as Progress) : null,
+    attempts: Number(h.attempts ?? 0),
+  };
+}
+
+export class RedisTaskStore implements TaskStore {
+  constructor(
+    readonly redis: Redis,
+    readonly prefix: string,
+    /** How long a claim stays valid without a renewal (worker heartbeat). */
+    private readonly leaseMs = 30_000,
+    private readonly ownsConnection = false,
+  ) {}
+
+  private deadline(): number {
+    return Date.now() + this.leaseMs;
+  }
+
+  /** Durable insert plus queue caps, atomically. */
+  async createQueued(task: NewTask, maxQueued: number, maxPerUser: number): Promise<CreateOutcome> {
+    const r = (await S.CREATE.run(this.redis, [this.prefix, task.ticket_id, task.user_id, task.task_type,
+      JSON.stringify(task.params), task.serv_name, task.created_at, maxQueued, maxPerUser])) as unknown[];
+    if (r[0] === 'ok') return { ok: true, record: toRecord(pairs(r[1])) };
+    if (r[0] === 'full') return { ok: false, scope: r[1] as 'global' | 'user', depth: Number(r[2]) };
+    throw new Error(`ticket ${task.ticket_id} already exists`);
+  }
+
+  async create(task: NewTask): Promise<TaskRecord> {
+    const out = await this.createQueued(task, 0, 0);
+    if (!out.ok) throw new Error('unreachable: no caps given');
+    return out.record;
+  }
+
+  async get(ticketId: string): Promise<TaskRecord | null> {
+    const h = await this.redis.hgetall(`${this.prefix}t:${ticketId}`);
+    return h.ticket_id ? toRecord(h) : null;
+  }
+
+  async markStarted(ticketId: string, servName: string, at: string): Promise<TaskRecord | null> {
+    const r = await S.MARK_STARTED.run(this.redis, [this.prefix, ticketId, servName, at, this.deadline()]);
+    return r ? toRecord(pairs(r)) : null;
+  }
+
+  /** The next task in fair order, already In Progress on `servName` with a lease; null if none. */
+  async claim(servName: string, at: string): Promise<TaskRecord | null> {
+    const r = await S.CLAIM.run(this.redis, [this.prefix, servName, at, this.deadline()]);
+    return r ? toRecord(pairs(r)) : null;
+  }
+
+  async setProgress(ticketId: string, progress: Progress): Promise<void> {
+    await S.SET_PROGRESS.run(this.redis, [this.prefix, ticketId, JSON.stringify(progress)]);
+  }
+
+  /** `attempt` > 0: only if the task is still on that claim (a re-claimed task cannot be completed twice). */
+  async complete(ticketId: string, result: ResultMeta, at: string, attempt = 0): Promise<boolean> {
+    return (await S.COMPLETE.run(this.redis, [this.prefix, ticketId, JSON.stringify(result), at, attempt])) === 1;
+  }
+
+  async fail(ticketId: string, error: string, at: string, attempt = 0): Promise<boolean> {
+    return (await S.FAIL.run(this.redis, [this.prefix, ticketId, error, at, attempt])) === 1;
+  }
+
+  async cancel(ticketId: string, at: string): Promise<TaskStatus | null> {
+    const r = await S.CANCEL.run(this.redis, [this.prefix, ticketId, at]);
+    return r ? (r as TaskStatus) : null;
+  }
+
+  async requeue(ticketId: string): Promise<boolean> {
+    return (await S.REQUEUE.run(this.redis, [this.prefix, ticketId])) === 1;
+  }
+
+  async listQueued(): Promise<TaskRecord[]> {
+    const ids = await this.redis.zrange(`${this.prefix}queued`, '0', '-1');
+    const recs = await Promise.all(ids.map((id) => this.get(id)));
+    return recs.filter((r): r is TaskRecord => r !== null);
+  }
+
+  /** Embedded semantics (every running task was interrupted): used on a single-node restart. */
+  async recoverInterrupted(maxAttempts: number, at: string): Promise<RecoveryReport> {
+    return this.recover(maxAttempts, at, '+inf');
+  }
+
+  /** Scale-out: only tasks whose worker stopped renewing the lease. */
+  async recoverExpired(maxAttempts: number, at: string, now = Date.now()): Promise<RecoveryReport> {
+    return this.recover(maxAttempts, at, String(now));
+  }
+
+  private async recover(maxAttempts: number, at: string, before: string): Promise<RecoveryReport> {
+    const r = (await S.RECOVER.run(this.redis, [this.prefix, maxAttempts, at, before, INTERRUPTED_MESSAGE])) as string[];
+    const bar = r.indexOf('|');
+    return { requeued: r.slice(0, bar), failed: r.slice(bar + 1) };
+  }
+
+  async renewLeases(ticketIds: string[]): Promise<void> {
+    if (ticketIds.length) await S.RENEW.run(this.redis, [this.prefix, this.deadline(), ...ticketIds]);
+  }
+
+  async queuePosition(ticketId: string): Promise<number | null> {
+    const r = await S.POSITION.run(this.redis, [this.prefix, ticketId]);
+    return typeof r === 'number' ? r : null;
+  }
+
+  async queuedCount(): Promise<number> {
+    return this.redis.hlen(`${this.prefix}owner`);
+  }
+
+  async countByStatus(): Promise<Record<TaskStatus, number>> {
+    const h = await this.redis.hgetall(`${this.prefix}counts`);
+    return Object.fromEntries(STATUSES.map((s) => [s, Number(h[s] ?? 0)])) as Record<TaskStatus, number>;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.redis.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,54 @@
+/** Shared by the image_creation tests: SD test model folders (all variants) and a pipeline context. */
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { makeTestModels } from '../../scripts/models/make-test.js';
+import { createRegistry } from '../../src/models/registry.js';
+import { loadKernels } from '../../src/native/index.js';
+import type { PipelineContext } from '../../src/pipelines/types.js';
+import { SessionCache, chooseDevice } from '../../src/runtime/index.js';
+import type { WorkerEnv } from '../../src/workers/messages.js';
+import { makeVariant } from './model-variants.js';
+
+export const sessions = new SessionCache({ device: chooseDevice('cpu'), intraOpThreads: 1 }, 32);
+export const kernels = loadKernels();
+
+/**
+ * A models folder with the three SD test models (sd-turbo from the global setup; sd15 and LCM
+ * generated here) and, as separate folders named after sd-turbo/sd15 so the registry resolves
+ * them, fp16 and Optimum-style rewrites.
+ */
+export interface SdFolders {
+  main: string;
+  fp16: string;
+  optimum: string;
+}
+
+export async function sdFolders(): Promise<SdFolders> {
+  const main = mkdtempSync(join(tmpdir(), 'backserv-sd-models-'));
+  symlinkSync(join(inject('testModelsDir'), 'sd-turbo'), join(main, 'sd-turbo'), 'dir');
+  await makeTestModels(main, ['sd15', 'lcm-dreamshaper-v7']);
+  const fp16 = mkdtempSync(join(tmpdir(), 'backserv-sd-fp16-'));
+  const optimum = mkdtempSync(join(tmpdir(), 'backserv-sd-optimum-'));
+  for (const id of ['sd-turbo', 'sd15']) {
+    makeVariant(join(main, id), join(fp16, id), 'fp16');
+    makeVariant(join(main, id), join(optimum, id), 'optimum');
+  }
+  return { main, fp16, optimum };
+}
+
+export function pipelineContext(modelsDir: string, over: Partial<PipelineContext> = {}): PipelineContext {
+  return {
+    ticketId: `sd-${Math.random().toString(36).slice(2)}`,
+    signal: new AbortController().signal,
+    progress: () => undefined,
+    sessions,
+    kernels,
+    models: createRegistry(modelsDir),
+    resultsDir: mkdtempSync(join(tmpdir(), 'backserv-sd-results-')),
+    env: {} as WorkerEnv, // image_creation reads no worker tuning
+    loadImage: () => Promise.reject(new Error('image_creation loads no images')),
+    ...over,
+  };
+}
