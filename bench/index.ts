@@ -14,6 +14,7 @@ const PARTS: Record<string, () => Promise<BenchPart>> = {
   queue: async () => (await import('./queue.js')).runQueueBench,
   kernels: async () => (await import('./kernels.js')).runKernelsBench as BenchPart,
   upscale: async () => (await import('./upscale.js')).runUpscaleBench,
+  diffusion: async () => (await import('./diffusion.js')).runDiffusionBench as BenchPart,
   faceswap: async () => (await import('./faceswap.js')).runFaceswapBench as BenchPart,
 };
 

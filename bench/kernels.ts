@@ -8,6 +8,7 @@
  * `… native` (baseline: fallback, so its ratio is native time / fallback time).
  * Standalone: `npx tsx bench/kernels.ts [--quick]` prints a table with GB/s and ratios.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNativeKernels } from '../src/native/addon.js';
@@ -169,5 +170,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const quick = process.argv.includes('--quick');
   console.log(`kernels bench (${quick ? 'quick' : 'full'}): medians of interleaved repetitions; ` +
     'GB/s = bytes read + written per call / time (memcpy: 2 × bytes copied)');
+  console.log(`${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ` +
+    `native threads capped by BACKSERV_NATIVE_THREADS=${process.env.BACKSERV_NATIVE_THREADS ?? '(unset)'}`);
   await runKernelsBench({ quick, line: (t) => console.log(t) });
 }

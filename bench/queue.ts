@@ -14,6 +14,7 @@ import { SqliteTaskStore } from '../src/store/sqlite-store.js';
 import { WorkerPool } from '../src/workers/pool.js';
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
+import { runRedisQueueBench } from './queue-redis.js';
 
 const here = import.meta.dirname;
 
@@ -58,7 +59,12 @@ export async function runQueueBench(opts: BenchOptions): Promise<BenchRow[]> {
       const s = summarize(samples);
       return { part: 'queue', name, unit, ...s, ...(baseline ? { baseline, ratio: s.median / summarize(base!).median } : {}) };
     };
+    const redisRows = await runRedisQueueBench(opts).catch((err: Error) => {
+      opts.progress(`queue: redis mode skipped (${err.message})`);
+      return [] as BenchRow[];
+    });
     return [
+      ...redisRows,
       row('raw piscina round trip', 'ms', rt.raw),
       row('embedded no-op round trip', 'ms', rt.embedded, 'raw piscina round trip', rt.raw),
       row('raw piscina throughput', 'tasks/s', tp.raw),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npx backserv <command>`: thin launcher over the compiled entry points in dist/.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,13 +11,61 @@ Commands:
   start     the embedded server: HTTP API + worker pool + SQLite (same as npm start)
   serve     scale-out HTTP node over Redis (needs BACKSERV_REDIS_URL)
   worker    scale-out worker node over Redis: claims and runs tasks on this host
-  help      this text
+  openapi   print the OpenAPI 3.1 document (the one served at /openapi.json) to stdout
+  version   print the version
+  help      this text; "backserv help <command>" or "backserv <command> --help" for one command
 
+Once running, the server also offers: / (playground), /docs (API docs), /openapi.json,
+/events/:ticket_id (live progress), /metrics (Prometheus), /health, /ready.
 Environment variables are listed in README.md.`;
 
+const COMMAND_HELP = {
+  start: 'backserv start\n  Runs the embedded server (API + worker pool + SQLite) on PORT [4093]. Stop with Ctrl-C / SIGTERM.',
+  serve: 'backserv serve\n  Runs an HTTP node of the scale-out mode; needs BACKSERV_REDIS_URL.',
+  worker: 'backserv worker\n  Runs a worker node of the scale-out mode; needs BACKSERV_REDIS_URL.',
+  openapi: 'backserv openapi\n  Prints the OpenAPI 3.1 document as JSON (BACKSERV_API_KEYS set: with the security requirements).',
+  version: 'backserv version (or --version)\n  Prints the package version.',
+  help: 'backserv help [command]\n  Lists the commands, or explains one.',
+};
+
+function fail(message, code = 2) {
+  console.error(`backserv: ${message}`);
+  process.exit(code);
+}
+
+function distEntry(rel) {
+  const entry = join(root, 'dist', rel);
+  if (!existsSync(entry)) fail('dist/ is missing; run `npm run build` (npm ci does it) first', 1);
+  return entry;
+}
+
 const cmd = process.argv[2] ?? 'help';
+const rest = process.argv.slice(3);
 if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
-  console.log(HELP);
+  const topic = rest[0] === '--help' || rest[0] === '-h' ? 'help' : rest[0];
+  if (topic && !COMMAND_HELP[topic]) fail(`unknown command "${topic}"; see "backserv --help"`);
+  console.log(topic ? COMMAND_HELP[topic] : HELP);
+  process.exit(0);
+}
+if (COMMAND_HELP[cmd] && (rest.includes('--help') || rest.includes('-h'))) {
+  console.log(COMMAND_HELP[cmd]);
+  process.exit(0);
+}
+if (cmd === 'version' || cmd === '--version' || cmd === '-v') {
+  console.log(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  process.exit(0);
+}
+if (cmd === 'openapi') {
+  const { buildOpenApi } = await import(distEntry(join('api', 'openapi.js')));
+  const { parseApiKeys } = await import(distEntry(join('api', 'extras-config.js')));
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  let authRequired;
+  try {
+    authRequired = parseApiKeys(process.env.BACKSERV_API_KEYS).size > 0;
+  } catch (err) {
+    fail(err.message);
+  }
+  process.stdout.write(JSON.stringify(buildOpenApi({ version, authRequired }), null, 2) + '\n');
   process.exit(0);
 }
 if (cmd === 'start' || cmd === 'serve' || cmd === 'worker') {

@@ -2,12 +2,16 @@
 //! wherever the package is installed), and the hottest loops are compiled a second
 //! time with AVX2 enabled and chosen at run time. Results are identical either way:
 //! only IEEE-exact operations are used, and FMA contraction is never enabled.
+//! `BACKSERV_NATIVE_SIMD=0` forces the baseline code (the tests use it to check both).
 
 #[cfg(target_arch = "x86_64")]
 pub fn avx2() -> bool {
     use std::sync::OnceLock;
     static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| std::is_x86_feature_detected!("avx2"))
+    *HAS.get_or_init(|| {
+        std::env::var("BACKSERV_NATIVE_SIMD").map_or(true, |v| v != "0")
+            && std::is_x86_feature_detected!("avx2")
+    })
 }
 
 #[cfg(not(target_arch = "x86_64"))]

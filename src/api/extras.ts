@@ -71,7 +71,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const allowlist = parseAllowlist(config.urlAllowlist);
 
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'backserv_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'backserv_' });
   const taskMetrics = new TaskMetrics(registry, frontend.events, config.workers);
   const webhookAttempts = new Counter({ name: 'backserv_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   const sseOpen = new Gauge({ name: 'backserv_sse_streams', help: 'Open /events streams', registers: [registry] });

@@ -29,7 +29,8 @@ export function requestObserver(registry: Registry, log: Logger): Middleware {
       if (!String(ctx.response.get('Content-Type')).startsWith('text/event-stream')) {
         duration.observe({ method: ctx.method, route, status: String(status) }, ms / 1000);
       }
-      log.info({ method: ctx.method, route, path: ctx.path, status, ms: Math.round(ms * 10) / 10 }, 'request');
+      const ticket = (ctx as Context & { params?: Record<string, string> }).params?.ticket_id;
+      log.info({ method: ctx.method, route, path: ctx.path, status, ms: Math.round(ms * 10) / 10, ...(ticket ? { ticket_id: ticket } : {}) }, 'request');
     });
     await next();
   };

@@ -53,7 +53,9 @@ function generate(seed: number, n: number): Case[] {
     () => ({ kind: 'random-shape', body: Buffer.from(JSON.stringify(randomJson(0)) ?? 'null'), contentType: 'application/json' }),
     () => { // envelope with one wrong-typed field
       const env: Record<string, unknown> = { task_type: pick(types), task_params: { ...goodParams }, user_id: 'u1' };
-      env[pick(['task_type', 'task_params', 'user_id'])] = pick(junkValues.filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)));
+      // Values wrong for every one of the three fields (no plain ASCII word, which is a valid user_id).
+      const wrong = [null, true, false, 0, -1, 1e308, 3.5, '', ' ', 'x'.repeat(5000), [], [1, 2], '\u0000', '💥'.repeat(100)];
+      env[pick(['task_type', 'task_params', 'user_id'])] = pick(wrong);
       return { kind: 'wrong-type', body: Buffer.from(JSON.stringify(env)), contentType: 'application/json' };
     },
     () => { // upscale params out of range or wrong type

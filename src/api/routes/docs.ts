@@ -25,11 +25,12 @@ export function docsRouter(document: () => Record<string, unknown>): Router {
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.body = cached;
   });
-  router.get('/docs', (ctx) => {
+  // The router matches /docs and /docs/ alike; the page's relative asset paths need the slash.
+  router.get('/docs', async (ctx) => {
+    if (ctx.path.endsWith('/')) return sendFile(ctx, ownDir, 'index.html');
     ctx.status = 301;
     ctx.redirect('/docs/');
   });
-  router.get('/docs/', (ctx) => sendFile(ctx, ownDir, 'index.html'));
   router.get('/docs/:asset', async (ctx) => {
     const asset = ctx.params.asset;
     if (OWN_ASSETS.has(asset)) return sendFile(ctx, ownDir, asset);

@@ -1,0 +1,93 @@
+/**
+ * `diffusion`: per-step time of the denoise loop (generateLatents: scale, f16 casts, UNet,
+ * guidance, scheduler step, cancel checkpoint) against a bare loop of UNet runs on the same
+ * inputs, i.e. the pipeline's overhead per step; without guidance (sd-turbo, batch 1) and with
+ * it (sd15, batch 2). On the signature-exact test models, whose UNet is tiny, the overhead is
+ * a large share of the step: an upper bound of what it is on real weights. Real weights in
+ * ./models are measured too when installed.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTestModels } from '../scripts/models/make-test.js';
+import { TEST_MODEL_MARKER } from '../src/models/registry.js';
+import { loadKernels } from '../src/native/index.js';
+import { encodePrompt, generateLatents, openSdModel, usesCfg, type SdModel } from '../src/pipelines/image-creation/index.js';
+import { createScheduler } from '../src/pipelines/image-creation/schedulers/index.js';
+import { UnetBuffers } from '../src/pipelines/image-creation/unet-loop.js';
+import { SessionCache, chooseDevice, parseDeviceSetting } from '../src/runtime/index.js';
+import { interleave, summarize, timeMs } from './stats.js';
+import type { BenchOptions, BenchRow } from './types.js';
+
+interface Case {
+  label: string;
+  model: SdModel;
+  size: number;
+  steps: number;
+  guidance: number;
+  reps: number;
+}
+
+async function measure(c: Case, opts: BenchOptions): Promise<BenchRow[]> {
+  const signal = new AbortController().signal;
+  const guided = usesCfg(c.model, c.guidance);
+  const prompt = await encodePrompt(c.model, 'a photo of a cat', '', guided);
+  const settings = { width: c.size, height: c.size, steps: c.steps, guidanceScale: c.guidance, scheduler: 'euler' as const, seed: 1, signal };
+  // The bare loop feeds the UNet the very tensors the pipeline builds, and nothing else.
+  const lat = c.size / 8;
+  const bare = new UnetBuffers(c.model, prompt, lat, lat, c.guidance);
+  const scheduler = createScheduler('euler', c.model.schedulerConfig);
+  scheduler.setTimesteps(c.steps);
+  bare.timestep.set(scheduler.timesteps[0]);
+  opts.progress(`diffusion: ${c.label}`);
+  const t = await interleave({
+    pipeline: () => timeMs(() => generateLatents(c.model, prompt, settings)),
+    bare: () => timeMs(async () => {
+      for (let i = 0; i < c.steps; i++) await c.model.unet.run(bare.feeds, bare.fetches);
+    }),
+  }, c.reps);
+  const perStep = (xs: number[]) => summarize(xs.map((x) => x / c.steps));
+  const b = perStep(t.bare);
+  const p = perStep(t.pipeline);
+  // Absolute overhead per step, paired rep by rep (interleaved runs share the machine's noise).
+  const extra = summarize(t.pipeline.map((x, i) => (x - t.bare[i]) / c.steps));
+  const baseName = `bare unet loop, ${c.label}`;
+  return [
+    { part: 'diffusion', name: baseName, unit: 'ms/step', ...b },
+    { part: 'diffusion', name: `pipeline loop, ${c.label}`, unit: 'ms/step', ...p, baseline: baseName, ratio: p.median / b.median },
+    { part: 'diffusion', name: `pipeline − bare, ${c.label}`, unit: 'ms/step', ...extra },
+  ];
+}
+
+async function testModels(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'backserv-bench-sd-'));
+  await makeTestModels(dir, ['sd-turbo', 'sd15']);
+  return dir;
+}
+
+export async function runDiffusionBench(opts: { quick: boolean; progress(msg: string): void }): Promise<BenchRow[]> {
+  const device = chooseDevice(parseDeviceSetting(process.env.BACKSERV_DEVICE));
+  const sessions = new SessionCache({ device, intraOpThreads: 0 });
+  const kernels = loadKernels();
+  const rows: BenchRow[] = [];
+  const dir = await testModels();
+  const steps = opts.quick ? 8 : 20;
+  const reps = opts.quick ? 3 : 7;
+  const size = opts.quick ? 256 : 512;
+  const turbo = await openSdModel(sessions, kernels, 'sd-turbo', join(dir, 'sd-turbo'));
+  const sd15 = await openSdModel(sessions, kernels, 'sd15', join(dir, 'sd15'));
+  rows.push(...(await measure({ label: `test sd-turbo ${size}² no CFG`, model: turbo, size, steps, guidance: 0, reps }, opts)));
+  rows.push(...(await measure({ label: `test sd15 ${size}² CFG batch 2`, model: sd15, size, steps, guidance: 7.5, reps }, opts)));
+
+  // Real weights, when an operator has installed them (not the test folders make-test writes).
+  const installed = join(import.meta.dirname, '..', 'models');
+  for (const id of ['sd-turbo', 'lcm-dreamshaper-v7', 'sd15']) {
+    const mdir = join(installed, id);
+    if (!existsSync(join(mdir, 'unet', 'model.onnx')) || existsSync(join(mdir, TEST_MODEL_MARKER))) continue;
+    opts.progress(`diffusion: loading real ${id}`);
+    const model = await openSdModel(sessions, kernels, id, mdir);
+    const guidance = id === 'sd15' ? 7.5 : 0;
+    rows.push(...(await measure({ label: `${id} 512²`, model, size: 512, steps: opts.quick ? 2 : 4, guidance, reps: opts.quick ? 1 : 3 }, opts)));
+  }
+  return rows;
+}

@@ -1,0 +1,100 @@
+/**
+ * The playground in real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core):
+ * upload an image, submit an upscale, watch the progress bar move over SSE, see the result image,
+ * find the task in "recent tasks". Saves a screenshot to test-artifacts/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureImage } from '../helpers/http.js';
+import { startTestService, type TestService } from '../helpers/service.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`playground browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
+
+let svc: TestService;
+let browser: Browser;
+
+describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
+  beforeAll(async () => {
+    svc = await startTestService({ BACKSERV_UPSCALE_TILE: '32', BACKSERV_UPSCALE_PAD: '4' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+  });
+
+  it('submits an upscale from the page, the progress bar moves, the result image appears', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(`${svc.url}/`);
+    expect(await page.title()).toBe('Back.Serv playground');
+    // Every form control has a label the accessibility tree can use.
+    const unlabeled = await page.$$eval('input, select, textarea', (els) =>
+      els.filter((el) => !(el as HTMLInputElement).labels?.length).map((el) => el.id));
+    expect(unlabeled).toEqual([]);
+
+    await page.getByLabel('Task type').selectOption('image_upscale');
+    await page.getByLabel('…or an image file').setInputFiles(fixtureImage('lowres_bryan.png'));
+    await page.getByLabel('Scale factor').selectOption('2');
+    // Record every value the progress bar takes (the task is fast; polling could miss steps).
+    await page.evaluate(() => {
+      const w = window as unknown as { seen: number[] };
+      w.seen = [];
+      const bar = document.getElementById('progress') as HTMLProgressElement;
+      new MutationObserver(() => w.seen.push(Number(bar.getAttribute('value')))).observe(bar, { attributes: true, attributeFilter: ['value'] });
+    });
+    const submitted = page.waitForRequest((r) => r.url().endsWith('/submit_task'));
+    await page.getByRole('button', { name: 'Submit task' }).click();
+    const body = JSON.parse((await submitted).postData() ?? '{}') as { task_type: string; task_params: { image_url: string; scale_factor: number } };
+    expect(body.task_type).toBe('image_upscale');
+    expect(body.task_params.image_url).toMatch(/^data:image\/png;base64,/);
+    expect(body.task_params.scale_factor).toBe(2);
+
+    const img = page.locator('#result img');
+    await img.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => {
+      const i = document.querySelector('#result img') as HTMLImageElement | null;
+      return !!i && i.complete && i.naturalWidth > 0;
+    });
+    const size = await img.evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight]);
+    expect(size).toEqual([230, 230]); // 115 px × 2
+    const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+    const moving = seen.filter((v) => v > 0 && v < 100);
+    expect(moving.length).toBeGreaterThanOrEqual(2); // several intermediate steps were shown
+    expect(seen.at(-1)).toBe(100);
+    for (let i = 1; i < seen.length; i++) if (seen[i] !== 0) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Completed.');
+    const download = page.getByRole('link', { name: /Download/ });
+    expect(await download.getAttribute('href')).toMatch(/\/results\/[0-9a-f-]+\.png$/);
+    expect(await page.locator('#recent li').first().textContent()).toMatch(/image_upscale · Completed/);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-upscale.png'), fullPage: true });
+    expect(existsSync(join(ARTIFACTS, 'playground-upscale.png'))).toBe(true);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('/docs renders the API with swagger-ui, with no request leaving this server', async () => {
+    const page = await browser.newPage();
+    const foreign: string[] = [];
+    page.on('request', (r) => { if (!r.url().startsWith(svc.url) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+    await page.goto(`${svc.url}/docs/`);
+    await page.locator('.swagger-ui .info .title').waitFor({ timeout: 20_000 });
+    expect(await page.locator('.swagger-ui .info .title').textContent()).toContain('Back.Serv');
+    await page.locator('.opblock-summary-path[data-path="/submit_task"]').first().waitFor();
+    expect(foreign).toEqual([]);
+    await page.close();
+  });
+});
