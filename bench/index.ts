@@ -16,6 +16,7 @@ const PARTS: Record<string, () => Promise<BenchPart>> = {
   upscale: async () => (await import('./upscale.js')).runUpscaleBench,
   diffusion: async () => (await import('./diffusion.js')).runDiffusionBench as BenchPart,
   faceswap: async () => (await import('./faceswap.js')).runFaceswapBench as BenchPart,
+  video: async () => (await import('./video.js')).runVideoBench as BenchPart,
 };
 
 function versions(): Record<string, string> {

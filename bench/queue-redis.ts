@@ -9,6 +9,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../src/logging.js';
 import { connectRedis, connectSubscriber } from '../src/scale-out/connection.js';
+import { dropPrefix } from '../src/scale-out/drop-prefix.js';
 import { RedisFrontend } from '../src/scale-out/redis-frontend.js';
 import { RedisWorkerNode } from '../src/scale-out/redis-worker.js';
 import { RedisTaskStore } from '../src/store/redis-store.js';
@@ -18,15 +19,6 @@ import type { BenchOptions, BenchRow } from './types.js';
 
 const REDIS_URL = process.env.BACKSERV_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SLOTS = 2;
-
-async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-}
 
 export async function runRedisQueueBench(opts: BenchOptions): Promise<BenchRow[]> {
   const prefix = `backserv-bench:${randomUUID()}:`;

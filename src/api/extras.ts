@@ -111,10 +111,8 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const here = dirname(fileURLToPath(import.meta.url));
   const webDir = firstExisting(join(here, '..', 'web'), join(here, '..', '..', 'src', 'web'));
   router.get('/', (ctx) => sendFile(ctx, webDir, 'index.html', 60));
-  router.get('/:file', async (ctx, next) => {
-    if (!PLAYGROUND_FILES.has(ctx.params.file)) return next();
-    await sendFile(ctx, webDir, ctx.params.file, 60);
-  });
+  // Explicit paths, not a '/:file' pattern: a catch-all would turn "wrong method" 405s into 404s.
+  for (const file of PLAYGROUND_FILES) router.get(`/${file}`, (ctx) => sendFile(ctx, webDir, file, 60));
 
   return {
     keys,

@@ -4,4 +4,4 @@
  */
 import type { TaskType } from '../tasks/types.js';
 
-export const IMPLEMENTED_TASK_TYPES: ReadonlySet<TaskType> = new Set<TaskType>(['image_upscale', 'face_swap', 'image_creation']);
+export const IMPLEMENTED_TASK_TYPES: ReadonlySet<TaskType> = new Set<TaskType>(['image_upscale', 'face_swap', 'image_creation', 'video_creation']);

@@ -80,6 +80,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     httpUrl = http.url;
     closers.unshift(async () => {
       await http.close();
+      await app.closeExtras();
       sub.disconnect();
     });
   }

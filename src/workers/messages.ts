@@ -34,6 +34,8 @@ export interface WorkerRequest {
   params: Record<string, unknown>;
   port: MessagePort;
   env: WorkerEnv;
+  /** Shared with the pool: > 0 while this worker is inside a native onnxruntime run. */
+  inNative: Int32Array;
 }
 
 /** Worker → main, on the task's port. */

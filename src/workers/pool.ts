@@ -67,7 +67,8 @@ export class WorkerPool {
     onProgress: (step: number, total: number) => void): RunHandle {
     const { port1, port2 } = new MessageChannel();
     const kill = new AbortController();
-    const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env };
+    const inNative = new Int32Array(new SharedArrayBuffer(4));
+    const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env, inNative };
     port1.on('message', (ev: WorkerEvent) => {
       if (ev.type === 'progress') onProgress(ev.step, ev.total);
     });
@@ -88,9 +89,17 @@ export class WorkerPool {
       });
     const cancel = async (): Promise<void> => {
       port1.postMessage({ type: 'cancel' });
-      const timer = setTimeout(() => kill.abort(new Error('cancel grace period expired')), this.opts.cancelGraceMs);
+      let timer: NodeJS.Timeout;
+      // Past the grace period the thread is terminated, but never inside a native run (that
+      // aborts the process); a run ends on its own, and the cancel check right after it stops
+      // a cooperative pipeline, so the wait is bounded by one model run.
+      const expire = () => {
+        if (Atomics.load(inNative, 0) > 0) timer = setTimeout(expire, 50);
+        else kill.abort(new Error('cancel grace period expired'));
+      };
+      timer = setTimeout(expire, this.opts.cancelGraceMs);
       await done;
-      clearTimeout(timer);
+      clearTimeout(timer!);
     };
     return { done, cancel };
   }

@@ -21,13 +21,24 @@ export interface ThreadContext {
 }
 
 let context: ThreadContext | null = null;
+/** The current task's shared in-native counter (one task per thread at a time). */
+let inNative: Int32Array | null = null;
+
+export function setNativeFlag(flag: Int32Array): void {
+  inNative = flag;
+}
+
+const runGate = {
+  enter: () => void (inNative && Atomics.add(inNative, 0, 1)),
+  exit: () => void (inNative && Atomics.sub(inNative, 0, 1)),
+};
 
 export function threadContext(env: WorkerEnv): ThreadContext {
   if (context) return context;
   const device = chooseDevice(env.device);
   const allowlist = parseAllowlist(env.fetch.allowlist);
   context = {
-    sessions: new SessionCache({ device, intraOpThreads: env.intraOpThreads }),
+    sessions: new SessionCache({ device, intraOpThreads: env.intraOpThreads, runGate }),
     kernels: loadKernels(),
     models: createRegistry(env.modelsDir),
     async loadImage(ref, field, signal) {

@@ -87,6 +87,13 @@ describe('SSE /events/:ticket_id', () => {
       const s3 = await openSse(`${svc.url}/events/${t.body.ticket_id}`, { 'last-event-id': '9' });
       await s3.closed;
       expect(s3.events.map((e) => [e.id, statusOf(e)])).toEqual([['done', 'Cancelled']]);
+      // Every stream, including the one the client aborted, has been released on the server.
+      let open = -1;
+      for (let i = 0; i < 100 && open !== 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        open = Number(/^backserv_sse_streams (\d+)$/m.exec(await (await fetch(`${svc.url}/metrics`)).text())?.[1]);
+      }
+      expect(open).toBe(0);
     } finally {
       svc.scheduler.resume();
     }

@@ -32,6 +32,9 @@ addon.placeTile(t, w, h, 3, 2, w - 5, h - 4, tile, w, h, 4, 1, 1); out.tile = ti
 const mask = t.subarray(0, w * h);
 const er = new Float32Array(w * h); addon.erode(mask, w, h, 4, er); out.erode = er;
 const bl = new Float32Array(w * h); addon.gaussianBlur(mask, w, h, Float64Array.from(input.weights), bl); out.blur = bl;
+const frame = img.slice(); const cw = w >> 1, chh = h >> 1;
+addon.pasteBack(frame, w, h, 3, img.subarray(0, cw * chh * 3), cw, chh, t.subarray(0, cw * chh), 0.6, -0.2, 30, 0.2, 0.6, -40, 0, 0, w, h);
+out.paste = frame;
 const enc = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, enc(v)]))));
 `;
@@ -70,5 +73,11 @@ describe.skipIf(!native)(`baseline (non-AVX2) native code (seed ${SEED})`, () =>
     const blur = new Float32Array(w * h);
     fallbackRawBlur(mask, w, h, Float64Array.from(weights), blur);
     same('blur', blur);
+    const frame = img.slice();
+    const [cw, chh] = [w >> 1, h >> 1];
+    fallback.pasteBack(frame, w, h, 3, img.subarray(0, cw * chh * 3), cw, chh, tensor.subarray(0, cw * chh),
+      [0.6, -0.2, 30, 0.2, 0.6, -40]);
+    expect(firstDiff(frame, img)).not.toBe(-1);
+    same('paste', frame);
   });
 });

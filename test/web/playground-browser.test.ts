@@ -40,20 +40,20 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
     await page.goto(`${svc.url}/`);
     expect(await page.title()).toBe('Back.Serv playground');
     // Every form control has a label the accessibility tree can use.
-    const unlabeled = await page.$$eval('input, select, textarea', (els) =>
-      els.filter((el) => !(el as HTMLInputElement).labels?.length).map((el) => el.id));
+    // (Browser-side code is passed as strings: this project compiles without the DOM types.)
+    const unlabeled = await page.evaluate(
+      "[...document.querySelectorAll('input, select, textarea')].filter((el) => !el.labels || !el.labels.length).map((el) => el.id)");
     expect(unlabeled).toEqual([]);
 
     await page.getByLabel('Task type').selectOption('image_upscale');
     await page.getByLabel('…or an image file').setInputFiles(fixtureImage('lowres_bryan.png'));
     await page.getByLabel('Scale factor').selectOption('2');
     // Record every value the progress bar takes (the task is fast; polling could miss steps).
-    await page.evaluate(() => {
-      const w = window as unknown as { seen: number[] };
-      w.seen = [];
-      const bar = document.getElementById('progress') as HTMLProgressElement;
-      new MutationObserver(() => w.seen.push(Number(bar.getAttribute('value')))).observe(bar, { attributes: true, attributeFilter: ['value'] });
-    });
+    await page.evaluate(`
+      window.seen = [];
+      const bar = document.getElementById('progress');
+      new MutationObserver(() => window.seen.push(Number(bar.getAttribute('value')))).observe(bar, { attributes: true, attributeFilter: ['value'] });
+    `);
     const submitted = page.waitForRequest((r) => r.url().endsWith('/submit_task'));
     await page.getByRole('button', { name: 'Submit task' }).click();
     const body = JSON.parse((await submitted).postData() ?? '{}') as { task_type: string; task_params: { image_url: string; scale_factor: number } };
@@ -63,13 +63,10 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
 
     const img = page.locator('#result img');
     await img.waitFor({ state: 'visible', timeout: 30_000 });
-    await page.waitForFunction(() => {
-      const i = document.querySelector('#result img') as HTMLImageElement | null;
-      return !!i && i.complete && i.naturalWidth > 0;
-    });
-    const size = await img.evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight]);
+    await page.waitForFunction("(() => { const i = document.querySelector('#result img'); return !!i && i.complete && i.naturalWidth > 0; })()");
+    const size = await page.evaluate("(() => { const i = document.querySelector('#result img'); return [i.naturalWidth, i.naturalHeight]; })()");
     expect(size).toEqual([230, 230]); // 115 px × 2
-    const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+    const seen = (await page.evaluate('window.seen')) as number[];
     const moving = seen.filter((v) => v > 0 && v < 100);
     expect(moving.length).toBeGreaterThanOrEqual(2); // several intermediate steps were shown
     expect(seen.at(-1)).toBe(100);

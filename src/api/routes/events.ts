@@ -100,7 +100,8 @@ export function eventsHandler(deps: EventsDeps) {
       wake?.();
       stream.end();
     };
-    ctx.req.on('close', finish);
+    // The response's 'close' fires when the client goes away (or the server shuts down).
+    ctx.res.on('close', finish);
     stream.on('close', finish);
 
     const base = deps.baseUrl(ctx);

@@ -1,10 +1,5 @@
-/**
- * The three models face_swap needs (swapper, embedder, detector), found through the registry's
- * roles. `PipelineContext.models` is typed as the narrow `ModelRegistry`, which only resolves a
- * task type's primary role; the worker passes the full registry, whose `resolveAll` gives every role.
- */
+/** The three models face_swap needs (swapper, embedder, detector), found through the registry's roles. */
 import { join } from 'node:path';
-import type { Registry } from '../../models/registry.js';
 import type { ModelRegistry } from '../../models/types.js';
 import { TaskError } from '../types.js';
 import { detectorKindFor, type DetectorKind } from './detect.js';
@@ -15,14 +10,7 @@ export interface FaceModels {
   detector: { id: string; path: string; kind: DetectorKind };
 }
 
-type RolesRegistry = ModelRegistry & Pick<Registry, 'resolveAll'>;
-
-function hasRoles(models: ModelRegistry): models is RolesRegistry {
-  return typeof (models as Partial<RolesRegistry>).resolveAll === 'function';
-}
-
 export function resolveFaceModels(models: ModelRegistry): FaceModels {
-  if (!hasRoles(models)) throw new TaskError('This worker cannot look up face_swap\'s detector and embedder models.', 'model_unavailable');
   const all = models.resolveAll('face_swap');
   const { swapper, embedder, detector } = all ?? {};
   if (!swapper || !embedder || !detector) {

@@ -1,0 +1,88 @@
+/** Shared by the video_creation tests: real ffmpeg, fake ffmpegs that fail, frame statistics, child processes. */
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { createRegistry } from '../../src/models/registry.js';
+import { loadKernels } from '../../src/native/index.js';
+import type { PipelineContext } from '../../src/pipelines/types.js';
+import { SessionCache, chooseDevice } from '../../src/runtime/index.js';
+import { locateFfmpeg } from '../../src/video/locate-ffmpeg.js';
+import type { WorkerEnv } from '../../src/workers/messages.js';
+
+export const ffmpegPath = locateFfmpeg().path;
+export const sessions = new SessionCache({ device: chooseDevice('cpu'), intraOpThreads: 1 }, 8);
+export const kernels = loadKernels();
+
+export function videoContext(over: Partial<PipelineContext> = {}): PipelineContext {
+  return {
+    ticketId: `vid-${Math.random().toString(36).slice(2)}`,
+    signal: new AbortController().signal,
+    progress: () => undefined,
+    sessions,
+    kernels,
+    models: createRegistry(inject('testModelsDir')),
+    resultsDir: mkdtempSync(join(tmpdir(), 'backserv-video-results-')),
+    env: {} as WorkerEnv, // video_creation reads no worker tuning
+    loadImage: () => Promise.reject(new Error('video_creation loads no images')),
+    ...over,
+  };
+}
+
+/** An executable shell script standing in for ffmpeg. */
+export function fakeFfmpeg(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'backserv-fake-ffmpeg-'));
+  const path = join(dir, 'ffmpeg');
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Prints a codec complaint and exits 1 without reading a byte. */
+export const FAILING_FFMPEG = 'echo "Unknown encoder \'libx264\' (fake ffmpeg for tests)" >&2; exit 1';
+
+/** Mean absolute difference of two equally long byte arrays. */
+export function mad(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new RangeError('length mismatch');
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
+export function mean(xs: number[]): number {
+  return xs.reduce((s, x) => s + x, 0) / xs.length;
+}
+
+/** Live (non-zombie) ffmpeg children of this process, from /proc (Linux). */
+export function ffmpegChildren(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(ppid) === process.pid && comm === 'ffmpeg' && state !== 'Z') out.push(Number(name));
+  }
+  return out;
+}
+
+/** The top-level MP4 boxes in order (faststart puts moov before mdat). */
+export function topLevelBoxes(bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const boxes: string[] = [];
+  for (let off = 0; off + 8 <= bytes.length;) {
+    let size = view.getUint32(off);
+    const type = String.fromCharCode(...bytes.subarray(off + 4, off + 8));
+    if (size === 1) size = Number(view.getBigUint64(off + 8));
+    boxes.push(type);
+    if (size < 8) break;
+    off += size;
+  }
+  return boxes;
+}
