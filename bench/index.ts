@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   console.log(`device: ${file.device}; ${file.machine.cores}× ${file.machine.cpus}; node ${file.machine.node}\n`);
   printTable(rows, compare ? readResults(compare).rows : undefined);
   console.log(`\nresults: ${writeResults(join(import.meta.dirname, 'results'), file)}`);
+  // Parts may leave pools or Redis connections behind; the report is written, so end here.
+  process.exit(0);
 }
 
 main().catch((err: unknown) => {

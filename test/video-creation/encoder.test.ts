@@ -12,7 +12,7 @@ import { FfmpegError } from '../../src/video/ffmpeg-error.js';
 import { locateFfmpeg } from '../../src/video/locate-ffmpeg.js';
 import { encoderArgs, Mp4Encoder } from '../../src/video/mp4-encoder.js';
 import { decodeRgbFrames, parseFfmpegInfo, probeVideo } from '../../src/video/probe.js';
-import { FAILING_FFMPEG, fakeFfmpeg, ffmpegChildren, ffmpegPath, mad, topLevelBoxes } from './support.js';
+import { alive, FAILING_FFMPEG, fakeFfmpeg, ffmpegChildren, ffmpegPath, mad, topLevelBoxes } from './support.js';
 
 function outDir(): string {
   return mkdtempSync(join(tmpdir(), 'backserv-enc-'));
@@ -103,7 +103,8 @@ describe('Mp4Encoder with the real ffmpeg', () => {
     for (let i = 0; i < 4; i++) await enc.write(gradientFrame(64, 64, i));
     expect(ffmpegChildren()).toContain(enc.pid);
     await enc.abort();
-    expect(ffmpegChildren()).not.toContain(enc.pid);
+    expect(alive(enc.pid)).toBe(false);
+    expect(ffmpegChildren()).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
     await enc.abort(); // twice is harmless
     await expect(enc.write(gradientFrame(64, 64, 0))).rejects.toThrow(/after finish\(\) or abort\(\)/);
@@ -119,7 +120,9 @@ describe('Mp4Encoder with the real ffmpeg', () => {
     const t0 = Date.now();
     await expect(enc.write(gradientFrame(768, 768, 0), ac.signal)).rejects.toThrow(/abort/i);
     expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(alive(enc.pid)).toBe(true);
     await enc.abort();
+    expect(alive(enc.pid)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
@@ -181,7 +184,7 @@ describe('Mp4Encoder failures', () => {
     const t0 = Date.now();
     await expectFailure(enc.write(gradientFrame(768, 768, 0)), /took no frame for 300 ms/, /waiting for nothing/);
     expect(Date.now() - t0).toBeLessThan(3_000);
-    expect(ffmpegChildren()).not.toContain(enc.pid);
+    expect(alive(enc.pid)).toBe(false);
   });
 
   it('an ffmpeg that does not exit after the last frame is killed after the finish timeout', async () => {
@@ -189,9 +192,10 @@ describe('Mp4Encoder failures', () => {
     const enc = new Mp4Encoder({ ffmpegPath: script, width: 64, height: 64, fps: 8, outFile: join(outDir(), 'v.mp4'), finishTimeoutMs: 300 });
     await enc.write(gradientFrame(64, 64, 0));
     const t0 = Date.now();
+    expect(alive(enc.pid)).toBe(true);
     await expectFailure(enc.finish(), /did not finish within 300 ms/);
     expect(Date.now() - t0).toBeLessThan(3_000);
-    expect(ffmpegChildren()).not.toContain(enc.pid);
+    expect(alive(enc.pid)).toBe(false);
   });
 
   it('a missing binary fails with the spawn error', async () => {

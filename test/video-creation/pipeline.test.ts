@@ -33,7 +33,7 @@ describe('video_creation pipeline', () => {
     const result = await runVideoCreation({ prompt: 'a red fox in snow', duration: 2, fps: 8, width: 128, height: 96, seed: 11 }, ctx);
     expect(result).toMatchObject({
       file: `${ctx.ticketId}.mp4`, content_type: 'video/mp4', width: 128, height: 96, frames: 16, fps: 8, duration: 2,
-      seed: 11, model: 'sd-turbo', motion: 0.5, strength: 0.4, keyframes: 3, steps: 1, inbetween_steps: 3, ffmpeg: 'npm',
+      seed: 11, model: 'sd-turbo', motion: 0.5, strength: 0.4, keyframes: 3, steps: 1, img2img_steps: 3, ffmpeg: 'npm',
     });
     // 3 text-to-image keyframes (1 step each) + 16 img2img frames (1 of 3 steps each).
     expect(result.unet_steps).toBe(3 + 16);
@@ -45,6 +45,16 @@ describe('video_creation pipeline', () => {
     expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: 128, height: 96, fps: 8 });
     expect(Math.abs(probe.durationS - 2)).toBeLessThan(1 / 8);
     expect((await framesOf(ctx.resultsDir, result)).length).toBe(16);
+  });
+
+  it('a one-frame video (duration 1, fps 1) lasts one second', async () => {
+    const ctx = videoContext();
+    const result = await runVideoCreation({ prompt: 'a still life', duration: 1, fps: 1, width: 64, height: 64, seed: 2 }, ctx);
+    expect(result).toMatchObject({ frames: 1, fps: 1, duration: 1, keyframes: 1 });
+    const probe = await probeVideo(ffmpegPath, join(ctx.resultsDir, result.file));
+    expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p' });
+    expect(Math.abs(probe.durationS - 1)).toBeLessThan(1);
+    expect((await framesOf(ctx.resultsDir, result)).length).toBe(1);
   });
 
   it('is coherent: consecutive frames differ far less than frames a second apart, and motion sets how much', async () => {

@@ -40,7 +40,7 @@ describe('video plan', () => {
   });
 
   it('planVideo puts it together', () => {
-    expect(planVideo(16, 8, 0.5, 1)).toEqual({ frames: 16, keyframes: [0, 8, 15], strength: 0.4, inbetweenSteps: 3, keyframeWalk: 0.5 });
+    expect(planVideo(16, 8, 0.5, 1)).toEqual({ frames: 16, keyframes: [0, 8, 15], strength: 0.4, img2imgSteps: 3, keyframeWalk: 0.5 });
   });
 });
 

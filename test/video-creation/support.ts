@@ -72,6 +72,17 @@ export function ffmpegChildren(): number[] {
   return out;
 }
 
+/** Whether a process runs (exists and is not a zombie), whatever its name (fake ffmpegs exec `sleep`). */
+export function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** The top-level MP4 boxes in order (faststart puts moov before mdat). */
 export function topLevelBoxes(bytes: Uint8Array): string[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

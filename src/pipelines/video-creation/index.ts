@@ -1,5 +1,5 @@
 /**
- * video_creation: keyframes + img2img in-betweens from a Stable Diffusion model, streamed
+ * video_creation: text-to-image keyframes + an img2img chain from a Stable Diffusion model, streamed
  * into one ffmpeg process as H.264 MP4. Frame sources are swappable (FrameSource).
  */
 export { runVideoCreation, createVideoCreation, VIDEO_DEFAULTS } from './pipeline.js';

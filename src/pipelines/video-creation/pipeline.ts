@@ -118,7 +118,7 @@ export function createVideoCreation(deps: VideoCreationDeps = {}): Pipeline {
       strength: plan.strength,
       keyframes: plan.keyframes.length,
       steps: s.steps,
-      inbetween_steps: plan.inbetweenSteps,
+      img2img_steps: plan.img2imgSteps,
       unet_steps: source.stats.unetSteps,
       scheduler: s.scheduler,
       bytes: encoded.bytes,

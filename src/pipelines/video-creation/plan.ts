@@ -1,13 +1,13 @@
 /**
  * How a video is made from its parameters: where the keyframes sit, how strongly each
- * in-between frame is re-noised (from `motion`), and how many scheduler steps that takes.
+ * shown frame is re-noised by its img2img pass (from `motion`), and how many scheduler steps that takes.
  * Pure functions: the numbers a request turns into, testable without a model.
  */
 
 /** `motion` when the request leaves it out: frames change visibly but stay coherent. */
 export const DEFAULT_MOTION = 0.5;
 
-/** img2img strength of in-between frames: 0.2 (almost still) … 0.6 (free movement); MODELS.md §6 suggests 0.3–0.5. */
+/** img2img strength of every shown frame: 0.2 (almost still) … 0.6 (free movement); MODELS.md §6 suggests 0.3–0.5. */
 export function strengthFor(motion: number): number {
   return 0.2 + 0.4 * Math.min(1, Math.max(0, motion));
 }
@@ -45,10 +45,10 @@ export function keyframePositions(frames: number, interval: number): number[] {
 export interface VideoPlan {
   frames: number;
   keyframes: number[];
-  /** img2img strength of in-between frames. */
+  /** img2img strength of every shown frame. */
   strength: number;
-  /** Nominal scheduler steps of an in-between frame (⌊steps·strength⌋ of them run). */
-  inbetweenSteps: number;
+  /** Nominal scheduler steps of the img2img pass (⌊steps·strength⌋ of them run). */
+  img2imgSteps: number;
   /** How far each keyframe's noise moves from the previous keyframe's (slerp t toward fresh noise). */
   keyframeWalk: number;
 }
@@ -59,7 +59,7 @@ export function planVideo(frames: number, fps: number, motion: number, baseSteps
     frames,
     keyframes: keyframePositions(frames, keyframeInterval(fps)),
     strength,
-    inbetweenSteps: img2imgSteps(baseSteps, strength),
+    img2imgSteps: img2imgSteps(baseSteps, strength),
     keyframeWalk: Math.min(1, Math.max(0, motion)),
   };
 }

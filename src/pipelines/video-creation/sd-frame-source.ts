@@ -44,7 +44,7 @@ export interface SdFrameSourceOptions {
   height: number;
   seed: number;
   plan: VideoPlan;
-  /** Keyframe (text-to-image) settings; in-betweens use plan.inbetweenSteps. */
+  /** Keyframe (text-to-image) settings; every shown frame then takes one img2img pass of plan.img2imgSteps. */
   steps: number;
   guidanceScale: number;
   guided: boolean;
@@ -109,7 +109,7 @@ export class SdFrameSource implements FrameSource {
 
   /** The img2img step every shown frame goes through (so keyframes look like the frames around them). */
   private async refine(latents: Float32Array, noise: Float32Array, prompt: PromptEmbeddings, signal: AbortSignal): Promise<Float32Array> {
-    const out = await this.denoise(prompt, signal, { steps: this.o.plan.inbetweenSteps, noise, init: { latents, strength: this.o.plan.strength } });
+    const out = await this.denoise(prompt, signal, { steps: this.o.plan.img2imgSteps, noise, init: { latents, strength: this.o.plan.strength } });
     this.stats.refined++;
     return out;
   }
