@@ -66,9 +66,7 @@ export class RedisFrontend implements TaskFrontend {
         ? queueFull(`The server queue is full (${out.depth} tasks waiting); retry later.`, retry)
         : queueFull(`user_id ${task.user_id} already has ${out.depth} tasks waiting (limit ${this.limits.maxQueuedPerUser}); retry when some finish.`, retry);
     }
-    await this.publish(out.record.ticket_id, 'Queueing');
-    await this.redis.publish(this.ch.wake, '1').catch(() => undefined);
-    return out.record;
+    return out.record; // the create script published the event and the wake-up
   }
 
   queuePosition(ticketId: string): Promise<number | null> {
@@ -94,7 +92,6 @@ export class RedisFrontend implements TaskFrontend {
       await this.redis.publish(this.ch.cancel, ticketId);
       await stopped;
     }
-    await this.publish(ticketId, 'Cancelled');
     return { kind: 'cancelled', was };
   }
 
@@ -123,7 +120,4 @@ export class RedisFrontend implements TaskFrontend {
     return { queued: counts.Queueing, running: counts['In Progress'] };
   }
 
-  private async publish(ticket: string, status: TaskStatus): Promise<void> {
-    await this.redis.publish(this.ch.events, JSON.stringify({ ticket, status })).catch(() => undefined);
-  }
 }

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
-import type { TaskRecord, TaskStatus } from '../tasks/types.js';
+import type { TaskRecord } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle, WorkerPool } from '../workers/pool.js';
 import { channels, workersKey } from './connection.js';
@@ -72,7 +72,6 @@ export class RedisWorkerNode {
         while (!this.stopped && this.pool.idle > 0) {
           const rec = await this.store.claim(this.opts.servName, new Date().toISOString());
           if (!rec) break;
-          await this.publish(rec.ticket_id, 'In Progress');
           this.launch(rec);
         }
       } catch (err) {
@@ -109,7 +108,6 @@ export class RedisWorkerNode {
     if (res.ok) {
       if (await this.store.complete(ticketId, res.result, at, attempt)) {
         log.info({ file: res.result.file }, 'task completed');
-        await this.publish(ticketId, 'Completed');
       } else {
         log.warn('result discarded: the task was cancelled or re-claimed meanwhile');
       }
@@ -117,7 +115,6 @@ export class RedisWorkerNode {
       log.info('task cancelled');
     } else if (await this.store.fail(ticketId, res.message, at, attempt)) {
       log.warn({ code: res.code, error: res.message }, 'task failed');
-      await this.publish(ticketId, 'Failed');
     }
   }
 
@@ -144,17 +141,12 @@ export class RedisWorkerNode {
       const report = await this.store.recoverExpired(this.opts.maxAttempts, new Date().toISOString());
       if (report.requeued.length || report.failed.length) {
         this.log.warn(report, 're-queued tasks of a worker that stopped renewing its leases');
-        for (const id of report.failed) await this.publish(id, 'Failed');
-        if (report.requeued.length) await this.redis.publish(this.ch.wake, '1');
       }
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'reap failed');
     }
   }
 
-  private async publish(ticket: string, status: TaskStatus): Promise<void> {
-    await this.redis.publish(this.ch.events, JSON.stringify({ ticket, status })).catch(() => undefined);
-  }
 }
 
 /** Live workers from their heartbeats (seen within `maxAgeMs`). */

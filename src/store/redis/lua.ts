@@ -10,6 +10,12 @@ const PRELUDE = `
 local P = ARGV[1]
 local function tkey(id) return P .. 't:' .. id end
 local function count(st, d) redis.call('HINCRBY', P .. 'counts', st, d) end
+-- Status events and wake-ups are published from inside the transition: one round trip, and a
+-- subscriber can never see an event before the state it announces.
+local function notify(id, status)
+  redis.call('PUBLISH', P .. 'ch:events', cjson.encode({ticket = id, status = status}))
+  if status == 'Queueing' then redis.call('PUBLISH', P .. 'ch:wake', '1') end
+end
 local function lane_remove(id)
   local user = redis.call('HGET', P .. 'owner', id)
   if not user then return end
@@ -33,6 +39,7 @@ local function start(id, serv, at, deadline)
   redis.call('ZADD', P .. 'running', deadline, id)
   count('Queueing', -1)
   count('In Progress', 1)
+  notify(id, 'In Progress')
   return redis.call('HGETALL', k)
 end
 local function finish(id, status, at)
@@ -44,6 +51,7 @@ local function finish(id, status, at)
   lane_remove(id)
   count(before, -1)
   count(status, 1)
+  notify(id, status)
   return before
 end
 local function requeue(id)
@@ -56,6 +64,7 @@ local function requeue(id)
   lane_push(id, redis.call('HGET', k, 'user_id'), true)
   count('In Progress', -1)
   count('Queueing', 1)
+  notify(id, 'Queueing')
 end
 `;
 
@@ -74,6 +83,7 @@ redis.call('HSET', tkey(id), 'ticket_id', id, 'seq', seq, 'task_type', ARGV[4], 
 redis.call('ZADD', P .. 'queued', seq, id)
 lane_push(id, user, false)
 count('Queueing', 1)
+notify(id, 'Queueing')
 return {'ok', redis.call('HGETALL', tkey(id))}
 `;
 
