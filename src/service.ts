@@ -14,6 +14,7 @@ import { chooseDevice } from './runtime/device.js';
 import { SqliteTaskStore } from './store/sqlite-store.js';
 import { createWorkerPool } from './composition/pool.js';
 import { listen } from './composition/listen.js';
+import { sweepTempResults } from './composition/sweep-temp.js';
 
 export interface RunningService {
   url: string;
@@ -38,6 +39,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const store = new SqliteTaskStore(join(config.dataDir, 'backserv.sqlite'), config.sqliteSync);
   const models = createRegistry(config.modelsDir);
   const pool = createWorkerPool(config, opts.workerFile);
+  sweepTempResults(join(config.dataDir, 'results'), log);
   const scheduler = new Scheduler(store, pool, config.servName, {
     maxQueued: config.limits.maxQueued,
     maxQueuedPerUser: config.limits.maxQueuedPerUser,
