@@ -34,8 +34,11 @@ export interface WorkerRequest {
   params: Record<string, unknown>;
   port: MessagePort;
   env: WorkerEnv;
-  /** Shared with the pool: > 0 while this worker is inside a native onnxruntime run. */
-  inNative: Int32Array;
+  /**
+   * Shared with the pool: [0] > 0 while this worker is inside a native onnxruntime run;
+   * [1] = 1 once the pool has decided to terminate the thread (no new run may start).
+   */
+  nativeGate: Int32Array;
 }
 
 /** Worker → main, on the task's port. */

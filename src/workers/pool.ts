@@ -67,8 +67,8 @@ export class WorkerPool {
     onProgress: (step: number, total: number) => void): RunHandle {
     const { port1, port2 } = new MessageChannel();
     const kill = new AbortController();
-    const inNative = new Int32Array(new SharedArrayBuffer(4));
-    const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env, inNative };
+    const nativeGate = new Int32Array(new SharedArrayBuffer(8));
+    const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env, nativeGate };
     port1.on('message', (ev: WorkerEvent) => {
       if (ev.type === 'progress') onProgress(ev.step, ev.total);
     });
@@ -94,7 +94,8 @@ export class WorkerPool {
       // aborts the process); a run ends on its own, and the cancel check right after it stops
       // a cooperative pipeline, so the wait is bounded by one model run.
       const expire = () => {
-        if (Atomics.load(inNative, 0) > 0) timer = setTimeout(expire, 50);
+        Atomics.store(nativeGate, 1, 1); // no new run may start (see thread-context.ts)
+        if (Atomics.load(nativeGate, 0) > 0) timer = setTimeout(expire, 50);
         else kill.abort(new Error('cancel grace period expired'));
       };
       timer = setTimeout(expire, this.opts.cancelGraceMs);

@@ -6,7 +6,7 @@
 import { CancelledError, TaskError, type PipelineContext } from '../pipelines/types.js';
 import { loadPipeline } from './dispatch.js';
 import type { ControlMessage, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
-import { setNativeFlag, threadContext } from './thread-context.js';
+import { setNativeGate, threadContext } from './thread-context.js';
 
 export default async function runTask(req: WorkerRequest): Promise<WorkerResponse> {
   const { port } = req;
@@ -14,7 +14,7 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
   port.on('message', (msg: ControlMessage) => {
     if (msg.type === 'cancel') abort.abort();
   });
-  setNativeFlag(req.inNative);
+  setNativeGate(req.nativeGate);
   try {
     const thread = threadContext(req.env);
     const pipeline = loadPipeline(req.taskType);

@@ -17,10 +17,11 @@ describe('cancel that terminates workers', () => {
     node = await startNode('start', testEnv({ BACKSERV_CANCEL_GRACE_MS: '0', BACKSERV_UPSCALE_TILE: '512', BACKSERV_UPSCALE_PAD: '8' }));
     const png = await sharp({ create: { width: 1024, height: 1024, channels: 3, background: { r: 9, g: 99, b: 199 } } }).png().toBuffer();
     const image = `data:image/png;base64,${png.toString('base64')}`;
-    for (let i = 0; i < 3; i++) {
+    // Cancels land at different moments: before the first run, mid-run, between runs.
+    for (let i = 0; i < 6; i++) {
       const { body } = await submit(node.url!, 'image_upscale', { image_url: image });
       await waitFor(node.url!, body.ticket_id as string, (b) => b.status === 'In Progress');
-      await new Promise((r) => setTimeout(r, 150 * (i + 1)));
+      await new Promise((r) => setTimeout(r, 70 * i));
       const res = await postJson(`${node.url}/cancel_task/${body.ticket_id}`, {});
       expect([200, 409]).toContain(res.status);
     }
