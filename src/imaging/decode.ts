@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
-import type { DecodedImage } from '../pipelines/types.js';
+import { CancelledError, type DecodedImage } from '../pipelines/types.js';
+import { inNative } from '../runtime/native-gate.js';
 import { InvalidImageError } from './errors.js';
 
 export type { DecodedImage };
@@ -24,8 +25,9 @@ export async function decodeImage(
   const { field, maxPixels } = opts;
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await inNative(() => sharp(bytes, { limitInputPixels: false }).metadata());
   } catch (err) {
+    if (err instanceof CancelledError) throw err;
     throw new InvalidImageError(field, 'is not an image sharp can read (use PNG, JPEG or WebP)', {
       cause: err,
     });
@@ -45,12 +47,13 @@ export async function decodeImage(
     const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
       .rotate()
       .toColourspace('srgb');
-    const { data, info } = await (hasAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha())
+    const { data, info } = await inNative(() => (hasAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha())
       .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+      .toBuffer({ resolveWithObject: true }));
     if (info.channels !== 3 && info.channels !== 4) throw new Error(`${info.channels} channels`);
     return { data: ownBuffer(data), width: info.width, height: info.height, channels: info.channels, hasAlpha };
   } catch (err) {
+    if (err instanceof CancelledError) throw err;
     const detail = err instanceof Error ? err.message : String(err);
     throw new InvalidImageError(field, `could not be decoded: ${detail}`, { cause: err });
   }

@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { inNative } from '../runtime/native-gate.js';
 import sharp from 'sharp';
 
 /**
@@ -117,6 +118,6 @@ export async function encodePng(
   channels: 1 | 2 | 3 | 4,
   textChunks?: Record<string, string>,
 ): Promise<Buffer> {
-  const png = await sharp(data, { raw: { width, height, channels } }).png().toBuffer();
+  const png = await inNative(() => sharp(data, { raw: { width, height, channels } }).png().toBuffer());
   return textChunks ? insertTextChunks(png, textChunks) : png;
 }

@@ -6,33 +6,21 @@
 import { LRUCache } from 'lru-cache';
 import * as ort from 'onnxruntime-node';
 import type { DeviceChoice } from './device.js';
+import { inNative } from './native-gate.js';
 
 export interface SessionSettings {
   device: DeviceChoice;
   /** Threads inside one operator; 0 lets onnxruntime decide. */
   intraOpThreads: number;
-  /**
-   * Called around every `run()`. The pool uses it to know when a thread is inside native
-   * inference: terminating a worker thread there leaves onnxruntime calling back into a dead
-   * environment, which aborts the whole process (seen with onnxruntime-node 1.30).
-   */
-  runGate?: { enter(): void; exit(): void };
 }
 
-/** Wraps run() with the gate; everything else is the session itself. */
-function gated(session: ort.InferenceSession, gate: NonNullable<SessionSettings['runGate']>): ort.InferenceSession {
+/** Every run() goes through the native gate (see native-gate.ts); everything else is the session itself. */
+function gated(session: ort.InferenceSession): ort.InferenceSession {
   const run = session.run.bind(session) as (...args: unknown[]) => Promise<ort.InferenceSession.ReturnType>;
   return new Proxy(session, {
     get(target, prop, receiver) {
       if (prop !== 'run') return Reflect.get(target, prop, receiver) as unknown;
-      return async (...args: unknown[]) => {
-        gate.enter();
-        try {
-          return await run(...args);
-        } finally {
-          gate.exit();
-        }
-      };
+      return (...args: unknown[]) => inNative(() => run(...args));
     },
   });
 }
@@ -52,14 +40,13 @@ export class SessionCache {
   get(path: string): Promise<ort.InferenceSession> {
     const hit = this.cache.get(path);
     if (hit) return hit;
-    const gate = this.settings.runGate;
-    const pending = ort.InferenceSession.create(path, {
+    const pending = inNative(() => ort.InferenceSession.create(path, {
       executionProviders: [...this.settings.device.providers],
       intraOpNumThreads: this.settings.intraOpThreads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-    }).then((s) => (gate ? gated(s, gate) : s));
+    })).then(gated);
     this.cache.set(path, pending);
     pending.catch(() => {
       if (this.cache.get(path) === pending) this.cache.delete(path);

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { mayTerminate } from '../runtime/native-gate.js';
 import type { TaskType } from '../tasks/types.js';
 import type { WorkerEnv, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 
@@ -94,9 +95,8 @@ export class WorkerPool {
       // aborts the process); a run ends on its own, and the cancel check right after it stops
       // a cooperative pipeline, so the wait is bounded by one model run.
       const expire = () => {
-        Atomics.store(nativeGate, 1, 1); // no new run may start (see thread-context.ts)
-        if (Atomics.load(nativeGate, 0) > 0) timer = setTimeout(expire, 50);
-        else kill.abort(new Error('cancel grace period expired'));
+        if (mayTerminate(nativeGate)) kill.abort(new Error('cancel grace period expired'));
+        else timer = setTimeout(expire, 50);
       };
       timer = setTimeout(expire, this.opts.cancelGraceMs);
       await done;

@@ -6,7 +6,8 @@
 import { CancelledError, TaskError, type PipelineContext } from '../pipelines/types.js';
 import { loadPipeline } from './dispatch.js';
 import type { ControlMessage, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
-import { setNativeGate, threadContext } from './thread-context.js';
+import { setNativeGate } from '../runtime/native-gate.js';
+import { threadContext } from './thread-context.js';
 
 export default async function runTask(req: WorkerRequest): Promise<WorkerResponse> {
   const { port } = req;

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodePng } from '../../imaging/png-text.js';
+import { inNative } from '../../runtime/native-gate.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
 import { TaskError, type PipelineContext } from '../types.js';
@@ -28,14 +29,14 @@ export async function runImageUpscale(params: Record<string, unknown>, ctx: Pipe
   const height = img.height * scaleFactor;
   let rgb: Buffer | Uint8Array = up.data;
   if (up.width !== width || up.height !== height) {
-    rgb = await sharp(up.data, { raw: { width: up.width, height: up.height, channels: 3 } })
-      .resize(width, height, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer();
+    rgb = await inNative(() => sharp(up.data, { raw: { width: up.width, height: up.height, channels: 3 } })
+      .resize(width, height, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer());
   }
   let channels: 3 | 4 = 3;
   let pixels: Uint8Array = rgb;
   if (img.hasAlpha) {
-    const alpha = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } })
-      .extractChannel(3).resize(width, height, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
+    const alpha = await inNative(() => sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } })
+      .extractChannel(3).resize(width, height, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer());
     pixels = interleaveAlpha(rgb, alpha);
     channels = 4;
   }
