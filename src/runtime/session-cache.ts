@@ -16,11 +16,12 @@ export interface SessionSettings {
 
 /** Every run() goes through the native gate (see native-gate.ts); everything else is the session itself. */
 function gated(session: ort.InferenceSession): ort.InferenceSession {
-  const run = session.run.bind(session) as (...args: unknown[]) => Promise<ort.InferenceSession.ReturnType>;
   return new Proxy(session, {
     get(target, prop, receiver) {
-      if (prop !== 'run') return Reflect.get(target, prop, receiver) as unknown;
-      return (...args: unknown[]) => inNative(() => run(...args));
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'run' || typeof value !== 'function') return value;
+      // Looked up at call time, so a replaced run (a test spy, say) is still gated.
+      return (...args: unknown[]) => inNative(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
     },
   });
 }
