@@ -3,6 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDeviceSetting, type DeviceSetting } from './runtime/device.js';
 import { loadApiExtrasConfig, type ApiExtrasConfig } from './api/extras-config.js';
+import { envInt, type Env } from './env-int.js';
 
 export interface Limits {
   /** Request body cap (bytes); data: URIs must fit in it. */
@@ -46,51 +47,39 @@ export interface Config {
   api: ApiExtrasConfig;
 }
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new TypeError(`${name} must be an integer in [${min}, ${max}] (got "${raw}")`);
-  }
-  return n;
-}
-
 export function loadConfig(env: Env = process.env): Config {
-  const workers = int(env, 'BACKSERV_WORKERS', 1, 1, 64);
+  const workers = envInt(env, 'BACKSERV_WORKERS', 1, 1, 64);
   return {
-    port: int(env, 'PORT', 4093, 0, 65535),
+    port: envInt(env, 'PORT', 4093, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.BACKSERV_DATA_DIR || './data'),
     modelsDir: resolve(env.BACKSERV_MODELS_DIR || './models'),
     device: parseDeviceSetting(env.BACKSERV_DEVICE),
     workers,
     // Split the cores between workers so two sessions do not fight over the same threads.
-    intraOpThreads: int(env, 'BACKSERV_INTRA_OP_THREADS', Math.max(1, Math.floor(cpus().length / workers)), 0, 256),
+    intraOpThreads: envInt(env, 'BACKSERV_INTRA_OP_THREADS', Math.max(1, Math.floor(cpus().length / workers)), 0, 256),
     publicUrl: env.BACKSERV_PUBLIC_URL ? env.BACKSERV_PUBLIC_URL.replace(/\/+$/, '') : null,
     servName: env.BACKSERV_SERV_NAME || hostname(),
     redisUrl: env.BACKSERV_REDIS_URL || null,
     redisPrefix: env.BACKSERV_REDIS_PREFIX || 'backserv:',
-    leaseMs: int(env, 'BACKSERV_LEASE_MS', 30_000, 500, 3_600_000),
+    leaseMs: envInt(env, 'BACKSERV_LEASE_MS', 30_000, 500, 3_600_000),
     urlAllowlist: env.BACKSERV_URL_ALLOWLIST,
     sqliteSync: env.BACKSERV_SQLITE_SYNC === 'full' ? 'full' : 'normal',
     api: loadApiExtrasConfig(env),
     limits: {
-      bodyBytes: int(env, 'BACKSERV_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
-      maxQueued: int(env, 'BACKSERV_MAX_QUEUED', 10_000, 1, 10_000_000),
-      maxQueuedPerUser: int(env, 'BACKSERV_MAX_QUEUED_PER_USER', 1_000, 1, 10_000_000),
-      maxAttempts: int(env, 'BACKSERV_MAX_ATTEMPTS', 3, 1, 100),
-      cancelGraceMs: int(env, 'BACKSERV_CANCEL_GRACE_MS', 5_000, 0, 600_000),
-      fetchMaxBytes: int(env, 'BACKSERV_FETCH_MAX_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
-      fetchTimeoutMs: int(env, 'BACKSERV_FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
-      fetchMaxRedirects: int(env, 'BACKSERV_FETCH_MAX_REDIRECTS', 3, 0, 20),
-      maxInputPixels: int(env, 'BACKSERV_MAX_INPUT_PIXELS', 40_000_000, 1, 1_000_000_000),
-      upscaleTile: int(env, 'BACKSERV_UPSCALE_TILE', 256, 16, 4096),
+      bodyBytes: envInt(env, 'BACKSERV_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
+      maxQueued: envInt(env, 'BACKSERV_MAX_QUEUED', 10_000, 1, 10_000_000),
+      maxQueuedPerUser: envInt(env, 'BACKSERV_MAX_QUEUED_PER_USER', 1_000, 1, 10_000_000),
+      maxAttempts: envInt(env, 'BACKSERV_MAX_ATTEMPTS', 3, 1, 100),
+      cancelGraceMs: envInt(env, 'BACKSERV_CANCEL_GRACE_MS', 5_000, 0, 600_000),
+      fetchMaxBytes: envInt(env, 'BACKSERV_FETCH_MAX_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
+      fetchTimeoutMs: envInt(env, 'BACKSERV_FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
+      fetchMaxRedirects: envInt(env, 'BACKSERV_FETCH_MAX_REDIRECTS', 3, 0, 20),
+      maxInputPixels: envInt(env, 'BACKSERV_MAX_INPUT_PIXELS', 40_000_000, 1, 1_000_000_000),
+      upscaleTile: envInt(env, 'BACKSERV_UPSCALE_TILE', 256, 16, 4096),
       // ≥ the receptive field of realesrgan-x4fast (~34 px), so tiled output matches an untiled run.
-      upscalePad: int(env, 'BACKSERV_UPSCALE_PAD', 40, 0, 512),
-      upscaleMaxOutputPixels: int(env, 'BACKSERV_UPSCALE_MAX_OUTPUT_PIXELS', 100_000_000, 1, 2_000_000_000),
+      upscalePad: envInt(env, 'BACKSERV_UPSCALE_PAD', 40, 0, 512),
+      upscaleMaxOutputPixels: envInt(env, 'BACKSERV_UPSCALE_MAX_OUTPUT_PIXELS', 100_000_000, 1, 2_000_000_000),
     },
   };
 }

@@ -3,6 +3,7 @@
  * SSE). Parsed here so config.ts only gains one field; a malformed value stops the service
  * with a message naming the variable, like the rest of the configuration.
  */
+import { envInt, type Env } from '../env-int.js';
 
 export interface ApiExtrasConfig {
   /** API key → user_id; empty = no authentication (the seed behaviour). */
@@ -20,18 +21,6 @@ export interface ApiExtrasConfig {
   idempotencyTtlS: number;
   /** Comment lines on idle SSE streams so proxies do not cut them. */
   sseHeartbeatMs: number;
-}
-
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new TypeError(`${name} must be an integer in [${min}, ${max}] (got "${raw}")`);
-  }
-  return n;
 }
 
 /** `key1:alice,key2:bob`; a key may not contain ':' or ','; one key maps to one user. */
@@ -55,13 +44,13 @@ export function parseApiKeys(raw: string | undefined): Map<string, string> {
 export function loadApiExtrasConfig(env: Env): ApiExtrasConfig {
   return {
     apiKeys: parseApiKeys(env.BACKSERV_API_KEYS),
-    rateLimitPerMin: int(env, 'BACKSERV_RATE_LIMIT_PER_MIN', 0, 0, 1_000_000),
+    rateLimitPerMin: envInt(env, 'BACKSERV_RATE_LIMIT_PER_MIN', 0, 0, 1_000_000),
     webhookSecret: env.BACKSERV_WEBHOOK_SECRET || null,
-    webhookMaxAttempts: int(env, 'BACKSERV_WEBHOOK_MAX_ATTEMPTS', 6, 1, 50),
-    webhookBackoffMs: int(env, 'BACKSERV_WEBHOOK_BACKOFF_MS', 2_000, 1, 3_600_000),
-    webhookMaxBackoffMs: int(env, 'BACKSERV_WEBHOOK_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
-    webhookTimeoutMs: int(env, 'BACKSERV_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
-    idempotencyTtlS: int(env, 'BACKSERV_IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
-    sseHeartbeatMs: int(env, 'BACKSERV_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
+    webhookMaxAttempts: envInt(env, 'BACKSERV_WEBHOOK_MAX_ATTEMPTS', 6, 1, 50),
+    webhookBackoffMs: envInt(env, 'BACKSERV_WEBHOOK_BACKOFF_MS', 2_000, 1, 3_600_000),
+    webhookMaxBackoffMs: envInt(env, 'BACKSERV_WEBHOOK_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
+    webhookTimeoutMs: envInt(env, 'BACKSERV_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+    idempotencyTtlS: envInt(env, 'BACKSERV_IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
+    sseHeartbeatMs: envInt(env, 'BACKSERV_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
   };
 }
