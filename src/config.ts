@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseDeviceSetting, type DeviceSetting } from './runtime/device.js';
 import { loadApiExtrasConfig, type ApiExtrasConfig } from './api/extras-config.js';
 import { envInt, type Env } from './env-int.js';
+import type { S3Settings } from './results/s3-store.js';
 
 export interface Limits {
   /** Request body cap (bytes); data: URIs must fit in it. */
@@ -36,6 +37,8 @@ export interface Config {
   publicUrl: string | null;
   servName: string;
   redisUrl: string | null;
+  /** S3-compatible storage for results (set BACKSERV_S3_BUCKET); null = the results folder. */
+  s3: S3Settings | null;
   /** Key prefix in Redis, so several deployments (or tests) can share one server. */
   redisPrefix: string;
   /** Scale-out: a claim not renewed within this time is re-queued (the worker is presumed dead). */
@@ -61,6 +64,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: env.BACKSERV_PUBLIC_URL ? env.BACKSERV_PUBLIC_URL.replace(/\/+$/, '') : null,
     servName: env.BACKSERV_SERV_NAME || hostname(),
     redisUrl: env.BACKSERV_REDIS_URL || null,
+    s3: s3Settings(env),
     redisPrefix: env.BACKSERV_REDIS_PREFIX || 'backserv:',
     leaseMs: envInt(env, 'BACKSERV_LEASE_MS', 30_000, 500, 3_600_000),
     urlAllowlist: env.BACKSERV_URL_ALLOWLIST,
@@ -81,5 +85,25 @@ export function loadConfig(env: Env = process.env): Config {
       upscalePad: envInt(env, 'BACKSERV_UPSCALE_PAD', 40, 0, 512),
       upscaleMaxOutputPixels: envInt(env, 'BACKSERV_UPSCALE_MAX_OUTPUT_PIXELS', 100_000_000, 1, 2_000_000_000),
     },
+  };
+}
+
+function s3Settings(env: Env): S3Settings | null {
+  if (!env.BACKSERV_S3_BUCKET) return null;
+  const need = (name: string) => {
+    const v = env[name];
+    if (!v) throw new TypeError(`${name} is required when BACKSERV_S3_BUCKET is set`);
+    return v;
+  };
+  return {
+    endpoint: need('BACKSERV_S3_ENDPOINT'),
+    bucket: env.BACKSERV_S3_BUCKET,
+    prefix: env.BACKSERV_S3_PREFIX ?? 'results/',
+    credentials: {
+      accessKeyId: need('BACKSERV_S3_ACCESS_KEY_ID'),
+      secretAccessKey: need('BACKSERV_S3_SECRET_ACCESS_KEY'),
+      region: env.BACKSERV_S3_REGION || 'us-east-1',
+    },
+    urlTtlS: envInt(env, 'BACKSERV_S3_URL_TTL_S', 3600, 1, 604_800),
   };
 }

@@ -15,6 +15,7 @@ import { SqliteTaskStore } from './store/sqlite-store.js';
 import { createWorkerPool } from './composition/pool.js';
 import { listen } from './composition/listen.js';
 import { sweepTempResults } from './composition/sweep-temp.js';
+import { createResultStore } from './results/index.js';
 
 export interface RunningService {
   url: string;
@@ -40,15 +41,17 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const models = createRegistry(config.modelsDir);
   const pool = createWorkerPool(config, opts.workerFile);
   sweepTempResults(join(config.dataDir, 'results'), log);
+  const results = createResultStore(config);
+  log.info({ results: results.kind }, `results stored in ${results.kind === 's3' ? 'S3-compatible storage' : 'the results folder'}`);
   const scheduler = new Scheduler(store, pool, config.servName, {
     maxQueued: config.limits.maxQueued,
     maxQueuedPerUser: config.limits.maxQueuedPerUser,
     maxAttempts: config.limits.maxAttempts,
-  }, log);
+  }, log, (file, type) => results.publish(file, type));
   await scheduler.start();
 
   const app = createApp({
-    config, store, scheduler, models, log,
+    config, store, scheduler, models, log, results,
     readyInfo: () => ({
       device: device.device,
       device_reason: device.reason,

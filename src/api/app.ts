@@ -12,11 +12,12 @@ import type { ModelRegistry } from '../models/types.js';
 import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
+import { LocalResultStore } from '../results/local-store.js';
+import type { ResultStore } from '../results/result-store.js';
 import { readJsonBody } from './body.js';
 import { errorMiddleware } from './error-middleware.js';
 import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
-import { serveResult } from './results-route.js';
 import { taskView } from './task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export interface AppDeps {
   store: TaskStore;
   scheduler: TaskFrontend;
   models: ModelRegistry;
+  /** Where /results/:name comes from (default: the local results folder). */
+  results?: ResultStore;
   log: Logger;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
@@ -38,8 +41,8 @@ export type BackservApp = Koa & { closeExtras(): Promise<void> };
 
 export function createApp(deps: AppDeps): BackservApp {
   const { config, store, scheduler, models, log } = deps;
+  const results = deps.results ?? new LocalResultStore(join(config.dataDir, 'results'));
   const validator = new RequestValidator();
-  const resultsDir = join(config.dataDir, 'results');
   const app = new Koa({ proxy: false });
   const router = new Router();
   // Without BACKSERV_PUBLIC_URL, result URLs use the host the client reached us by.
@@ -108,7 +111,7 @@ export function createApp(deps: AppDeps): BackservApp {
     ctx.body = { status: 'Cancelled', message: 'Task successfully cancelled' };
   });
 
-  router.get('/results/:name', async (ctx) => serveResult(ctx, resultsDir, ctx.params.name));
+  router.get('/results/:name', async (ctx) => results.serve(ctx, ctx.params.name));
 
   router.get('/health', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Context } from 'koa';
 import { ApiError, notFound } from '../errors.js';
+import { SAFE_RESULT_NAME } from '../results/result-store.js';
 
 const TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -12,11 +13,10 @@ const TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
 };
 
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
 export async function serveResult(ctx: Context, resultsDir: string, name: string): Promise<void> {
   const type = TYPES[extname(name).toLowerCase()];
-  if (!SAFE_NAME.test(name) || name.includes('..') || !type) throw notFound(`No result file named ${name}.`);
+  if (!SAFE_RESULT_NAME.test(name) || name.includes('..') || !type) throw notFound(`No result file named ${name}.`);
   const file = join(resultsDir, name);
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) throw notFound(`No result file named ${name}.`);

@@ -54,6 +54,8 @@ export class Scheduler implements TaskFrontend {
     private readonly servName: string,
     private readonly limits: SchedulerLimits,
     private readonly log: Logger,
+    /** Makes a finished result reachable (S3 upload); default: it already is (results folder). */
+    private readonly publish: (file: string, contentType: string) => Promise<void> = async () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -203,6 +205,13 @@ export class Scheduler implements TaskFrontend {
   private async settle(ticketId: string, res: WorkerResponse, log: Logger): Promise<void> {
     const at = new Date().toISOString();
     if (res.ok) {
+      try {
+        await this.publish(res.result.file, res.result.content_type);
+      } catch (err) {
+        if (await this.store.fail(ticketId, (err as Error).message, at)) await this.emitStatus(ticketId, 'Failed');
+        log.error({ err: (err as Error).message }, 'could not publish the result');
+        return;
+      }
       if (await this.store.complete(ticketId, res.result, at)) await this.emitStatus(ticketId, 'Completed');
       log.info({ file: res.result.file }, 'task completed');
     } else if (res.cancelled) {

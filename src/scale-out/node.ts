@@ -11,6 +11,7 @@ import type { Logger } from '../logging.js';
 import { createRegistry } from '../models/registry.js';
 import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
 import { chooseDevice } from '../runtime/device.js';
+import { createResultStore } from '../results/index.js';
 import { RedisTaskStore } from '../store/redis-store.js';
 import { connectRedis, connectSubscriber, waitReady } from './connection.js';
 import { RedisFrontend } from './redis-frontend.js';
@@ -31,6 +32,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
   await waitReady(redis).catch((err: Error) => log.warn(`${err.message}; retrying in the background`));
   const store = new RedisTaskStore(redis, config.redisPrefix, config.leaseMs);
+  const results = createResultStore(config);
   const closers: (() => Promise<void>)[] = [];
   let httpUrl: string | null = null;
 
@@ -45,6 +47,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
       leaseMs: config.leaseMs,
       maxAttempts: config.limits.maxAttempts,
       describe: { device: device.device, task_types: [...IMPLEMENTED_TASK_TYPES] },
+      publish: (file, type) => results.publish(file, type),
     }, log);
     await node.start();
     log.info({ serv_name: config.servName, slots: pool.size }, 'worker node ready');
@@ -65,7 +68,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     }, log);
     await frontend.start();
     const app = createApp({
-      config, store, scheduler: frontend, models: createRegistry(config.modelsDir), log,
+      config, store, scheduler: frontend, models: createRegistry(config.modelsDir), log, results,
       readyInfo: async () => {
         const up = redis.status === 'ready';
         return {

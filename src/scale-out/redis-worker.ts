@@ -18,6 +18,8 @@ export interface WorkerNodeOptions {
   maxAttempts: number;
   /** Facts published in the heartbeat (device, task types). */
   describe: Record<string, unknown>;
+  /** Makes a finished result reachable from serve nodes (S3 upload; no-op for a shared folder). */
+  publish?: (file: string, contentType: string) => Promise<void>;
 }
 
 interface Running {
@@ -106,6 +108,12 @@ export class RedisWorkerNode {
   private async settle(ticketId: string, attempt: number, res: WorkerResponse, log: Logger): Promise<void> {
     const at = new Date().toISOString();
     if (res.ok) {
+      try {
+        await this.opts.publish?.(res.result.file, res.result.content_type);
+      } catch (err) {
+        if (await this.store.fail(ticketId, (err as Error).message, at, attempt)) log.error({ err: (err as Error).message }, 'could not publish the result');
+        return;
+      }
       if (await this.store.complete(ticketId, res.result, at, attempt)) {
         log.info({ file: res.result.file }, 'task completed');
       } else {
