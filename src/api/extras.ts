@@ -21,7 +21,9 @@ import type { TaskStore } from '../store/task-store.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
 import { ApiKeys } from './auth.js';
-import { IdempotencyStore } from './idempotency-store.js';
+import { IdempotencyStore, type IdempotencyBackend } from './idempotency-store.js';
+import { RedisIdempotencyStore } from './idempotency-redis.js';
+import { connectRedis } from '../scale-out/connection.js';
 import { buildOpenApi } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { docsRouter } from './routes/docs.js';
@@ -76,7 +78,12 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const webhookAttempts = new Counter({ name: 'backserv_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   const sseOpen = new Gauge({ name: 'backserv_sse_streams', help: 'Open /events streams', registers: [registry] });
 
-  const idempotency = new IdempotencyStore(extrasDb, api.idempotencyTtlS * 1000);
+  // Several serve nodes must share Idempotency-Keys (a retry may reach another node): Redis then.
+  const idemRedis = config.redisUrl ? connectRedis(config.redisUrl, `backserv-idempotency-${config.servName}`) : null;
+  idemRedis?.on('error', () => undefined);
+  const idempotency: IdempotencyBackend = idemRedis
+    ? new RedisIdempotencyStore(idemRedis, config.redisPrefix, api.idempotencyTtlS * 1000)
+    : new IdempotencyStore(extrasDb, api.idempotencyTtlS * 1000);
   const hooks = api.webhookSecret ? new WebhookStore(extrasDb) : null;
   const dispatcher = hooks && api.webhookSecret
     ? new WebhookDispatcher({
@@ -133,7 +140,8 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
       await started;
       dispatcher?.close();
       taskMetrics.close();
-      idempotency.close();
+      await idempotency.close();
+      idemRedis?.disconnect();
       hooks?.close();
     },
   };

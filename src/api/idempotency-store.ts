@@ -14,6 +14,19 @@ export interface IdempotentResponse {
   createdAt: number;
 }
 
+/**
+ * The seam: SQLite for one node, Redis when several serve nodes share the work (a retry may
+ * reach another node). `claim` reserves (user, key) while the first request is being handled,
+ * so two concurrent repeats create one task; false means another request holds it.
+ */
+export interface IdempotencyBackend {
+  get(userId: string, key: string): Promise<IdempotentResponse | null>;
+  put(userId: string, key: string, value: Omit<IdempotentResponse, 'createdAt'>): Promise<void>;
+  claim(userId: string, key: string): Promise<boolean>;
+  release(userId: string, key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 interface Row {
   fingerprint: string;
   status: number;
@@ -21,7 +34,10 @@ interface Row {
   created_at: number;
 }
 
-export class IdempotencyStore {
+export class IdempotencyStore implements IdempotencyBackend {
+  /** In-process reservations: one node is the only writer of its SQLite file. */
+  private readonly claimed = new Set<string>();
+
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string, string, number], Row>;
   private readonly putStmt: Database.Statement<[string, string, string, number, string, number]>;
@@ -42,19 +58,30 @@ export class IdempotencyStore {
     this.sweepStmt = this.db.prepare('DELETE FROM idempotency_keys WHERE created_at <= ?');
   }
 
-  get(userId: string, key: string): IdempotentResponse | null {
+  async get(userId: string, key: string): Promise<IdempotentResponse | null> {
     const row = this.getStmt.get(userId, key, this.now() - this.ttlMs);
     if (!row) return null;
     return { fingerprint: row.fingerprint, status: row.status, body: JSON.parse(row.body) as Record<string, unknown>, createdAt: row.created_at };
   }
 
-  put(userId: string, key: string, value: Omit<IdempotentResponse, 'createdAt'>): void {
+  async put(userId: string, key: string, value: Omit<IdempotentResponse, 'createdAt'>): Promise<void> {
     const t = this.now();
     this.putStmt.run(userId, key, value.fingerprint, value.status, JSON.stringify(value.body), t);
     if (++this.puts % 500 === 0) this.sweepStmt.run(t - this.ttlMs);
   }
 
-  close(): void {
+  async claim(userId: string, key: string): Promise<boolean> {
+    const slot = `${userId}\n${key}`;
+    if (this.claimed.has(slot)) return false;
+    this.claimed.add(slot);
+    return true;
+  }
+
+  async release(userId: string, key: string): Promise<void> {
+    this.claimed.delete(`${userId}\n${key}`);
+  }
+
+  async close(): Promise<void> {
     this.db.close();
   }
 }

@@ -10,7 +10,7 @@ import { ApiError, badRequest } from '../errors.js';
 import { forbiddenReason, parseAddress, type UrlAllowlist } from '../imaging/address-policy.js';
 import type { ApiKeys } from './auth.js';
 import { readJsonBody } from './body.js';
-import type { IdempotencyStore } from './idempotency-store.js';
+import type { IdempotencyBackend } from './idempotency-store.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RequestValidator, SubmitBody } from './validate.js';
 
@@ -18,7 +18,7 @@ export interface SubmitGuardDeps {
   keys: ApiKeys;
   validator: RequestValidator;
   bodyLimit: number;
-  idempotency: IdempotencyStore;
+  idempotency: IdempotencyBackend;
   limiter: RateLimiter;
   webhooksEnabled: boolean;
   allowlist: UrlAllowlist;
@@ -58,7 +58,6 @@ function checkCallbackUrl(raw: string, allowlist: UrlAllowlist): void {
 
 export function submitGuard(deps: SubmitGuardDeps): Middleware {
   // Two concurrent requests with one key must not both create a task: the second waits for the first.
-  const inFlight = new Map<string, Promise<void>>();
 
   return async (ctx, next) => {
     const caller = deps.keys.caller(ctx);
@@ -85,9 +84,19 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
     if (!KEY.test(key)) throw badRequest('invalid_request', 'Idempotency-Key must be 1–255 printable ASCII characters.');
 
     const fingerprint = createHash('sha256').update(canonical(body)).digest('hex');
-    const slot = `${body.user_id}\n${key}`;
-    while (inFlight.has(slot)) await inFlight.get(slot)!.catch(() => undefined);
-    const previous = deps.idempotency.get(body.user_id, key);
+    // Wait while another request (on any node) holds this key, then replay or take it.
+    let previous = await deps.idempotency.get(body.user_id, key);
+    const deadline = Date.now() + 35_000;
+    while (!previous && !(await deps.idempotency.claim(body.user_id, key))) {
+      if (Date.now() > deadline) throw new ApiError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being handled; retry shortly.');
+      await new Promise((r) => setTimeout(r, 20));
+      previous = await deps.idempotency.get(body.user_id, key);
+    }
+    if (!previous) {
+      // The holder may have finished between our read and our claim: read once more.
+      previous = await deps.idempotency.get(body.user_id, key);
+      if (previous) await deps.idempotency.release(body.user_id, key);
+    }
     if (previous) {
       if (previous.fingerprint !== fingerprint) {
         throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new task.');
@@ -97,15 +106,13 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
       ctx.body = previous.body;
       return;
     }
-    const work = run();
-    inFlight.set(slot, work);
     try {
-      await work;
+      await run();
       if (ctx.status === 202 && ctx.body && typeof ctx.body === 'object') {
-        deps.idempotency.put(body.user_id, key, { fingerprint, status: ctx.status, body: ctx.body as Record<string, unknown> });
+        await deps.idempotency.put(body.user_id, key, { fingerprint, status: ctx.status, body: ctx.body as Record<string, unknown> });
       }
     } finally {
-      inFlight.delete(slot);
+      await deps.idempotency.release(body.user_id, key);
     }
   };
 }

@@ -1,0 +1,39 @@
+/**
+ * Idempotency-Key records in Redis, shared by every serve node: a repeat that reaches another
+ * node behind the load balancer still gets the first ticket. Records expire with the window
+ * (PX), and a short-lived NX reservation stops two concurrent repeats from both submitting.
+ */
+import type { Redis } from 'ioredis';
+import type { IdempotencyBackend, IdempotentResponse } from './idempotency-store.js';
+
+/** Longest a first request may hold the reservation (a submit takes milliseconds). */
+const CLAIM_MS = 30_000;
+
+export class RedisIdempotencyStore implements IdempotencyBackend {
+  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly ttlMs: number) {}
+
+  private key(userId: string, key: string, kind: 'rec' | 'claim'): string {
+    return `${this.prefix}idem:${kind}:${userId.length}:${userId}:${key}`;
+  }
+
+  async get(userId: string, key: string): Promise<IdempotentResponse | null> {
+    const raw = await this.redis.get(this.key(userId, key, 'rec'));
+    return raw ? (JSON.parse(raw) as IdempotentResponse) : null;
+  }
+
+  async put(userId: string, key: string, value: Omit<IdempotentResponse, 'createdAt'>): Promise<void> {
+    await this.redis.set(this.key(userId, key, 'rec'), JSON.stringify({ ...value, createdAt: Date.now() }), 'PX', this.ttlMs);
+  }
+
+  async claim(userId: string, key: string): Promise<boolean> {
+    return (await this.redis.set(this.key(userId, key, 'claim'), '1', 'PX', CLAIM_MS, 'NX')) === 'OK';
+  }
+
+  async release(userId: string, key: string): Promise<void> {
+    await this.redis.del(this.key(userId, key, 'claim'));
+  }
+
+  async close(): Promise<void> {
+    // The connection belongs to the caller.
+  }
+}
