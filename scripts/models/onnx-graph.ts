@@ -4,6 +4,7 @@
  * so each model builder reads as a list of operators.
  */
 import onnxProto from 'onnx-proto';
+import { mulberry32 } from '../lib/mulberry32.js';
 
 const { onnx } = onnxProto;
 
@@ -117,14 +118,8 @@ export class GraphBuilder {
 
 /** Deterministic uniform numbers in [-1, 1) (mulberry32), so generated models are byte-identical. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 export function randomFloats(rand: () => number, n: number, scale: number): Float32Array {

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
+import { mulberry32 } from '../../scripts/lib/mulberry32.js';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -23,19 +24,8 @@ interface Case {
   contentType: string;
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generate(seed: number, n: number): Case[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const junkValues: unknown[] = [null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 3.5, NaN, '', ' ', 'x'.repeat(5000),
     [], [1, 2], {}, { a: { b: { c: [] } } }, '\u0000', '💥'.repeat(100), '../../etc/passwd', -0.0001, 1e-300];

@@ -8,6 +8,7 @@
 import { loadNativeKernels, ADDON_PATH } from '../../src/native/addon.js';
 import { fallbackKernels } from '../../src/native/index.js';
 import type { Kernels } from '../../src/native/types.js';
+import { mulberry32 } from '../../scripts/lib/mulberry32.js';
 
 export const SEED = Number(process.env.TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`native kernel tests: TEST_SEED=${SEED}`);
@@ -32,16 +33,7 @@ export const fallback = fallbackKernels;
 export const backends: Kernels[] = native ? [fallback, native] : [fallback];
 
 /** mulberry32: small, fast, good enough to generate test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export type Rand = ReturnType<typeof rng>;
 
