@@ -4,8 +4,7 @@
  * still finds its ticket. Rows older than the window are ignored and swept.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { openSqlite } from '../store/open-sqlite.js';
 
 export interface IdempotentResponse {
   fingerprint: string;
@@ -45,10 +44,7 @@ export class IdempotencyStore implements IdempotencyBackend {
   private puts = 0;
 
   constructor(file: string, private readonly ttlMs: number, private readonly now: () => number = Date.now) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
       user_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
       status INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,

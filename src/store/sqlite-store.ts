@@ -5,11 +5,10 @@
  * per submit.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
 import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
+import { openSqlite } from './open-sqlite.js';
 
 interface Row {
   ticket_id: string;
@@ -72,11 +71,7 @@ export class SqliteTaskStore implements TaskStore {
   private readonly stmt: ReturnType<SqliteTaskStore['prepare']>;
 
   constructor(file: string, sync: 'normal' | 'full' = 'normal') {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(file, sync);
     this.db.exec(SCHEMA);
     this.stmt = this.prepare();
   }

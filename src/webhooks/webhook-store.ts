@@ -4,8 +4,7 @@
  * start, which is what makes delivery at-least-once.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { openSqlite } from '../store/open-sqlite.js';
 
 /** waiting: task not final yet; pending: to be (re)tried at next_at; delivered / failed: done. */
 export type WebhookState = 'waiting' | 'pending' | 'delivered' | 'failed';
@@ -24,10 +23,7 @@ export class WebhookStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS webhooks (
       ticket_id TEXT PRIMARY KEY, url TEXT NOT NULL, base_url TEXT NOT NULL,
       state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,
