@@ -26,6 +26,7 @@ import { RedisIdempotencyStore } from './idempotency-redis.js';
 import { connectRedis } from '../scale-out/connection.js';
 import { buildOpenApi } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
+import { RedisRateLimiter } from './rate-limit-redis.js';
 import { docsRouter } from './routes/docs.js';
 import { eventsHandler } from './routes/events.js';
 import { firstExisting, sendFile } from './routes/static-files.js';
@@ -78,11 +79,12 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const webhookAttempts = new Counter({ name: 'backserv_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   const sseOpen = new Gauge({ name: 'backserv_sse_streams', help: 'Open /events streams', registers: [registry] });
 
-  // Several serve nodes must share Idempotency-Keys (a retry may reach another node): Redis then.
-  const idemRedis = config.redisUrl ? connectRedis(config.redisUrl, `backserv-idempotency-${config.servName}`) : null;
-  idemRedis?.on('error', () => undefined);
-  const idempotency: IdempotencyBackend = idemRedis
-    ? new RedisIdempotencyStore(idemRedis, config.redisPrefix, api.idempotencyTtlS * 1000)
+  // Several serve nodes must share Idempotency-Keys and rate-limit buckets (a retry may reach
+  // another node): both live in Redis then.
+  const sharedRedis = config.redisUrl ? connectRedis(config.redisUrl, `backserv-idempotency-${config.servName}`) : null;
+  sharedRedis?.on('error', () => undefined);
+  const idempotency: IdempotencyBackend = sharedRedis
+    ? new RedisIdempotencyStore(sharedRedis, config.redisPrefix, api.idempotencyTtlS * 1000)
     : new IdempotencyStore(extrasDb, api.idempotencyTtlS * 1000);
   const hooks = api.webhookSecret ? new WebhookStore(extrasDb) : null;
   const dispatcher = hooks && api.webhookSecret
@@ -126,7 +128,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
     observe: requestObserver(registry, log),
     submitGuard: submitGuard({
       keys, validator: d.validator, bodyLimit: config.limits.bodyBytes, idempotency,
-      limiter: new RateLimiter(api.rateLimitPerMin), webhooksEnabled: dispatcher !== null, allowlist,
+      limiter: sharedRedis ? new RedisRateLimiter(sharedRedis, config.redisPrefix, api.rateLimitPerMin) : new RateLimiter(api.rateLimitPerMin), webhooksEnabled: dispatcher !== null, allowlist,
       onCallback: (ticket, url, base) => dispatcher?.register(ticket, url, base), baseUrl: d.baseUrl,
     }),
     async guardTicket(ctx, ticketId) {
@@ -141,7 +143,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
       dispatcher?.close();
       taskMetrics.close();
       await idempotency.close();
-      idemRedis?.disconnect();
+      sharedRedis?.disconnect();
       hooks?.close();
     },
   };

@@ -11,7 +11,7 @@ import { forbiddenReason, parseAddress, type UrlAllowlist } from '../imaging/add
 import type { ApiKeys } from './auth.js';
 import { readJsonBody } from './body.js';
 import type { IdempotencyBackend } from './idempotency-store.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { SubmitLimiter } from './rate-limit.js';
 import type { RequestValidator, SubmitBody } from './validate.js';
 
 export interface SubmitGuardDeps {
@@ -19,7 +19,7 @@ export interface SubmitGuardDeps {
   validator: RequestValidator;
   bodyLimit: number;
   idempotency: IdempotencyBackend;
-  limiter: RateLimiter;
+  limiter: SubmitLimiter;
   webhooksEnabled: boolean;
   allowlist: UrlAllowlist;
   /** Called once the task exists; the URL was checked here. */
@@ -73,7 +73,7 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
 
     const key = ctx.get('idempotency-key');
     const run = async () => {
-      deps.limiter.take(body.user_id);
+      await deps.limiter.take(body.user_id);
       await next();
       const ticket = (ctx.body as Record<string, unknown> | undefined)?.ticket_id;
       if (ctx.status === 202 && typeof ticket === 'string' && body.callback_url !== undefined) {

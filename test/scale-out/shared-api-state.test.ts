@@ -1,6 +1,7 @@
 /**
- * Idempotency-Key across serve nodes: repeats of one submit sent at once to two serve nodes
- * sharing Redis create one task and all get its ticket; a different body under the key is 409.
+ * API state shared by serve nodes through Redis: repeats of one submit (same Idempotency-Key)
+ * sent at once to two nodes create one task and all get its ticket; a different body under the
+ * key is 409; the per-user rate limit counts submits on every node together.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ const nodes: ScaleOutNode[] = [];
 
 beforeAll(async () => {
   for (const name of ['serve-a', 'serve-b']) {
-    const config = loadConfig(testEnv({ BACKSERV_REDIS_URL: REDIS_URL, BACKSERV_REDIS_PREFIX: prefix, BACKSERV_SERV_NAME: name }));
+    const config = loadConfig(testEnv({ BACKSERV_REDIS_URL: REDIS_URL, BACKSERV_REDIS_PREFIX: prefix, BACKSERV_SERV_NAME: name, BACKSERV_RATE_LIMIT_PER_MIN: '5' }));
     nodes.push(await startScaleOutNode(config, silentLogger(), 'serve'));
   }
 });
@@ -45,5 +46,22 @@ describe('Idempotency-Key in scale-out', () => {
     const reused = await post(nodes[1].url!, 'k-1', 3);
     expect(reused.status).toBe(409);
     expect(((await reused.json()) as { error: string }).error).toBe('idempotency_key_reused');
+  });
+
+  it('rate-limits a user across nodes together, not per node', async () => {
+    const answers = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await fetch(`${nodes[i % 2].url}/submit_task`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ task_type: 'image_upscale', task_params: { image_url: 'https://example.com/a.png' }, user_id: 'burst' }),
+      });
+      answers.push({ status: r.status, retry: r.headers.get('retry-after'), body: (await r.json()) as { error?: string } });
+    }
+    expect(answers.slice(0, 5).map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    for (const a of answers.slice(5)) {
+      expect(a.status).toBe(429);
+      expect(a.body.error).toBe('rate_limited');
+      expect(Number(a.retry)).toBeGreaterThanOrEqual(1);
+    }
   });
 });
