@@ -3,7 +3,7 @@
  * previous timestep's noise level along the same ε.
  */
 import { checkSameLength, checkStepIndex } from './checks.js';
-import { alphasCumprod, spacedTimesteps } from './noise-schedule.js';
+import { alphasCumprod, spacedTimesteps, addNoiseVp } from './noise-schedule.js';
 import { epsFromVp, x0FromVp, type Linear } from './prediction.js';
 import type { Scheduler, SchedulerConfig } from './types.js';
 
@@ -64,9 +64,6 @@ export class DdimScheduler implements Scheduler {
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number, out: Float32Array): void {
     checkStepIndex(stepIndex, this.timesteps.length);
     checkSameLength(original, noise, out);
-    const alphaBar = this.alphasCumprod[this.timesteps[stepIndex]];
-    const alpha = Math.sqrt(alphaBar);
-    const s = Math.sqrt(1 - alphaBar);
-    for (let i = 0; i < original.length; i++) out[i] = alpha * original[i] + s * noise[i];
+    addNoiseVp(this.alphasCumprod[this.timesteps[stepIndex]], original, noise, out);
   }
 }

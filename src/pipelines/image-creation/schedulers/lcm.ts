@@ -4,7 +4,7 @@
  * step returns `denoised` itself, which is what gets decoded.
  */
 import { checkSameLength, checkStepIndex, requireNoise } from './checks.js';
-import { alphasCumprod, checkSteps, linspace } from './noise-schedule.js';
+import { alphasCumprod, checkSteps, linspace, addNoiseVp } from './noise-schedule.js';
 import { x0FromVp, type Linear } from './prediction.js';
 import type { NoiseSource, Scheduler, SchedulerConfig } from './types.js';
 
@@ -86,9 +86,6 @@ export class LcmScheduler implements Scheduler {
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number, out: Float32Array): void {
     checkStepIndex(stepIndex, this.timesteps.length);
     checkSameLength(original, noise, out);
-    const alphaBar = this.alphasCumprod[this.timesteps[stepIndex]];
-    const alpha = Math.sqrt(alphaBar);
-    const s = Math.sqrt(1 - alphaBar);
-    for (let i = 0; i < original.length; i++) out[i] = alpha * original[i] + s * noise[i];
+    addNoiseVp(this.alphasCumprod[this.timesteps[stepIndex]], original, noise, out);
   }
 }

@@ -92,3 +92,10 @@ export function spacedTimesteps(config: SchedulerConfig, steps: number, kind: 'f
   }
   return out;
 }
+
+/** q(x_t | x_0) in the variance-preserving view: out = √ᾱ·x0 + √(1−ᾱ)·ε (DDIM and LCM img2img). */
+export function addNoiseVp(alphaBar: number, original: Float32Array, noise: Float32Array, out: Float32Array): void {
+  const alpha = Math.sqrt(alphaBar);
+  const s = Math.sqrt(1 - alphaBar);
+  for (let i = 0; i < original.length; i++) out[i] = alpha * original[i] + s * noise[i];
+}
