@@ -140,7 +140,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
     router,
     async close() {
       await started;
-      dispatcher?.close();
+      await dispatcher?.close();
       taskMetrics.close();
       await idempotency.close();
       sharedRedis?.disconnect();

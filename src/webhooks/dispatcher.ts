@@ -40,6 +40,8 @@ export interface DispatcherDeps {
 export class WebhookDispatcher {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly busy = new Set<string>();
+  /** Attempts under way; close() waits for them so their bookkeeping lands before the store closes. */
+  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   private readonly onStatus = (ticketId: string, status: TaskStatus) => {
     if (FINAL_STATUSES.has(status)) this.trigger(ticketId);
@@ -60,11 +62,16 @@ export class WebhookDispatcher {
     void this.armIfFinal(ticketId);
   }
 
-  close(): void {
+  /**
+   * Stop scheduling and wait for attempts already posting (each is bounded by the receiver
+   * timeout), so a delivery the receiver accepted is recorded before the store is closed.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     this.d.events.off('status', this.onStatus);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
   }
 
   private async armIfFinal(ticketId: string): Promise<void> {
@@ -81,7 +88,12 @@ export class WebhookDispatcher {
     if (this.closed || this.timers.has(ticketId)) return;
     const timer = setTimeout(() => {
       this.timers.delete(ticketId);
-      void this.attempt(ticketId);
+      const run = this.attempt(ticketId).catch((err: unknown) => {
+        // Bookkeeping failed (the store is unreadable): the row stays pending and the next start retries it.
+        this.d.log.error({ err, ticket_id: ticketId }, 'webhook bookkeeping failed');
+      });
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
     }, Math.max(0, delayMs));
     timer.unref();
     this.timers.set(ticketId, timer);

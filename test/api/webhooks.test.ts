@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/webhooks/signature.js';
+import { WebhookStore } from '../../src/webhooks/webhook-store.js';
 import { FIXTURES, postJson, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
@@ -21,15 +22,15 @@ interface Received {
   at: number;
 }
 
-async function startReceiver(answers: number[], port = 0): Promise<{ url: string; port: number; got: Received[]; close(): Promise<void> }> {
+async function startReceiver(answers: number[], port = 0, delayMs = 0): Promise<{ url: string; port: number; got: Received[]; close(): Promise<void> }> {
   const got: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       got.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, at: Date.now() });
-      res.writeHead(answers.shift() ?? 200);
-      res.end('ok');
+      const status = answers.shift() ?? 200;
+      setTimeout(() => { res.writeHead(status); res.end('ok'); }, delayMs);
     });
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
@@ -145,5 +146,22 @@ describe('webhooks', () => {
     expect(verifySignature(SECRET, String(hit.headers['x-backserv-signature']), hit.body)).toBe(true);
     expect(hit.headers['x-backserv-attempt']).toBe('2');
     expect(JSON.parse(hit.body)).toMatchObject({ ticket_id: sub.body.ticket_id, status: 'Completed' });
+  });
+
+  it('shutdown waits for a delivery in flight and records it as delivered', async () => {
+    // The receiver takes 600 ms to answer; the service is closed while the POST is open.
+    const rx = await startReceiver([], 0, 600);
+    cleanup.push(rx.close);
+    const svc = await startTestService({ BACKSERV_WEBHOOK_SECRET: SECRET });
+    const sub = await submitWithHook(svc, rx.url);
+    await waitFor(svc.url, sub.body.ticket_id as string);
+    await until(() => rx.got.length >= 1, 10_000);
+    await svc.close();
+    const hooks = new WebhookStore(join(svc.dataDir, 'backserv-api.sqlite'));
+    try {
+      expect(hooks.get(sub.body.ticket_id as string)).toMatchObject({ state: 'delivered', attempts: 1, last_error: null });
+    } finally {
+      hooks.close();
+    }
   });
 });
