@@ -12,6 +12,27 @@ import { loadManifest, PROJECT_MODELS_DIR, type Manifest, type ManifestEntry } f
 import type { ModelRegistry, ResolvedModel, TaskTypeAvailability } from './types.js';
 
 export const TEST_MODEL_MARKER = '.test-model';
+/**
+ * Written by `convert ID --fp16|--fp32`: the files it rewrote (their size no longer matches the
+ * manifest) and the side files it made unnecessary (gone, and no longer required).
+ */
+export const PRECISION_MARKER = '.precision.json';
+
+export interface PrecisionMarker {
+  precision: 'fp16' | 'fp32';
+  converted: string[];
+  removed: string[];
+}
+
+export function readPrecisionMarker(dir: string): PrecisionMarker | null {
+  try {
+    const parsed = JSON.parse(readFileSync(join(dir, PRECISION_MARKER), 'utf8')) as Partial<PrecisionMarker>;
+    const list = (v: unknown) => (Array.isArray(v) ? v.filter((f): f is string => typeof f === 'string') : []);
+    return { precision: parsed.precision === 'fp16' ? 'fp16' : 'fp32', converted: list(parsed.converted), removed: list(parsed.removed) };
+  } catch {
+    return null;
+  }
+}
 
 export interface Registry extends ModelRegistry {
   readonly manifest: Manifest;
@@ -55,7 +76,11 @@ function fileComplete(path: string, size: number): boolean {
 function folderHolds(dir: string, entry: ManifestEntry): boolean {
   const marker = readMarker(dir);
   if (marker) return marker.length > 0 && marker.every((f) => fileComplete(join(dir, f), 0));
-  return entry.files.every((f) => fileComplete(join(dir, f.path), f.size));
+  const converted = readPrecisionMarker(dir);
+  return entry.files.every((f) => {
+    if (converted?.removed.includes(f.path)) return true;
+    return fileComplete(join(dir, f.path), converted?.converted.includes(f.path) ? 0 : f.size);
+  });
 }
 
 export function createRegistry(modelsDir: string, manifest: Manifest = loadManifest()): Registry {

@@ -218,6 +218,16 @@ describe('other exports of the same models', () => {
     }
   });
 
+  it('the fp32 -> fp16 converter\'s sd-turbo (fp16 weights and I/O) gives the same image to fp16 rounding', async () => {
+    const params = { prompt: 'a red bicycle', model: 'sd-turbo', seed: 99 };
+    const ref = await create(params);
+    const half = await create(params, dirs.converted16);
+    const unet = await sessions.get(join(dirs.converted16, 'sd-turbo', 'unet', 'model.onnx'));
+    expect(unet.inputMetadata.find((m) => m.name === 'encoder_hidden_states')).toMatchObject({ type: 'float16' });
+    expect(meanAbsDiff(ref.pixels, half.pixels)).toBeLessThan(1.5);
+    expect(stdDev(half.pixels)).toBeGreaterThan(5);
+  });
+
   it('Optimum-style exports (int64 input_ids, scalar timestep) give the same image as the legacy ones', async () => {
     for (const model of ['sd-turbo', 'sd15']) {
       const params = { prompt: 'a red bicycle', model, seed: 99, steps: 2, guidance_scale: 3 };

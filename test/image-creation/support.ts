@@ -1,9 +1,10 @@
 /** Shared by the image_creation tests: SD test model folders (all variants) and a pipeline context. */
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { makeTestModels } from '../../scripts/models/make-test.js';
+import { convertModelToFp16 } from '../../scripts/models/precision/to-fp16.js';
 import { createRegistry } from '../../src/models/registry.js';
 import { loadKernels } from '../../src/native/index.js';
 import type { PipelineContext } from '../../src/pipelines/types.js';
@@ -23,6 +24,8 @@ export interface SdFolders {
   main: string;
   fp16: string;
   optimum: string;
+  /** sd-turbo through `convertModelToFp16` (what `npm run models -- convert ID --fp16` uses), fp16 I/O. */
+  converted16: string;
 }
 
 export async function sdFolders(): Promise<SdFolders> {
@@ -35,7 +38,12 @@ export async function sdFolders(): Promise<SdFolders> {
     makeVariant(join(main, id), join(fp16, id), 'fp16');
     makeVariant(join(main, id), join(optimum, id), 'optimum');
   }
-  return { main, fp16, optimum };
+  const converted16 = mkdtempSync(join(tmpdir(), 'backserv-sd-converted16-'));
+  cpSync(join(main, 'sd-turbo'), join(converted16, 'sd-turbo'), { recursive: true, dereference: true });
+  for (const component of ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder']) {
+    convertModelToFp16(join(main, 'sd-turbo', component, 'model.onnx'), join(converted16, 'sd-turbo', component, 'model.onnx'));
+  }
+  return { main, fp16, optimum, converted16 };
 }
 
 export function pipelineContext(modelsDir: string, over: Partial<PipelineContext> = {}): PipelineContext {

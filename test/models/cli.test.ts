@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,25 @@ describe('npm run models', () => {
     expect(f.stdout).toContain('sd-turbo/unet/model.onnx: already fp32');
   });
 
+  it('convert --fp16 keeps the model verified and usable; its checksum is then not applicable', async () => {
+    const c = await models(['convert', 'realesrgan-x4fast', '--fp16']);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/realesrgan-x4fast\/model\.onnx: \d+ tensors and \d+ types to fp16/);
+    const marker = JSON.parse(readFileSync(join(root, 'realesrgan-x4fast', '.precision.json'), 'utf8')) as unknown;
+    expect(marker).toEqual({ precision: 'fp16', converted: ['model.onnx'], removed: [] });
+    // Half the bytes: the converted weights were 4.9 MB in fp32.
+    expect(statSync(join(root, 'realesrgan-x4fast', 'model.onnx')).size).toBeLessThan(2.6e6);
+    const v = await models(['verify']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^ok {3}realesrgan-x4fast \(model\.onnx converted to another precision: checksum not applicable\)$/m);
+    const again = await models(['convert', 'realesrgan-x4fast', '--fp16']);
+    expect(again.stdout).toContain('realesrgan-x4fast/model.onnx: already fp16');
+    // Converting from the bundled weights again restores the fp32 original and drops the marker.
+    expect((await models(['convert', 'realesrgan-x4fast'])).code).toBe(0);
+    expect(existsSync(join(root, 'realesrgan-x4fast', '.precision.json'))).toBe(false);
+    expect((await models(['verify'])).stdout).toMatch(/^ok {3}realesrgan-x4fast$/m);
+  });
+
   it('the npm entry point exits non-zero with one line on stderr', async () => {
     const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/models.ts', 'download', 'nope'], { env: { ...process.env, BACKSERV_MODELS_DIR: root } }).catch(
       (e: unknown) => e as { code: number; stderr: string },
@@ -63,6 +82,7 @@ describe('npm run models', () => {
       [['download', 'nope'], /unknown model "nope"/],
       [['convert', 'sd15'], /not converted from bundled weights/],
       [['convert', 'sd15', '--fp32'], /sd15 is not installed/],
+      [['convert', 'sd15', '--fp16', '--fp32'], /choose one of --fp32 and --fp16/],
       [['frobnicate'], /unknown verb "frobnicate"/],
       [['make-test'], /make-test needs --out DIR/],
     ];

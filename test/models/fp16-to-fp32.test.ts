@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convertModelToFp32 } from '../../scripts/models/fp16-to-fp32.js';
+import { convertModelToFp32 } from '../../scripts/models/precision/to-fp32.js';
 import { floatsToHalves, halvesToFloats } from '../../scripts/models/fp16.js';
 import { DT, GraphBuilder, randomFloats, seededRandom } from '../../scripts/models/onnx-graph.js';
 import { decodeModel, encodeModel } from '../../scripts/models/onnx-read.js';
@@ -74,7 +74,7 @@ describe('fp16 -> fp32', () => {
     const src = join(dir, 'model.onnx');
     const dest = join(dir, 'big.onnx');
     if (!existsSync(src)) writeFp16Model(src);
-    const stats = convertModelToFp32(src, dest, 16);
+    const stats = convertModelToFp32(src, dest, { externalThreshold: 16 });
     expect(stats.externalFile).toBe(`${dest}.data`);
     // conv_w (108 floats) and mm (64 floats) move out; the 4-float bias stays inline.
     expect(readFileSync(`${dest}.data`).length).toBe((4 * 3 * 9 + 64) * 4);

@@ -5,13 +5,13 @@
 import { resolve } from 'node:path';
 import { CliError, createContext, processIo, type CliIo } from './context.js';
 
-export const USAGE = 'usage: npm run models -- list | download ID [--accept-license] | convert ID [--fp32] | verify | make-test --out DIR [ID...]';
+export const USAGE = 'usage: npm run models -- list | download ID [--accept-license] | convert ID [--fp32|--fp16] | verify | make-test --out DIR [ID...]';
 
 async function dispatch(argv: string[], io: CliIo): Promise<void> {
   const flags = new Set(argv.filter((a) => a.startsWith('--')));
   const args = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--out');
   const [verb, id] = args;
-  const known = new Set(['--accept-license', '--fp32', '--out']);
+  const known = new Set(['--accept-license', '--fp32', '--fp16', '--out']);
   for (const f of flags) if (!known.has(f)) throw new CliError(`unknown option ${f}; ${USAGE}`);
   switch (verb) {
     case 'list':
@@ -19,7 +19,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
     case 'download':
       return (await import('./download-verb.js')).downloadModel(createContext(io), id, flags.has('--accept-license'));
     case 'convert':
-      return (await import('./convert-verb.js')).convertModel(createContext(io), id, flags.has('--fp32'));
+      if (flags.has('--fp32') && flags.has('--fp16')) throw new CliError('choose one of --fp32 and --fp16');
+      return (await import('./convert-verb.js')).convertModel(createContext(io), id, flags.has('--fp32') ? 'fp32' : flags.has('--fp16') ? 'fp16' : null);
     case 'verify':
       return (await import('./verify-verb.js')).verifyModels(createContext(io));
     case 'make-test': {

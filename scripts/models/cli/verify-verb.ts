@@ -4,7 +4,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { signatureProblems } from '../../../src/models/signature-check.js';
 import { chooseDevice, SessionCache, sessionSignature } from '../../../src/runtime/index.js';
-import { FP32_MARKER } from './convert-verb.js';
+import { PRECISION_MARKER } from '../../../src/models/registry.js';
 import { CliError, type CliContext } from './context.js';
 
 async function sha256(path: string): Promise<string> {
@@ -25,11 +25,11 @@ export async function verifyModels(ctx: CliContext): Promise<void> {
       const problems: string[] = [];
       const notes: string[] = [];
       const isTest = ctx.registry.isTestModel(entry.id);
-      const converted = existsSync(join(resolved.dir, FP32_MARKER));
+      const converted = existsSync(join(resolved.dir, PRECISION_MARKER));
       for (const f of entry.files) {
         if (isTest || !f.sha256) continue;
         if (converted && f.path.endsWith('.onnx')) {
-          notes.push(`${f.path} converted to fp32: checksum not applicable`);
+          notes.push(`${f.path} converted to another precision: checksum not applicable`);
           continue;
         }
         const got = await sha256(join(resolved.dir, f.path));
