@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRegistry } from '../../src/models/registry.js';
+import { createRegistry, PRECISION_MARKER } from '../../src/models/registry.js';
 import { loadManifest, PROJECT_MODELS_DIR } from '../../src/models/manifest.js';
 import { makeTestModels } from '../../scripts/models/make-test.js';
 
@@ -78,6 +78,26 @@ describe('model registry', () => {
     placeFiles(root, 'sd15');
     expect(reg.resolve('image_creation')?.id).toBe('sd15');
     expect(reg.resolve('video_creation')?.id).toBe('sd15');
+  });
+
+  it('after a precision conversion: rewritten files may change size, side files it removed are not required', () => {
+    const root = tempDir();
+    placeFiles(root, 'sd15');
+    placeFiles(root, 'inswapper-128');
+    const reg = createRegistry(root, manifest);
+    // `convert sd15 --fp16` rewrites unet/model.onnx with its weights in unet/model.onnx.data.
+    rmSync(join(root, 'sd15', 'unet', 'weights.pb'));
+    expect(reg.resolveId('sd15')).toBeNull();
+    writeFileSync(join(root, 'sd15', PRECISION_MARKER), JSON.stringify({ precision: 'fp16', converted: ['unet/model.onnx'], removed: ['unet/weights.pb'] }));
+    expect(reg.resolveId('sd15')).not.toBeNull();
+    // inswapper's listed size is 554,253,681 bytes; converted to fp16 it is about half.
+    writeFileSync(join(root, 'inswapper-128', 'model.onnx'), Buffer.alloc(1000));
+    expect(reg.resolveId('inswapper-128')).toBeNull();
+    writeFileSync(join(root, 'inswapper-128', PRECISION_MARKER), JSON.stringify({ precision: 'fp16', converted: ['model.onnx'], removed: [] }));
+    expect(reg.resolveId('inswapper-128')).not.toBeNull();
+    // A missing rewritten file still means not installed.
+    rmSync(join(root, 'inswapper-128', 'model.onnx'));
+    expect(reg.resolveId('inswapper-128')).toBeNull();
   });
 
   it('face_swap needs swapper, embedder and a detector; SCRFD wins over the bundled YuNet', async () => {
