@@ -19,7 +19,9 @@ import { TaskMetrics } from '../metrics/task-metrics.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import type { WebhookBackend } from '../webhooks/webhook-backend.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
+import { RedisWebhookStore } from '../webhooks/webhook-store-redis.js';
 import { ApiKeys } from './auth.js';
 import { IdempotencyStore, type IdempotencyBackend } from './idempotency-store.js';
 import { RedisIdempotencyStore } from './idempotency-redis.js';
@@ -86,13 +88,18 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const idempotency: IdempotencyBackend = sharedRedis
     ? new RedisIdempotencyStore(sharedRedis, config.redisPrefix, api.idempotencyTtlS * 1000)
     : new IdempotencyStore(extrasDb, api.idempotencyTtlS * 1000);
-  const hooks = api.webhookSecret ? new WebhookStore(extrasDb) : null;
+  // Webhook state is shared like the rest, so any serve node can deliver (or finish) a delivery.
+  const hooks: WebhookBackend | null = !api.webhookSecret ? null
+    : sharedRedis ? new RedisWebhookStore(sharedRedis, config.redisPrefix) : new WebhookStore(extrasDb);
   const dispatcher = hooks && api.webhookSecret
     ? new WebhookDispatcher({
       hooks, tasks: store, events: frontend.events, secret: api.webhookSecret, allowlist,
       resolver: d.resolver ?? systemResolver,
-      limits: { maxAttempts: api.webhookMaxAttempts, backoffMs: api.webhookBackoffMs, maxBackoffMs: api.webhookMaxBackoffMs, timeoutMs: api.webhookTimeoutMs },
-      log, onAttempt: (outcome) => webhookAttempts.inc({ outcome }),
+      limits: {
+        maxAttempts: api.webhookMaxAttempts, backoffMs: api.webhookBackoffMs, maxBackoffMs: api.webhookMaxBackoffMs,
+        timeoutMs: api.webhookTimeoutMs, pollMs: api.webhookPollMs,
+      },
+      log, nodeName: config.servName, onAttempt: (outcome) => webhookAttempts.inc({ outcome }),
     })
     : null;
   if (!dispatcher) log.info('webhooks off: set BACKSERV_WEBHOOK_SECRET to accept callback_url');
@@ -129,7 +136,11 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
     submitGuard: submitGuard({
       keys, validator: d.validator, bodyLimit: config.limits.bodyBytes, idempotency,
       limiter: sharedRedis ? new RedisRateLimiter(sharedRedis, config.redisPrefix, api.rateLimitPerMin) : new RateLimiter(api.rateLimitPerMin), webhooksEnabled: dispatcher !== null, allowlist,
-      onCallback: (ticket, url, base) => dispatcher?.register(ticket, url, base), baseUrl: d.baseUrl,
+      onCallback: async (ticket, url, base) => {
+        // The task is accepted either way: a 5xx would make the client submit it twice.
+        await dispatcher?.register(ticket, url, base).catch((err: unknown) => log.error({ err, ticket_id: ticket }, 'webhook registration failed'));
+      },
+      baseUrl: d.baseUrl,
     }),
     async guardTicket(ctx, ticketId) {
       const caller = keys.caller(ctx);
@@ -143,8 +154,8 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
       await dispatcher?.close();
       taskMetrics.close();
       await idempotency.close();
+      await hooks?.close();
       sharedRedis?.disconnect();
-      hooks?.close();
     },
   };
 }

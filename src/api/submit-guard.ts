@@ -22,8 +22,8 @@ export interface SubmitGuardDeps {
   limiter: SubmitLimiter;
   webhooksEnabled: boolean;
   allowlist: UrlAllowlist;
-  /** Called once the task exists; the URL was checked here. */
-  onCallback(ticketId: string, callbackUrl: string, baseUrl: string): void;
+  /** Called once the task exists, before the 202 goes out (the registration is durable by then); the URL was checked here. */
+  onCallback(ticketId: string, callbackUrl: string, baseUrl: string): Promise<void>;
   baseUrl(ctx: Context): string;
 }
 
@@ -77,7 +77,7 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
       await next();
       const ticket = (ctx.body as Record<string, unknown> | undefined)?.ticket_id;
       if (ctx.status === 202 && typeof ticket === 'string' && body.callback_url !== undefined) {
-        deps.onCallback(ticket, body.callback_url, deps.baseUrl(ctx));
+        await deps.onCallback(ticket, body.callback_url, deps.baseUrl(ctx));
       }
     };
     if (key === '') return run();

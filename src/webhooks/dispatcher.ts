@@ -1,8 +1,12 @@
 /**
  * Delivers each task's final state to its callback_url. Listens to the task events (never in
  * the completion path: a slow or dead receiver cannot delay a task), retries with exponential
- * backoff up to a bound, and keeps its state in SQLite so pending deliveries survive a restart
- * (at-least-once: a crash between the receiver's 2xx and our bookkeeping sends it again).
+ * backoff up to a bound, and keeps its state in a WebhookBackend so pending deliveries survive a
+ * restart (at-least-once: a crash between the receiver's 2xx and our bookkeeping sends it again).
+ *
+ * Several dispatchers may share one backend (serve nodes over Redis): arming is atomic, so one
+ * node schedules a delivery; each attempt first claims the row under a lease; and every node
+ * polls for due deliveries, so one whose node died is picked up by another.
  */
 import type { UrlAllowlist } from '../imaging/address-policy.js';
 import type { HostResolver } from '../imaging/resolve-target.js';
@@ -13,19 +17,21 @@ import { FINAL_STATUSES, type TaskStatus } from '../tasks/types.js';
 import { taskView } from '../api/task-view.js';
 import { postJsonPinned } from './post-json.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
-import type { WebhookStore } from './webhook-store.js';
+import type { WebhookBackend } from './webhook-backend.js';
 
 export interface WebhookLimits {
   maxAttempts: number;
   backoffMs: number;
   maxBackoffMs: number;
   timeoutMs: number;
+  /** How often to look for due deliveries that no timer here covers (another node's, or from before a restart). */
+  pollMs: number;
 }
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
 
 export interface DispatcherDeps {
-  hooks: WebhookStore;
+  hooks: WebhookBackend;
   tasks: TaskStore;
   events: TaskEvents;
   secret: string;
@@ -33,32 +39,43 @@ export interface DispatcherDeps {
   resolver: HostResolver;
   limits: WebhookLimits;
   log: Logger;
+  /** This node's name (BACKSERV_SERV_NAME), sent in the User-Agent so operators can tell who called. */
+  nodeName: string;
   /** Metrics hook. */
   onAttempt?(outcome: DeliveryOutcome): void;
 }
 
+/** Rows examined per poll or start-up pass; the rest wait for the next one. */
+const BATCH = 200;
+
 export class WebhookDispatcher {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly busy = new Set<string>();
   /** Attempts under way; close() waits for them so their bookkeeping lands before the store closes. */
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private poller: NodeJS.Timeout | null = null;
+  private polling = false;
+  private caughtUp = false;
   private closed = false;
   private readonly onStatus = (ticketId: string, status: TaskStatus) => {
-    if (FINAL_STATUSES.has(status)) this.trigger(ticketId);
+    if (FINAL_STATUSES.has(status)) void this.trigger(ticketId);
   };
 
   constructor(private readonly d: DispatcherDeps) {}
 
-  /** Subscribe and pick up what a previous run left: pending retries, and tasks that finished meanwhile. */
+  /**
+   * Subscribe and start polling. The first successful poll also catches up on tasks that finished
+   * while no one listened; until the store answers (Redis still connecting) polls just retry.
+   */
   async start(): Promise<void> {
     this.d.events.on('status', this.onStatus);
-    for (const row of this.d.hooks.inState('pending')) this.schedule(row.ticket_id, row.next_at - Date.now());
-    for (const row of this.d.hooks.inState('waiting')) await this.armIfFinal(row.ticket_id);
+    this.poller = setInterval(() => void this.poll(), this.d.limits.pollMs);
+    this.poller.unref();
+    await this.poll();
   }
 
   /** A task with a callback_url was accepted. It may already be final (a very fast task). */
-  register(ticketId: string, url: string, baseUrl: string): void {
-    this.d.hooks.register(ticketId, url, baseUrl);
+  async register(ticketId: string, url: string, baseUrl: string): Promise<void> {
+    await this.d.hooks.register(ticketId, url, baseUrl);
     void this.armIfFinal(ticketId);
   }
 
@@ -69,31 +86,54 @@ export class WebhookDispatcher {
   async close(): Promise<void> {
     this.closed = true;
     this.d.events.off('status', this.onStatus);
+    if (this.poller) clearInterval(this.poller);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.closed || this.polling) return;
+    this.polling = true;
+    try {
+      if (!this.caughtUp) {
+        for (const id of await this.d.hooks.waiting(10_000)) await this.armIfFinal(id);
+        this.caughtUp = true;
+      }
+      for (const id of await this.d.hooks.due(Date.now(), BATCH)) this.schedule(id, 0);
+    } catch (err) {
+      this.d.log.warn({ err }, 'webhook poll failed; will retry');
+    } finally {
+      this.polling = false;
+    }
   }
 
   private async armIfFinal(ticketId: string): Promise<void> {
     const rec = await this.d.tasks.get(ticketId).catch(() => null);
-    if (rec && FINAL_STATUSES.has(rec.status)) this.trigger(ticketId);
+    if (rec && FINAL_STATUSES.has(rec.status)) await this.trigger(ticketId);
   }
 
-  private trigger(ticketId: string): void {
+  private async trigger(ticketId: string): Promise<void> {
     if (this.closed) return;
-    if (this.d.hooks.arm(ticketId, Date.now())) this.schedule(ticketId, 0);
+    try {
+      if (await this.d.hooks.arm(ticketId, Date.now())) this.schedule(ticketId, 0);
+    } catch (err) {
+      // The row stays waiting; start-up or the next final event arms it.
+      this.d.log.warn({ err, ticket_id: ticketId }, 'webhook could not be armed');
+    }
   }
 
   private schedule(ticketId: string, delayMs: number): void {
-    if (this.closed || this.timers.has(ticketId)) return;
+    if (this.closed || this.timers.has(ticketId) || this.inFlight.has(ticketId)) return;
     const timer = setTimeout(() => {
       this.timers.delete(ticketId);
-      const run = this.attempt(ticketId).catch((err: unknown) => {
-        // Bookkeeping failed (the store is unreadable): the row stays pending and the next start retries it.
-        this.d.log.error({ err, ticket_id: ticketId }, 'webhook bookkeeping failed');
-      });
-      this.inFlight.add(run);
-      void run.finally(() => this.inFlight.delete(run));
+      const run = this.attempt(ticketId)
+        .catch((err: unknown) => {
+          // Bookkeeping failed (the store is unreachable): the row stays pending and a later poll retries it.
+          this.d.log.error({ err, ticket_id: ticketId }, 'webhook bookkeeping failed');
+        })
+        .finally(() => this.inFlight.delete(ticketId));
+      this.inFlight.set(ticketId, run);
     }, Math.max(0, delayMs));
     timer.unref();
     this.timers.set(ticketId, timer);
@@ -106,10 +146,10 @@ export class WebhookDispatcher {
   }
 
   private async attempt(ticketId: string): Promise<void> {
-    if (this.closed || this.busy.has(ticketId)) return;
-    const row = this.d.hooks.get(ticketId);
-    if (!row || row.state !== 'pending') return;
-    this.busy.add(ticketId);
+    if (this.closed) return;
+    // The lease outlives the POST's timeout, so no one else sends while this one may still succeed.
+    const row = await this.d.hooks.claim(ticketId, Date.now(), this.d.limits.timeoutMs + 5_000);
+    if (!row) return;
     const log = this.d.log.child({ ticket_id: ticketId });
     const attempts = row.attempts + 1;
     let error: string | null = null;
@@ -121,27 +161,24 @@ export class WebhookDispatcher {
         [SIGNATURE_HEADER]: signatureHeader(this.d.secret, body, Math.floor(Date.now() / 1000)),
         'X-Backserv-Ticket': ticketId,
         'X-Backserv-Attempt': String(attempts),
-        'User-Agent': 'Back.Serv webhooks',
+        'User-Agent': `Back.Serv webhooks (${this.d.nodeName})`,
       };
       const res = await postJsonPinned(row.url, body, headers, this.d.allowlist, this.d.resolver, this.d.limits.timeoutMs);
       if (res.status < 200 || res.status > 299) error = `receiver answered HTTP ${res.status}`;
     } catch (err) {
       error = (err as Error).message;
-    } finally {
-      this.busy.delete(ticketId);
     }
-    if (this.closed && error !== null) return; // left pending: the next start retries it
     if (error === null) {
-      this.d.hooks.finish(ticketId, 'delivered', attempts, null);
+      await this.d.hooks.finish(ticketId, 'delivered', attempts, null);
       log.info({ attempts, url: row.url }, 'webhook delivered');
       this.d.onAttempt?.('delivered');
     } else if (attempts >= this.d.limits.maxAttempts) {
-      this.d.hooks.finish(ticketId, 'failed', attempts, error);
+      await this.d.hooks.finish(ticketId, 'failed', attempts, error);
       log.warn({ attempts, url: row.url, error }, 'webhook given up');
       this.d.onAttempt?.('failed');
     } else {
       const delay = this.backoff(attempts);
-      this.d.hooks.retryLater(ticketId, attempts, Date.now() + delay, error);
+      await this.d.hooks.retryLater(ticketId, attempts, Date.now() + delay, error);
       log.info({ attempts, url: row.url, error, retry_in_ms: delay }, 'webhook failed; will retry');
       this.d.onAttempt?.('retry');
       this.schedule(ticketId, delay);

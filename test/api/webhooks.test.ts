@@ -159,9 +159,9 @@ describe('webhooks', () => {
     await svc.close();
     const hooks = new WebhookStore(join(svc.dataDir, 'backserv-api.sqlite'));
     try {
-      expect(hooks.get(sub.body.ticket_id as string)).toMatchObject({ state: 'delivered', attempts: 1, last_error: null });
+      expect(await hooks.get(sub.body.ticket_id as string)).toMatchObject({ state: 'delivered', attempts: 1, last_error: null });
     } finally {
-      hooks.close();
+      await hooks.close();
     }
   });
 });
