@@ -40,7 +40,13 @@ function textEncoder(seed: number): Uint8Array {
   return g.encode();
 }
 
-function unet(seed: number, timestepType: ElemType, withTimeCond: boolean): Uint8Array {
+/** Extra convolution work for bench models: `layers` 3x3 convs of `channels` wide at latent size. */
+export interface UnetWork {
+  channels: number;
+  layers: number;
+}
+
+function unet(seed: number, timestepType: ElemType, withTimeCond: boolean, work?: UnetWork): Uint8Array {
   const g = new GraphBuilder('unet_test');
   const rand = seededRandom(seed);
   const D = TEST_HIDDEN;
@@ -70,7 +76,15 @@ function unet(seed: number, timestepType: ElemType, withTimeCond: boolean): Uint
     const c = g.op('MatMul', [cond, g.floats(randomFloats(rand, TIME_COND_DIM * 4, 0.05), [TIME_COND_DIM, 4])]);
     temb = g.op('Add', [temb, g.op('Reshape', [c, g.int64s([-1, 4, 1, 1])])]);
   }
-  g.op('Add', [g.op('Add', [local, cross]), temb], {}, 'out_sample');
+  let out = g.op('Add', [g.op('Add', [local, cross]), temb]);
+  if (work) {
+    // A conv stack of roughly a real UNet step's cost (benchmarks only), lightly mixed in.
+    const conv = (x: string, cin: number, cout: number) => g.op('Conv', [x, g.floats(randomFloats(rand, cout * cin * 9, 1 / Math.sqrt(cin * 9)), [cout, cin, 3, 3]), g.floats(new Float32Array(cout), [cout])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    let h = g.op('Relu', [conv(sample, 4, work.channels)]);
+    for (let l = 0; l < work.layers; l++) h = g.op('Relu', [conv(h, work.channels, work.channels)]);
+    out = g.op('Add', [out, g.op('Mul', [conv(h, work.channels, 4), g.floats([0.01], [])])]);
+  }
+  g.op('Identity', [out], {}, 'out_sample');
   g.output('out_sample', DT.FLOAT, ['batch_size', 'num_channels', 'height', 'width']);
   return g.encode();
 }
@@ -138,6 +152,11 @@ function modelIndex(variant: SdVariant): string {
       2,
     ) + '\n'
   );
+}
+
+/** The sd-turbo test UNet with `work` added (same signature): for measuring per-step overhead at a realistic step cost. */
+export function buildWeightedSdTurboUnet(work: UnetWork): Uint8Array {
+  return unet(102, DT.INT64, false, work);
 }
 
 export async function buildSdTest(variant: SdVariant): Promise<GeneratedFile[]> {
