@@ -2,7 +2,6 @@
 
 use crate::parallel::{row_ranges, run, split_rows};
 use crate::round::round_row;
-use crate::simd::multiversion;
 
 /// Per-channel normalisation, indexed by colour channel (R, G, B).
 #[derive(Clone, Copy)]
@@ -113,11 +112,26 @@ pub fn nchw_to_hwc(
 /// Pixels converted per block: three u8 rows of this length stay in L1.
 const BLOCK: usize = 512;
 
-multiversion! {
-    fn from_planes_mv<const CH: usize>(
-        r: &[f32], g: &[f32], b: &[f32], scale: f64, offset: f64, alpha: Option<u8>, out: &mut [u8],
-    ) => from_planes
+fn from_planes_mv<const CH: usize>(
+    r: &[f32],
+    g: &[f32],
+    b: &[f32],
+    scale: f64,
+    offset: f64,
+    alpha: Option<u8>,
+    out: &mut [u8],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::avx2() {
+        // SAFETY: the CPU supports AVX2 (checked at run time).
+        return unsafe { avx2::from_planes::<CH>(r, g, b, scale, offset, alpha, out) };
+    }
+    from_planes::<CH>(r, g, b, scale, offset, alpha, out)
 }
+
+#[cfg(target_arch = "x86_64")]
+#[path = "convert_avx2.rs"]
+mod avx2;
 
 /// Round each plane's row into a small u8 buffer (vectorised), then interleave; with 4
 /// channels, alpha is set to `alpha` or, if None, left as it is.

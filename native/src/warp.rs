@@ -156,9 +156,13 @@ fn paste_run_mv(row: &mut [u8], crop: &Image<u8>, mask: &Image<f32>, run: &Paste
     #[cfg(target_arch = "x86_64")]
     if crate::simd::avx2() {
         // SAFETY: the CPU supports AVX2 (checked at run time).
-        return unsafe { avx2::paste_run(row, crop, mask, run) };
+        return unsafe { paste_avx2::paste_run(row, crop, mask, run) };
     }
     for x in run.x0..run.x1 {
         paste_pixel(row, x, crop, mask, run);
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+#[path = "paste_avx2.rs"]
+mod paste_avx2;

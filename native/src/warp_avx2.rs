@@ -1,10 +1,9 @@
-//! AVX2 versions of the warp and the paste-back: four pixels at a time, corner pixels
-//! loaded as 4-byte words and each channel interpolated as one 4-lane f64 vector. Every
-//! lane performs the same IEEE operations in the same order as the scalar code
-//! (`Image::sample`, `paste_pixel`), so the results are identical; pixels near the
-//! border, and tiny images, take the scalar path.
+//! AVX2 version of the warp: four pixels at a time, corner pixels loaded as 4-byte words
+//! and each channel interpolated as one 4-lane f64 vector. Every lane performs the same
+//! IEEE operations in the same order as the scalar code (`Image::sample`), so the results
+//! are identical; pixels near the border, and tiny images, take the scalar path.
 
-use super::{Paste, Row};
+use super::Row;
 use crate::sample::Image;
 use std::arch::x86_64::*;
 
@@ -96,113 +95,5 @@ pub unsafe fn warp_run(src: &Image<u8>, row: &Row, mean: &[f64; 3], inv: &[f64; 
     }
     for j in i..n {
         scalar(j, &mut dst);
-    }
-}
-
-/// Paste-back, four frame pixels at a time; lanes whose mask sample is not > 0 get
-/// k = 0, which writes their frame value back unchanged (0·c + 1·p = p exactly).
-#[target_feature(enable = "avx2")]
-pub unsafe fn paste_run(row: &mut [u8], crop: &Image<u8>, mask: &Image<f32>, run: &Paste) {
-    let [a, b, c, d, e, f] = run.m;
-    let yf = run.y as f64;
-    let ch = run.channels;
-    let (cw, line) = (crop.width, crop.width * 3);
-    // Each corner reads 4 bytes, up to offset 3*i + line + 3 + 4; tiny crops stay scalar.
-    let fits_i32 = crop.data.len() < (i32::MAX as usize) - 64 && crop.data.len() >= line + 3 + 4;
-    let limit = crop.data.len().saturating_sub(line + 3 + 4);
-    let (va, vc, vd, vf) = (_mm256_set1_pd(a), _mm256_set1_pd(c), _mm256_set1_pd(d), _mm256_set1_pd(f));
-    let (byf, eyf) = (_mm256_set1_pd(b * yf), _mm256_set1_pd(e * yf));
-    let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
-    let w1 = _mm256_set1_pd(cw as f64 - 1.0);
-    let h1 = _mm256_set1_pd(crop.height as f64 - 1.0);
-    let pick = [
-        _mm_setr_epi8(0, -1, -1, -1, 4, -1, -1, -1, 8, -1, -1, -1, 12, -1, -1, -1),
-        _mm_setr_epi8(1, -1, -1, -1, 5, -1, -1, -1, 9, -1, -1, -1, 13, -1, -1, -1),
-        _mm_setr_epi8(2, -1, -1, -1, 6, -1, -1, -1, 10, -1, -1, -1, 14, -1, -1, -1),
-    ];
-    let cbase = crop.data.as_ptr();
-    let md = mask.data;
-    let mut x = run.x0;
-    while fits_i32 && x + 4 <= run.x1 {
-        let xf = x as f64;
-        let xs = _mm256_setr_pd(xf, xf + 1.0, xf + 2.0, xf + 3.0);
-        let sx = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(va, xs), byf), vc);
-        let sy = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(vd, xs), eyf), vf);
-        let inside = _mm256_and_pd(
-            _mm256_and_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(sx, zero), _mm256_cmp_pd::<_CMP_GE_OQ>(sy, zero)),
-            _mm256_and_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(sx, w1), _mm256_cmp_pd::<_CMP_LT_OQ>(sy, h1)),
-        );
-        if _mm256_movemask_pd(inside) != 0xf {
-            for xx in x..x + 4 {
-                super::paste_pixel(row, xx, crop, mask, run);
-            }
-            x += 4;
-            continue;
-        }
-        let x0 = _mm256_floor_pd(sx);
-        let y0 = _mm256_floor_pd(sy);
-        let mut xi = [0i32; 4];
-        let mut yi = [0i32; 4];
-        _mm_storeu_si128(xi.as_mut_ptr() as *mut __m128i, _mm256_cvttpd_epi32(x0));
-        _mm_storeu_si128(yi.as_mut_ptr() as *mut __m128i, _mm256_cvttpd_epi32(y0));
-        // Inside, x0 + 1 < cw and y0 + 1 < ch, so the mask corners are in bounds.
-        let mi: [usize; 4] = std::array::from_fn(|j| yi[j] as usize * cw + xi[j] as usize);
-        if mi.iter().any(|&i| i * 3 > limit) {
-            for xx in x..x + 4 {
-                super::paste_pixel(row, xx, crop, mask, run);
-            }
-            x += 4;
-            continue;
-        }
-        let fx = _mm256_sub_pd(sx, x0);
-        let fy = _mm256_sub_pd(sy, y0);
-        let (gx, gy) = (_mm256_sub_pd(one, fx), _mm256_sub_pd(one, fy));
-        let lerp = |p00: __m256d, p10: __m256d, p01: __m256d, p11: __m256d| {
-            let top = _mm256_add_pd(_mm256_mul_pd(p00, gx), _mm256_mul_pd(p10, fx));
-            let bottom = _mm256_add_pd(_mm256_mul_pd(p01, gx), _mm256_mul_pd(p11, fx));
-            _mm256_add_pd(_mm256_mul_pd(top, gy), _mm256_mul_pd(bottom, fy))
-        };
-        let mcorner = |o: usize| {
-            _mm256_setr_pd(
-                md[mi[0] + o] as f64,
-                md[mi[1] + o] as f64,
-                md[mi[2] + o] as f64,
-                md[mi[3] + o] as f64,
-            )
-        };
-        let k = lerp(mcorner(0), mcorner(1), mcorner(cw), mcorner(cw + 1));
-        let k = _mm256_blendv_pd(k, one, _mm256_cmp_pd::<_CMP_GT_OQ>(k, one));
-        let k = _mm256_and_pd(k, _mm256_cmp_pd::<_CMP_GT_OQ>(k, zero));
-        if _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(k, zero)) == 0 {
-            x += 4;
-            continue;
-        }
-        let nk = _mm256_sub_pd(one, k);
-        let word = |o: usize| std::ptr::read_unaligned(cbase.add(o) as *const i32);
-        let ccorner = |o: usize| {
-            _mm_setr_epi32(word(mi[0] * 3 + o), word(mi[1] * 3 + o), word(mi[2] * 3 + o), word(mi[3] * 3 + o))
-        };
-        let (c00, c10, c01, c11) = (ccorner(0), ccorner(3), ccorner(line), ccorner(line + 3));
-        let px = &mut row[x * ch..(x + 4) * ch];
-        for k_ch in 0..3 {
-            let chan = |v: __m128i| _mm256_cvtepi32_pd(_mm_shuffle_epi8(v, pick[k_ch]));
-            let cv = lerp(chan(c00), chan(c10), chan(c01), chan(c11));
-            let p = _mm256_setr_pd(
-                px[k_ch] as f64,
-                px[ch + k_ch] as f64,
-                px[2 * ch + k_ch] as f64,
-                px[3 * ch + k_ch] as f64,
-            );
-            let v = _mm256_add_pd(_mm256_mul_pd(k, cv), _mm256_mul_pd(nk, p));
-            let mut t = [0i32; 4];
-            _mm_storeu_si128(t.as_mut_ptr() as *mut __m128i, _mm256_cvttpd_epi32(v));
-            for (j, &t) in t.iter().enumerate() {
-                px[j * ch + k_ch] = t.clamp(0, 255) as u8;
-            }
-        }
-        x += 4;
-    }
-    for xx in x..run.x1 {
-        super::paste_pixel(row, xx, crop, mask, run);
     }
 }
