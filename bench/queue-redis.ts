@@ -36,7 +36,10 @@ export async function runRedisQueueBench(opts: BenchOptions): Promise<BenchRow[]
     },
   });
   const frontend = new RedisFrontend(store, redis, subS, { maxQueued: 0, maxQueuedPerUser: 0, cancelWaitMs: 1000 }, log);
-  const node = new RedisWorkerNode(store, redis, subW, pool, { servName: 'bench', leaseMs: 30_000, maxAttempts: 3, describe: {} }, log);
+  const node = new RedisWorkerNode(store, redis, subW, pool, {
+    servName: 'bench', leaseMs: 30_000, maxAttempts: 3, describe: {},
+    capabilities: () => ({ task_types: ['image_upscale'], models: { image_upscale: ['noop'] } }),
+  }, log);
   await frontend.start();
   await node.start();
   const bullConn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });

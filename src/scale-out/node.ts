@@ -9,15 +9,19 @@ import { createWorkerPool } from '../composition/pool.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logging.js';
 import { createRegistry } from '../models/registry.js';
-import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
 import { chooseDevice } from '../runtime/device.js';
 import { createResultStore } from '../results/index.js';
 import { RedisTaskStore } from '../store/redis-store.js';
+import { capabilitiesOf } from './capabilities.js';
 import { connectRedis, connectSubscriber, waitReady } from './connection.js';
+import { FleetRegistry } from './fleet-registry.js';
 import { RedisFrontend } from './redis-frontend.js';
 import { RedisWorkerNode, liveWorkers } from './redis-worker.js';
 
 export type Role = 'serve' | 'worker' | 'all';
+
+/** Workers seen this recently count for what a serve node accepts (see fleet-registry.ts). */
+const FLEET_WINDOW_MS = 10 * 60 * 1000;
 
 export interface ScaleOutNode {
   /** The HTTP address (serve and all roles). */
@@ -40,13 +44,15 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     const device = chooseDevice(config.device);
     log.info({ device: device.device, reason: device.reason }, `execution device: ${device.device}`);
     const pool = createWorkerPool(config, workerFile);
+    const registry = createRegistry(config.modelsDir);
     const sub = connectSubscriber(url, `backserv-worker-sub-${config.servName}`);
     sub.on('error', () => undefined);
     const node = new RedisWorkerNode(store, redis, sub, pool, {
       servName: config.servName,
       leaseMs: config.leaseMs,
       maxAttempts: config.limits.maxAttempts,
-      describe: { device: device.device, task_types: [...IMPLEMENTED_TASK_TYPES] },
+      describe: { device: device.device },
+      capabilities: () => capabilitiesOf(registry),
       publish: (file, type) => results.publish(file, type),
     }, log);
     await node.start();
@@ -67,8 +73,11 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
       cancelWaitMs: config.limits.cancelGraceMs + 2000,
     }, log);
     await frontend.start();
+    // What can be submitted is what the live workers can run, not what this node has installed.
+    const models = new FleetRegistry(createRegistry(config.modelsDir), redis, config.redisPrefix, FLEET_WINDOW_MS, log);
+    await models.refresh();
     const app = createApp({
-      config, store, scheduler: frontend, models: createRegistry(config.modelsDir), log, results,
+      config, store, scheduler: frontend, models, log, results,
       readyInfo: async () => {
         const up = redis.status === 'ready';
         return {
@@ -84,6 +93,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     closers.unshift(async () => {
       await http.close();
       await app.closeExtras();
+      models.close();
       sub.disconnect();
     });
   }

@@ -10,14 +10,17 @@ import type { RedisTaskStore } from '../store/redis-store.js';
 import type { TaskRecord } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle, WorkerPool } from '../workers/pool.js';
+import type { Capabilities } from './capabilities.js';
 import { channels, workersKey } from './connection.js';
 
 export interface WorkerNodeOptions {
   servName: string;
   leaseMs: number;
   maxAttempts: number;
-  /** Facts published in the heartbeat (device, task types). */
+  /** Facts published in the heartbeat (device). */
   describe: Record<string, unknown>;
+  /** What this host can run now (read per heartbeat and claim round; see capabilities.ts). */
+  capabilities: () => Capabilities;
   /** Makes a finished result reachable from serve nodes (S3 upload; no-op for a shared folder). */
   publish?: (file: string, contentType: string) => Promise<void>;
 }
@@ -34,6 +37,7 @@ export class RedisWorkerNode {
   private timers: NodeJS.Timeout[] = [];
   private filling = false;
   private stopped = false;
+  private caps: { at: number; value: Capabilities } | null = null;
 
   constructor(
     private readonly store: RedisTaskStore,
@@ -66,13 +70,22 @@ export class RedisWorkerNode {
     await this.redis.hdel(workersKey(this.store.prefix), this.opts.servName).catch(() => undefined);
   }
 
+  /** Capabilities at most a second old: they read the models folder. */
+  private capabilities(): Capabilities {
+    const now = Date.now();
+    if (!this.caps || now - this.caps.at > 1000) this.caps = { at: now, value: this.opts.capabilities() };
+    return this.caps.value;
+  }
+
   private fill(): void {
     if (this.filling || this.stopped) return;
     this.filling = true;
     void (async () => {
       try {
-        while (!this.stopped && this.pool.idle > 0) {
-          const rec = await this.store.claim(this.opts.servName, new Date().toISOString());
+        // Only tasks this host has the models for: the others wait for a worker that has them.
+        const types = this.capabilities().task_types;
+        while (!this.stopped && this.pool.idle > 0 && types.length > 0) {
+          const rec = await this.store.claim(this.opts.servName, new Date().toISOString(), types);
           if (!rec) break;
           this.launch(rec);
         }
@@ -136,7 +149,7 @@ export class RedisWorkerNode {
   private async heartbeat(): Promise<void> {
     try {
       await this.store.renewLeases([...this.running.keys()]);
-      const beat = { name: this.opts.servName, ...this.opts.describe, slots: this.pool.size, busy: this.running.size, at: Date.now() };
+      const beat = { name: this.opts.servName, ...this.opts.describe, ...this.capabilities(), slots: this.pool.size, busy: this.running.size, at: Date.now() };
       await this.redis.hset(workersKey(this.store.prefix), this.opts.servName, JSON.stringify(beat));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'heartbeat failed (Redis unreachable?)');

@@ -83,9 +83,16 @@ export class RedisTaskStore implements TaskStore {
     return r ? toRecord(pairs(r)) : null;
   }
 
-  /** The next task in fair order, already In Progress on `servName` with a lease; null if none. */
-  async claim(servName: string, at: string): Promise<TaskRecord | null> {
-    const r = await S.CLAIM.run(this.redis, [this.prefix, servName, at, this.deadline()]);
+  /**
+   * The next task in fair order, already In Progress on `servName` with a lease; null if none.
+   * With `taskTypes`, only a task of those types (a worker without every model), looking at
+   * most `scan` entries deep into each user's lane.
+   */
+  async claim(servName: string, at: string, taskTypes?: readonly string[], scan = 64): Promise<TaskRecord | null> {
+    if (taskTypes && taskTypes.length === 0) return null;
+    const r = taskTypes
+      ? await S.CLAIM_TYPED.run(this.redis, [this.prefix, servName, at, this.deadline(), scan, ...taskTypes])
+      : await S.CLAIM.run(this.redis, [this.prefix, servName, at, this.deadline()]);
     return r ? toRecord(pairs(r)) : null;
   }
 

@@ -1,0 +1,77 @@
+/**
+ * Workers that hold only some models claim only tasks they can run: the typed claim skips other
+ * types, stays fair among the users it can serve, and leaves users it passed over in place.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisTaskStore } from '../../src/store/redis-store.js';
+import type { TaskType } from '../../src/tasks/types.js';
+import { REDIS_URL, dropPrefix, testPrefix } from '../helpers/redis.js';
+import { newTask } from './conformance.js';
+
+const redis = new Redis(REDIS_URL);
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const p of prefixes) await dropPrefix(redis, p);
+  await redis.quit();
+});
+
+function store(): RedisTaskStore {
+  const prefix = testPrefix();
+  prefixes.push(prefix);
+  return new RedisTaskStore(redis, prefix);
+}
+
+async function push(s: RedisTaskStore, id: string, user: string, type: TaskType): Promise<void> {
+  await s.create(newTask({ ticket_id: id, user_id: user, task_type: type }));
+}
+
+const claimIds = async (s: RedisTaskStore, types: TaskType[] | undefined, n: number) => {
+  const out: (string | null)[] = [];
+  for (let i = 0; i < n; i++) out.push((await s.claim('w', 'T', types))?.ticket_id ?? null);
+  return out;
+};
+
+describe('typed claim (Redis)', () => {
+  it('takes only runnable types, in fair order, and skips over the others within a lane', async () => {
+    const s = store();
+    await push(s, 'a-sd', 'a', 'image_creation');
+    await push(s, 'a-up1', 'a', 'image_upscale');
+    await push(s, 'b-up', 'b', 'image_upscale');
+    await push(s, 'c-sd', 'c', 'image_creation');
+    await push(s, 'a-up2', 'a', 'image_upscale');
+    // An upscale-only worker: a's first upscale (past a's SD task), then b, then a again; c is never touched.
+    expect(await claimIds(s, ['image_upscale'], 4)).toEqual(['a-up1', 'b-up', 'a-up2', null]);
+    expect((await s.get('a-sd'))?.status).toBe('Queueing');
+    expect((await s.get('a-up1'))).toMatchObject({ status: 'In Progress', serv_name: 'w' });
+    // a was just served (twice), so it went to the back of the ring; c, only ever passed over, is next.
+    expect(await claimIds(s, ['image_creation'], 3)).toEqual(['c-sd', 'a-sd', null]);
+  });
+
+  it('a user passed over keeps its turn for a worker that can run its task', async () => {
+    const s = store();
+    await push(s, 'x-sd', 'x', 'image_creation');
+    await push(s, 'y-up', 'y', 'image_upscale');
+    await push(s, 'y-up2', 'y', 'image_upscale');
+    expect(await claimIds(s, ['image_upscale'], 1)).toEqual(['y-up']);
+    // x is still at the head of the ring: an untyped claim serves x before y's second task.
+    expect(await claimIds(s, undefined, 2)).toEqual(['x-sd', 'y-up2']);
+  });
+
+  it('no runnable types: claims nothing and changes nothing', async () => {
+    const s = store();
+    await push(s, 'q', 'u', 'face_swap');
+    expect(await s.claim('w', 'T', [])).toBeNull();
+    expect(await s.claim('w', 'T', ['video_creation'])).toBeNull();
+    expect(await s.queuePosition('q')).toBe(0);
+    expect((await s.claim('w', 'T', ['face_swap']))?.ticket_id).toBe('q');
+  });
+
+  it('looks only `scan` entries deep into a lane', async () => {
+    const s = store();
+    for (let i = 0; i < 5; i++) await push(s, `sd${i}`, 'deep', 'image_creation');
+    await push(s, 'up', 'deep', 'image_upscale');
+    expect(await s.claim('w', 'T', ['image_upscale'], 5)).toBeNull();
+    expect((await s.claim('w', 'T', ['image_upscale'], 6))?.ticket_id).toBe('up');
+  });
+});
