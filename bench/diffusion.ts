@@ -63,11 +63,11 @@ async function measure(c: Case, opts: BenchOptions): Promise<BenchRow[]> {
   ];
 }
 
-/** sd-turbo's test folder with a UNet that does two 96-wide 3x3 convs more per step. */
+/** sd-turbo's test folder with a UNet that does three 160-wide 3x3 convs more per step. */
 function weightedCopy(dir: string): string {
   const out = join(dir, 'weighted', 'sd-turbo');
   cpSync(join(dir, 'sd-turbo'), out, { recursive: true });
-  writeFileSync(join(out, 'unet', 'model.onnx'), buildWeightedSdTurboUnet({ channels: 96, layers: 2 }));
+  writeFileSync(join(out, 'unet', 'model.onnx'), buildWeightedSdTurboUnet({ channels: 160, layers: 3 }));
   return out;
 }
 

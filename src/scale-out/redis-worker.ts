@@ -85,9 +85,9 @@ export class RedisWorkerNode {
         // Only tasks this host has the models for: the others wait for a worker that has them.
         const types = this.capabilities().task_types;
         while (!this.stopped && this.pool.idle > 0 && types.length > 0) {
-          const rec = await this.store.claim(this.opts.servName, new Date().toISOString(), types);
-          if (!rec) break;
-          this.launch(rec);
+          const recs = await this.store.claimMany(this.opts.servName, new Date().toISOString(), types, this.pool.idle);
+          for (const rec of recs) this.launch(rec);
+          if (recs.length === 0) break;
         }
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'claim failed (Redis unreachable?)');

@@ -83,17 +83,21 @@ export class RedisTaskStore implements TaskStore {
     return r ? toRecord(pairs(r)) : null;
   }
 
-  /**
-   * The next task in fair order, already In Progress on `servName` with a lease; null if none.
-   * With `taskTypes`, only a task of those types (a worker without every model), looking at
-   * most `scan` entries deep into each user's lane.
-   */
+  /** The next task in fair order, already In Progress on `servName` with a lease; null if none. */
   async claim(servName: string, at: string, taskTypes?: readonly string[], scan = 64): Promise<TaskRecord | null> {
-    if (taskTypes && taskTypes.length === 0) return null;
-    const r = taskTypes
-      ? await S.CLAIM_TYPED.run(this.redis, [this.prefix, servName, at, this.deadline(), scan, ...taskTypes])
-      : await S.CLAIM.run(this.redis, [this.prefix, servName, at, this.deadline()]);
+    if (taskTypes) return (await this.claimMany(servName, at, taskTypes, 1, scan))[0] ?? null;
+    const r = await S.CLAIM.run(this.redis, [this.prefix, servName, at, this.deadline()]);
     return r ? toRecord(pairs(r)) : null;
+  }
+
+  /**
+   * Up to `count` tasks of `taskTypes` (a worker may lack some models) in fair order, each In
+   * Progress on `servName`, looking at most `scan` entries deep into each user's lane.
+   */
+  async claimMany(servName: string, at: string, taskTypes: readonly string[], count: number, scan = 64): Promise<TaskRecord[]> {
+    if (taskTypes.length === 0 || count < 1) return [];
+    const r = (await S.CLAIM_TYPED.run(this.redis, [this.prefix, servName, at, this.deadline(), scan, count, ...taskTypes])) as string[][];
+    return r.map((rec) => toRecord(pairs(rec)));
   }
 
   async setProgress(ticketId: string, progress: Progress): Promise<void> {

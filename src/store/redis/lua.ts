@@ -112,33 +112,43 @@ end
 
 /**
  * Fair claim for a worker that can run only some task types (ARGV: P, serv, at, deadline, scan,
- * type...): the first user in ring order whose lane holds a runnable task within its first
- * "scan" entries is served and goes to the back of the ring; users passed over keep their place,
- * so a worker that can run their tasks still serves them next.
+ * count, type...): up to "count" times, the first user in ring order whose lane holds a runnable
+ * task within its first "scan" entries is served and goes to the back of the ring; users passed
+ * over keep their place, so a worker that can run their tasks still serves them next. Returns the
+ * claimed tasks (one round trip fills several idle slots).
  */
 export const CLAIM_TYPED = PRELUDE + `
 local allowed = {}
-for i = 6, #ARGV do allowed[ARGV[i]] = true end
-local scan = tonumber(ARGV[5])
-local ring = redis.call('LRANGE', P .. 'ring', 0, -1)
-for _, user in ipairs(ring) do
-  local lane = P .. 'lane:' .. user
-  local ids = redis.call('LRANGE', lane, 0, scan - 1)
-  for _, id in ipairs(ids) do
-    local f = redis.call('HMGET', tkey(id), 'status', 'task_type')
-    if f[1] ~= 'Queueing' then
-      lane_remove(id) -- stale entry (defensive, as in CLAIM)
-    elseif allowed[f[2]] then
-      lane_remove(id)
-      if redis.call('LLEN', lane) > 0 then
-        redis.call('LREM', P .. 'ring', 1, user)
-        redis.call('RPUSH', P .. 'ring', user)
+for i = 7, #ARGV do allowed[ARGV[i]] = true end
+local scan, count = tonumber(ARGV[5]), tonumber(ARGV[6])
+local function claim_one()
+  local ring = redis.call('LRANGE', P .. 'ring', 0, -1)
+  for _, user in ipairs(ring) do
+    local lane = P .. 'lane:' .. user
+    local ids = redis.call('LRANGE', lane, 0, scan - 1)
+    for _, id in ipairs(ids) do
+      local f = redis.call('HMGET', tkey(id), 'status', 'task_type')
+      if f[1] ~= 'Queueing' then
+        lane_remove(id) -- stale entry (defensive, as in CLAIM)
+      elseif allowed[f[2]] then
+        lane_remove(id)
+        if redis.call('LLEN', lane) > 0 then
+          redis.call('LREM', P .. 'ring', 1, user)
+          redis.call('RPUSH', P .. 'ring', user)
+        end
+        return start(id, ARGV[2], ARGV[3], ARGV[4])
       end
-      return start(id, ARGV[2], ARGV[3], ARGV[4])
     end
   end
+  return nil
 end
-return false
+local out = {}
+for n = 1, count do
+  local rec = claim_one()
+  if not rec then break end
+  out[n] = rec
+end
+return out
 `;
 
 /** ARGV: P, id, progressJson. */
