@@ -6,6 +6,7 @@
  *   boundary and computes in f32 inside (ORT's CPU provider lacks fp16 kernels for several
  *   ops the test graphs use), so it should match the f32 model to fp16 rounding.
  * - `optimum`: the current Optimum exporter's choices: int64 `input_ids` and a rank-0 timestep.
+ * - `batch1`: a UNet whose batch dimension is fixed to 1 (so guidance cannot run as batch 2).
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,9 +59,21 @@ function rewrite(path: string, edit: (g: Graph) => void): void {
   writeFileSync(path, encodeModel(model));
 }
 
+/** Fixes dimension 0 of the named values to 1 (exports for runtimes without dynamic batch do this). */
+function fixBatch1(g: Graph, names: readonly string[]): void {
+  for (const v of [...(g.input ?? []), ...(g.output ?? [])]) {
+    const dim = v.type?.tensorType?.shape?.dim;
+    if (names.includes(v.name ?? '') && dim && dim.length > 0) dim[0] = { dimValue: 1 };
+  }
+}
+
 /** Copies the model folder `src` to `dst` and rewrites it as `kind`. */
-export function makeVariant(src: string, dst: string, kind: 'fp16' | 'optimum'): void {
+export function makeVariant(src: string, dst: string, kind: 'fp16' | 'optimum' | 'batch1'): void {
   cpSync(src, dst, { recursive: true, dereference: true });
+  if (kind === 'batch1') {
+    rewrite(join(dst, 'unet', 'model.onnx'), (g) => fixBatch1(g, ['sample', 'timestep', 'encoder_hidden_states', 'out_sample']));
+    return;
+  }
   for (const component of COMPONENTS) {
     rewrite(join(dst, component, 'model.onnx'), (g) => {
       if (kind === 'fp16') {

@@ -228,6 +228,22 @@ describe('other exports of the same models', () => {
     expect(stdDev(half.pixels)).toBeGreaterThan(5);
   });
 
+  it('a UNet with a fixed batch of 1 runs guidance as two runs per step, giving the batch-2 image', async () => {
+    const params = { prompt: 'a castle on a hill', negative_prompt: 'fog', model: 'sd15', steps: 3, guidance_scale: 7.5, seed: 11 };
+    const ref = await create(params);
+    for (const [dir, tolerance] of [[dirs.batch1, 0.5], [dirs.batch1fp16, 1.5]] as const) {
+      const spy = await spyUnet(dir, 'sd15');
+      try {
+        const split = await create(params, dir);
+        expect(spy.batches).toEqual([1, 1, 1, 1, 1, 1]);
+        expect(meanAbsDiff(ref.pixels, split.pixels)).toBeLessThan(tolerance);
+        expect(stdDev(split.pixels)).toBeGreaterThan(5);
+      } finally {
+        spy.restore();
+      }
+    }
+  });
+
   it('Optimum-style exports (int64 input_ids, scalar timestep) give the same image as the legacy ones', async () => {
     for (const model of ['sd-turbo', 'sd15']) {
       const params = { prompt: 'a red bicycle', model, seed: 99, steps: 2, guidance_scale: 3 };

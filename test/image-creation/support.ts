@@ -24,6 +24,9 @@ export interface SdFolders {
   main: string;
   fp16: string;
   optimum: string;
+  /** sd15 with its UNet's batch fixed to 1, in fp32 and in the fp16-I/O variant. */
+  batch1: string;
+  batch1fp16: string;
   /** sd-turbo through `convertModelToFp16` (what `npm run models -- convert ID --fp16` uses), fp16 I/O. */
   converted16: string;
 }
@@ -38,12 +41,16 @@ export async function sdFolders(): Promise<SdFolders> {
     makeVariant(join(main, id), join(fp16, id), 'fp16');
     makeVariant(join(main, id), join(optimum, id), 'optimum');
   }
+  const batch1 = mkdtempSync(join(tmpdir(), 'backserv-sd-batch1-'));
+  makeVariant(join(main, 'sd15'), join(batch1, 'sd15'), 'batch1');
+  const batch1fp16 = mkdtempSync(join(tmpdir(), 'backserv-sd-batch1-fp16-'));
+  makeVariant(join(fp16, 'sd15'), join(batch1fp16, 'sd15'), 'batch1');
   const converted16 = mkdtempSync(join(tmpdir(), 'backserv-sd-converted16-'));
   cpSync(join(main, 'sd-turbo'), join(converted16, 'sd-turbo'), { recursive: true, dereference: true });
   for (const component of ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder']) {
     convertModelToFp16(join(main, 'sd-turbo', component, 'model.onnx'), join(converted16, 'sd-turbo', component, 'model.onnx'));
   }
-  return { main, fp16, optimum, converted16 };
+  return { main, fp16, optimum, batch1, batch1fp16, converted16 };
 }
 
 export function pipelineContext(modelsDir: string, over: Partial<PipelineContext> = {}): PipelineContext {

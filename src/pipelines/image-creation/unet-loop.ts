@@ -3,7 +3,7 @@
  * Every buffer the loop touches (UNet input and output, the guided ε, the timestep) is made
  * once before the first step and reused; ONNX Runtime writes the UNet output into a
  * preallocated tensor. With guidance both halves ([uncond, cond]) go through ONE UNet run of
- * batch 2.
+ * batch 2 (two batch-1 runs when the export fixes batch 1).
  */
 import type { Feeds, Tensor } from '../../runtime/index.js';
 import { checkpoint } from '../checkpoint.js';
@@ -11,7 +11,7 @@ import { TaskError } from '../types.js';
 import { NoiseStream, TorchCpuGenerator } from './noise.js';
 import { createScheduler, getGuidanceScaleEmbedding, SchedulerError, type Scheduler, type SchedulerName } from './schedulers/index.js';
 import type { SdModel } from './sd-model.js';
-import { allocFloat, floatTensor, incompatible, writeFloats, TimestepInput, type FloatBuffer } from './tensor-io.js';
+import { allocFloat, floatTensor, writeFloats, TimestepInput, type FloatBuffer } from './tensor-io.js';
 import type { PromptEmbeddings } from './text-encoder.js';
 
 export const LATENT_CHANNELS = 4;
@@ -58,17 +58,33 @@ function schedulerFor(model: SdModel, name: SchedulerName, steps: number, size: 
   }
 }
 
-/** The UNet's inputs and output for one latent size and batch, allocated once. */
+/** One UNet run's feeds and preallocated outputs, and where its output lands in the f32 batch. */
+interface UnetRun {
+  feeds: Feeds;
+  fetches: Record<string, Tensor>;
+  out: FloatBuffer;
+  offset: number;
+}
+
+/**
+ * The UNet's inputs and output for one latent size and batch, allocated once. A UNet exported
+ * with a fixed batch of 1 still gets guidance: the two halves then run one after the other
+ * (same sample and timestep, uncond then cond states), at twice the launches per step.
+ */
 export class UnetBuffers {
   readonly size: number;
   readonly batch: 1 | 2;
+  /** Guidance as two batch-1 runs (the export fixes batch 1). */
+  readonly split: boolean;
+  /** The first run's feeds and fetches (the only run unless split): what a bare loop feeds. */
   readonly feeds: Feeds;
   readonly fetches: Record<string, Tensor>;
-  /** Scaled model input in f32, batch × size; the first `size` are written each step. */
+  private readonly runs: UnetRun[];
+  /** Scaled model input in f32, runBatch × size; the first `size` are written each step. */
   private readonly input: Float32Array;
   private readonly inputHead: Float32Array;
   private readonly inputHalf: Uint16Array | null;
-  private readonly output: FloatBuffer;
+  /** Both halves' ε in f32 (batch × size). */
   private readonly outputF32: Float32Array;
   private readonly eps: Float32Array;
   readonly timestep: TimestepInput;
@@ -77,32 +93,36 @@ export class UnetBuffers {
     const io = model.unetIo;
     this.size = LATENT_CHANNELS * latentW * latentH;
     this.batch = prompt.batch;
-    if (this.batch === 2 && !io.batchOf2) throw incompatible('the unet takes a fixed batch of 1, so guidance (guidance_scale > 1) cannot run');
-    const dims = [this.batch, LATENT_CHANNELS, latentH, latentW];
-    this.input = new Float32Array(this.batch * this.size);
+    this.split = this.batch === 2 && !io.batchOf2;
+    const runBatch = this.split ? 1 : this.batch;
+    const dims = [runBatch, LATENT_CHANNELS, latentH, latentW];
+    this.input = new Float32Array(runBatch * this.size);
     this.inputHead = this.input.subarray(0, this.size);
-    this.inputHalf = io.sampleType === 'float16' ? new Uint16Array(this.batch * this.size) : null;
-    const states = allocFloat(io.hiddenType, prompt.states.length);
-    writeFloats(model.kernels, prompt.states, states);
+    this.inputHalf = io.sampleType === 'float16' ? new Uint16Array(runBatch * this.size) : null;
+    const sample = this.inputHalf ? floatTensor('float16', this.inputHalf, dims) : floatTensor('float32', this.input, dims);
     this.timestep = new TimestepInput(io.timestep, model.kernels);
-    this.feeds = {
-      [io.sample.name]: this.inputHalf ? floatTensor('float16', this.inputHalf, dims) : floatTensor('float32', this.input, dims),
-      [io.timestep.name]: this.timestep.tensor,
-      [io.hiddenStates.name]: floatTensor(io.hiddenType, states, [this.batch, prompt.seqLen, prompt.hidden]),
-    };
-    if (io.timestepCond) {
-      const { dim, type, spec } = io.timestepCond;
-      const emb = getGuidanceScaleEmbedding(guidanceScale - 1, dim);
-      const cond = new Float32Array(this.batch * dim);
-      for (let b = 0; b < this.batch; b++) cond.set(emb, b * dim);
-      const data = allocFloat(type, cond.length);
-      writeFloats(model.kernels, cond, data);
-      this.feeds[spec.name] = floatTensor(type, data, [this.batch, dim]);
-    }
+    const cond = io.timestepCond ? timestepCondFeed(model, io.timestepCond, runBatch, guidanceScale) : null;
     const outType = io.output.type === 'float16' ? 'float16' : 'float32';
-    this.output = allocFloat(outType, this.batch * this.size);
-    this.outputF32 = this.output instanceof Float32Array ? this.output : new Float32Array(this.batch * this.size);
-    this.fetches = { [io.output.name]: floatTensor(outType, this.output, dims) };
+    this.outputF32 = new Float32Array(this.batch * this.size);
+    // Each run reads its share of the prompt states ([uncond, cond] when split).
+    const statesPerRun = prompt.states.length / (this.split ? 2 : 1);
+    this.runs = [];
+    for (let r = 0; r < (this.split ? 2 : 1); r++) {
+      const states = allocFloat(io.hiddenType, statesPerRun);
+      writeFloats(model.kernels, prompt.states.subarray(r * statesPerRun, (r + 1) * statesPerRun), states);
+      const feeds: Feeds = {
+        [io.sample.name]: sample,
+        [io.timestep.name]: this.timestep.tensor,
+        [io.hiddenStates.name]: floatTensor(io.hiddenType, states, [runBatch, prompt.seqLen, prompt.hidden]),
+      };
+      if (cond) feeds[cond.name] = cond.tensor;
+      // ONNX Runtime writes straight into the f32 batch buffer when it can (one fp32 run).
+      const direct = outType === 'float32' && !this.split;
+      const out = direct ? this.outputF32 : allocFloat(outType, runBatch * this.size);
+      this.runs.push({ feeds, fetches: { [io.output.name]: floatTensor(outType, out, dims) }, out, offset: r * this.size });
+    }
+    this.feeds = this.runs[0].feeds;
+    this.fetches = this.runs[0].fetches;
     this.eps = this.batch === 2 ? new Float32Array(this.size) : this.outputF32;
   }
 
@@ -110,11 +130,14 @@ export class UnetBuffers {
   async predict(scheduler: Scheduler, latents: Float32Array, stepIndex: number, guidanceScale: number): Promise<Float32Array> {
     const { kernels } = this.model;
     scheduler.scaleModelInput(latents, stepIndex, this.inputHead);
-    if (this.batch === 2) this.input.copyWithin(this.size, 0, this.size);
+    if (this.batch === 2 && !this.split) this.input.copyWithin(this.size, 0, this.size);
     if (this.inputHalf) kernels.f32ToF16(this.input, this.inputHalf);
     this.timestep.set(scheduler.timesteps[stepIndex]);
-    await this.model.unet.run(this.feeds, this.fetches);
-    if (this.output instanceof Uint16Array) kernels.f16ToF32(this.output, this.outputF32);
+    for (const run of this.runs) {
+      await this.model.unet.run(run.feeds, run.fetches);
+      if (run.out instanceof Uint16Array) kernels.f16ToF32(run.out, this.outputF32.subarray(run.offset, run.offset + run.out.length));
+      else if (run.out !== this.outputF32) this.outputF32.set(run.out, run.offset);
+    }
     if (this.batch === 2) {
       const out = this.outputF32;
       const n = this.size;
@@ -126,6 +149,16 @@ export class UnetBuffers {
     }
     return this.eps;
   }
+}
+
+/** LCM's guidance embedding input, the same for every batch entry. */
+function timestepCondFeed(model: SdModel, spec: NonNullable<SdModel['unetIo']['timestepCond']>, batch: number, guidanceScale: number): { name: string; tensor: Tensor } {
+  const emb = getGuidanceScaleEmbedding(guidanceScale - 1, spec.dim);
+  const cond = new Float32Array(batch * spec.dim);
+  for (let b = 0; b < batch; b++) cond.set(emb, b * spec.dim);
+  const data = allocFloat(spec.type, cond.length);
+  writeFloats(model.kernels, cond, data);
+  return { name: spec.spec.name, tensor: floatTensor(spec.type, data, [batch, spec.dim]) };
 }
 
 export async function generateLatents(model: SdModel, prompt: PromptEmbeddings, opts: GenerateOptions): Promise<GeneratedLatents> {
