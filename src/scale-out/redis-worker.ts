@@ -127,11 +127,15 @@ export class RedisWorkerNode {
         if (await this.store.fail(ticketId, (err as Error).message, at, attempt)) log.error({ err: (err as Error).message }, 'could not publish the result');
         return;
       }
-      if (await this.store.complete(ticketId, res.result, at, attempt)) {
+      // The freed slot takes its next task in the same round trip (unless this node is stopping).
+      const types = this.stopped ? [] : this.capabilities().task_types;
+      const { completed, next } = await this.store.completeAndClaim(ticketId, res.result, at, attempt, this.opts.servName, types, this.pool.idle);
+      if (completed) {
         log.info({ file: res.result.file }, 'task completed');
       } else {
         log.warn('result discarded: the task was cancelled or re-claimed meanwhile');
       }
+      for (const rec of next) this.launch(rec);
     } else if (res.cancelled) {
       log.info('task cancelled');
     } else if (await this.store.fail(ticketId, res.message, at, attempt)) {

@@ -104,6 +104,19 @@ export class RedisTaskStore implements TaskStore {
     await S.SET_PROGRESS.run(this.redis, [this.prefix, ticketId, JSON.stringify(progress)]);
   }
 
+  /**
+   * complete() and then claimMany() for the slots that frees, in one round trip. `completed` is
+   * complete()'s answer; the claim happens either way.
+   */
+  async completeAndClaim(ticketId: string, result: ResultMeta, at: string, attempt: number,
+    servName: string, taskTypes: readonly string[], count: number, scan = 64): Promise<{ completed: boolean; next: TaskRecord[] }> {
+    if (taskTypes.length === 0 || count < 1) return { completed: await this.complete(ticketId, result, at, attempt), next: [] };
+    const [done, ...recs] = (await S.COMPLETE_AND_CLAIM.run(this.redis, [
+      this.prefix, ticketId, JSON.stringify(result), at, attempt, servName, this.deadline(), scan, count, ...taskTypes,
+    ])) as [number, ...string[][]];
+    return { completed: done === 1, next: recs.map((rec) => toRecord(pairs(rec))) };
+  }
+
   /** `attempt` > 0: only if the task is still on that claim (a re-claimed task cannot be completed twice). */
   async complete(ticketId: string, result: ResultMeta, at: string, attempt = 0): Promise<boolean> {
     return (await S.COMPLETE.run(this.redis, [this.prefix, ticketId, JSON.stringify(result), at, attempt])) === 1;

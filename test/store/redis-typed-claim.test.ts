@@ -74,4 +74,25 @@ describe('typed claim (Redis)', () => {
     expect(await s.claim('w', 'T', ['image_upscale'], 5)).toBeNull();
     expect((await s.claim('w', 'T', ['image_upscale'], 6))?.ticket_id).toBe('up');
   });
+
+  it('completeAndClaim completes the task and claims the next for the freed slot in one call', async () => {
+    const s = store();
+    await push(s, 'one', 'u', 'image_upscale');
+    await push(s, 'sd', 'v', 'image_creation');
+    await push(s, 'two', 'u', 'image_upscale');
+    const first = await s.claim('w', 'T', ['image_upscale']);
+    expect(first?.ticket_id).toBe('one');
+    const result = { file: 'one.png', content_type: 'image/png', width: 1, height: 1 };
+    const r = await s.completeAndClaim('one', result as never, 'T2', first!.attempts, 'w', ['image_upscale'], 1);
+    expect(r.completed).toBe(true);
+    expect(r.next.map((t) => t.ticket_id)).toEqual(['two']); // v's SD task is not runnable here
+    expect(await s.get('one')).toMatchObject({ status: 'Completed', completed_at: 'T2' });
+    expect(await s.get('two')).toMatchObject({ status: 'In Progress', serv_name: 'w' });
+    // A stale claim (wrong attempt) is not completed, but the slot is still filled.
+    await push(s, 'three', 'u', 'image_upscale');
+    const stale = await s.completeAndClaim('two', result as never, 'T3', 99, 'w', ['image_upscale'], 2);
+    expect(stale).toMatchObject({ completed: false });
+    expect(stale.next.map((t) => t.ticket_id)).toEqual(['three']);
+    expect((await s.get('two'))?.status).toBe('In Progress');
+  });
 });

@@ -110,18 +110,9 @@ while true do
 end
 `;
 
-/**
- * Fair claim for a worker that can run only some task types (ARGV: P, serv, at, deadline, scan,
- * count, type...): up to "count" times, the first user in ring order whose lane holds a runnable
- * task within its first "scan" entries is served and goes to the back of the ring; users passed
- * over keep their place, so a worker that can run their tasks still serves them next. Returns the
- * claimed tasks (one round trip fills several idle slots).
- */
-export const CLAIM_TYPED = PRELUDE + `
-local allowed = {}
-for i = 7, #ARGV do allowed[ARGV[i]] = true end
-local scan, count = tonumber(ARGV[5]), tonumber(ARGV[6])
-local function claim_one()
+/** The typed claim (see CLAIM_TYPED) as functions, shared with COMPLETE_AND_CLAIM. */
+const TYPED = `
+local function claim_one(allowed, scan, serv, at, deadline)
   local ring = redis.call('LRANGE', P .. 'ring', 0, -1)
   for _, user in ipairs(ring) do
     local lane = P .. 'lane:' .. user
@@ -136,19 +127,36 @@ local function claim_one()
           redis.call('LREM', P .. 'ring', 1, user)
           redis.call('RPUSH', P .. 'ring', user)
         end
-        return start(id, ARGV[2], ARGV[3], ARGV[4])
+        return start(id, serv, at, deadline)
       end
     end
   end
   return nil
 end
-local out = {}
-for n = 1, count do
-  local rec = claim_one()
-  if not rec then break end
-  out[n] = rec
+-- ARGV from index i on: scan, count, type...
+local function claim_many(i, serv, at, deadline)
+  local allowed = {}
+  for j = i + 2, #ARGV do allowed[ARGV[j]] = true end
+  local scan, count = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  local out = {}
+  for n = 1, count do
+    local rec = claim_one(allowed, scan, serv, at, deadline)
+    if not rec then break end
+    out[n] = rec
+  end
+  return out
 end
-return out
+`;
+
+/**
+ * Fair claim for a worker that can run only some task types (ARGV: P, serv, at, deadline, scan,
+ * count, type...): up to "count" times, the first user in ring order whose lane holds a runnable
+ * task within its first "scan" entries is served and goes to the back of the ring; users passed
+ * over keep their place, so a worker that can run their tasks still serves them next. Returns the
+ * claimed tasks (one round trip fills several idle slots).
+ */
+export const CLAIM_TYPED = PRELUDE + TYPED + `
+return claim_many(5, ARGV[2], ARGV[3], ARGV[4])
 `;
 
 /** ARGV: P, id, progressJson. */
@@ -157,15 +165,32 @@ if redis.call('HGET', tkey(ARGV[2]), 'status') == 'In Progress' then redis.call(
 return true
 `;
 
+const COMPLETE_FN = `
+local function complete(id, result, at, attempt)
+  local k = tkey(id)
+  if redis.call('HGET', k, 'status') ~= 'In Progress' then return 0 end
+  if attempt > 0 and tonumber(redis.call('HGET', k, 'attempts')) ~= attempt then return 0 end
+  redis.call('HSET', k, 'result', result)
+  finish(id, 'Completed', at)
+  return 1
+end
+`;
+
 /** ARGV: P, id, resultJson, at, attempt (0 = any). Only the claim that is still current may complete. */
-export const COMPLETE = PRELUDE + `
-local k = tkey(ARGV[2])
-if redis.call('HGET', k, 'status') ~= 'In Progress' then return 0 end
-local attempt = tonumber(ARGV[5])
-if attempt > 0 and tonumber(redis.call('HGET', k, 'attempts')) ~= attempt then return 0 end
-redis.call('HSET', k, 'result', ARGV[3])
-finish(ARGV[2], 'Completed', ARGV[4])
-return 1
+export const COMPLETE = PRELUDE + COMPLETE_FN + `
+return complete(ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]))
+`;
+
+/**
+ * COMPLETE, then the typed claim for the slot it frees, in one round trip (as BullMQ's
+ * moveToFinished fetches the next job). ARGV: P, id, resultJson, at, attempt, serv, deadline,
+ * scan, count, type... Returns {completed (0/1), claimed tasks...}.
+ */
+export const COMPLETE_AND_CLAIM = PRELUDE + COMPLETE_FN + TYPED + `
+local done = complete(ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]))
+local out = claim_many(8, ARGV[6], ARGV[4], ARGV[7])
+table.insert(out, 1, done)
+return out
 `;
 
 /** ARGV: P, id, error, at, attempt (0 = any). */
