@@ -50,9 +50,13 @@ export class RedisFrontend implements TaskFrontend {
 
   private async relay(message: string): Promise<void> {
     try {
-      const { ticket, status } = JSON.parse(message) as { ticket: string; status: TaskStatus };
-      if (this.events.listenerCount('status') === 0) return;
-      this.events.emit('status', ticket, status, await this.store.get(ticket));
+      const event = JSON.parse(message) as { ticket: string; status?: TaskStatus; progress?: Progress };
+      if (event.progress) {
+        this.events.emit('progress', event.ticket, event.progress);
+        return;
+      }
+      if (!event.status || this.events.listenerCount('status') === 0) return;
+      this.events.emit('status', event.ticket, event.status, await this.store.get(event.ticket));
     } catch (err) {
       this.log.debug({ err }, 'could not relay a task event');
     }

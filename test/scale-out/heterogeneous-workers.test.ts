@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kill9, startNode, type Child } from '../helpers/child.js';
 import { FIXTURES, getJson, postJson, waitFor } from '../helpers/http.js';
 import { REDIS_URL, dropPrefix, testPrefix } from '../helpers/redis.js';
+import { openSse } from '../helpers/sse.js';
 import { testEnv } from '../helpers/service.js';
 
 const prefix = testPrefix();
@@ -85,4 +86,21 @@ describe('workers with different models', () => {
     expect(missing.status).toBe(400);
     expect(String(missing.body.message)).toMatch(/sd15 is not an installed model/);
   });
+
+  it('/events on the serve node streams the progress reported by the worker', async () => {
+    const sub = await postJson(`${serve.url}/submit_task`, { task_type: 'image_creation', task_params: { prompt: 'a lighthouse', width: 768, height: 768, steps: 60 }, user_id: 'watcher' });
+    expect(sub.status).toBe(202);
+    const sse = await openSse(`${serve.url}/events/${sub.body.ticket_id as string}`);
+    try {
+      const final = await sse.until((e) => e.event === 'status' && (e.data as { status: string }).status === 'Completed', 60_000);
+      const progress = sse.events.filter((e) => e.event === 'progress').map((e) => e.data as { step: number; total: number });
+      expect(progress.length).toBeGreaterThanOrEqual(1);
+      for (const p of progress) expect(p.total).toBeGreaterThanOrEqual(60);
+      const steps = progress.map((p) => p.step);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      expect(sse.events.indexOf(final)).toBe(sse.events.length - 1); // progress came before the end
+    } finally {
+      sse.abort();
+    }
+  }, 90_000);
 });

@@ -159,9 +159,11 @@ export const CLAIM_TYPED = PRELUDE + TYPED + `
 return claim_many(5, ARGV[2], ARGV[3], ARGV[4])
 `;
 
-/** ARGV: P, id, progressJson. */
+/** ARGV: P, id, progressJson. Published on the events channel too, for live views on serve nodes. */
 export const SET_PROGRESS = PRELUDE + `
-if redis.call('HGET', tkey(ARGV[2]), 'status') == 'In Progress' then redis.call('HSET', tkey(ARGV[2]), 'progress', ARGV[3]) end
+if redis.call('HGET', tkey(ARGV[2]), 'status') ~= 'In Progress' then return false end
+redis.call('HSET', tkey(ARGV[2]), 'progress', ARGV[3])
+redis.call('PUBLISH', P .. 'ch:events', cjson.encode({ticket = ARGV[2], progress = cjson.decode(ARGV[3])}))
 return true
 `;
 
