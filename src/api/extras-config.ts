@@ -17,6 +17,8 @@ export interface ApiExtrasConfig {
   webhookBackoffMs: number;
   webhookMaxBackoffMs: number;
   webhookTimeoutMs: number;
+  /** Least time between two "progress" webhooks of one task. */
+  webhookProgressMs: number;
   /** How often each node looks for due deliveries (after a restart, or left by a node that died). */
   webhookPollMs: number;
   /** How long an Idempotency-Key keeps returning the same ticket. */
@@ -53,6 +55,7 @@ export function loadApiExtrasConfig(env: Env): ApiExtrasConfig {
     webhookMaxBackoffMs: envInt(env, 'BACKSERV_WEBHOOK_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
     webhookTimeoutMs: envInt(env, 'BACKSERV_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
     webhookPollMs: envInt(env, 'BACKSERV_WEBHOOK_POLL_MS', 2_000, 50, 600_000),
+    webhookProgressMs: envInt(env, 'BACKSERV_WEBHOOK_PROGRESS_MS', 1_000, 0, 3_600_000),
     idempotencyTtlS: envInt(env, 'BACKSERV_IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
     sseHeartbeatMs: envInt(env, 'BACKSERV_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
   };

@@ -19,6 +19,8 @@ import { TaskMetrics } from '../metrics/task-metrics.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { LiveNotifier } from '../webhooks/live-notifier.js';
+import type { SenderConfig } from '../webhooks/send.js';
 import type { WebhookBackend } from '../webhooks/webhook-backend.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
 import { RedisWebhookStore } from '../webhooks/webhook-store-redis.js';
@@ -79,6 +81,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   collectDefaultMetrics({ register: registry, prefix: 'backserv_' });
   const taskMetrics = new TaskMetrics(registry, frontend.events, config.workers);
   const webhookAttempts = new Counter({ name: 'backserv_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
+  const webhookLive = new Counter({ name: 'backserv_webhook_live_total', help: 'Best-effort start/progress webhooks by event and outcome', labelNames: ['event', 'outcome'], registers: [registry] });
   const sseOpen = new Gauge({ name: 'backserv_sse_streams', help: 'Open /events streams', registers: [registry] });
 
   // Several serve nodes must share Idempotency-Keys and rate-limit buckets (a retry may reach
@@ -91,15 +94,20 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   // Webhook state is shared like the rest, so any serve node can deliver (or finish) a delivery.
   const hooks: WebhookBackend | null = !api.webhookSecret ? null
     : sharedRedis ? new RedisWebhookStore(sharedRedis, config.redisPrefix) : new WebhookStore(extrasDb);
-  const dispatcher = hooks && api.webhookSecret
+  const sender: SenderConfig | null = api.webhookSecret
+    ? { secret: api.webhookSecret, allowlist, resolver: d.resolver ?? systemResolver, timeoutMs: api.webhookTimeoutMs, nodeName: config.servName }
+    : null;
+  const dispatcher = hooks && sender
     ? new WebhookDispatcher({
-      hooks, tasks: store, events: frontend.events, secret: api.webhookSecret, allowlist,
-      resolver: d.resolver ?? systemResolver,
-      limits: {
-        maxAttempts: api.webhookMaxAttempts, backoffMs: api.webhookBackoffMs, maxBackoffMs: api.webhookMaxBackoffMs,
-        timeoutMs: api.webhookTimeoutMs, pollMs: api.webhookPollMs,
-      },
-      log, nodeName: config.servName, onAttempt: (outcome) => webhookAttempts.inc({ outcome }),
+      hooks, tasks: store, events: frontend.events, sender,
+      limits: { maxAttempts: api.webhookMaxAttempts, backoffMs: api.webhookBackoffMs, maxBackoffMs: api.webhookMaxBackoffMs, pollMs: api.webhookPollMs },
+      log, onAttempt: (outcome) => webhookAttempts.inc({ outcome }),
+    })
+    : null;
+  const live = sender
+    ? new LiveNotifier({
+      events: frontend.events, sender, getTask: (id) => store.get(id), progressMs: api.webhookProgressMs, log,
+      onSent: (event, ok) => webhookLive.inc({ event, outcome: ok ? 'delivered' : 'failed' }),
     })
     : null;
   if (!dispatcher) log.info('webhooks off: set BACKSERV_WEBHOOK_SECRET to accept callback_url');
@@ -136,9 +144,12 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
     submitGuard: submitGuard({
       keys, validator: d.validator, bodyLimit: config.limits.bodyBytes, idempotency,
       limiter: sharedRedis ? new RedisRateLimiter(sharedRedis, config.redisPrefix, api.rateLimitPerMin) : new RateLimiter(api.rateLimitPerMin), webhooksEnabled: dispatcher !== null, allowlist,
-      onCallback: async (ticket, url, base) => {
+      onCallback: async (ticket, url, base, events) => {
         // The task is accepted either way: a 5xx would make the client submit it twice.
-        await dispatcher?.register(ticket, url, base).catch((err: unknown) => log.error({ err, ticket_id: ticket }, 'webhook registration failed'));
+        if (events.includes('completed')) {
+          await dispatcher?.register(ticket, url, base).catch((err: unknown) => log.error({ err, ticket_id: ticket }, 'webhook registration failed'));
+        }
+        void live?.watch(ticket, url, base, events);
       },
       baseUrl: d.baseUrl,
     }),
@@ -151,6 +162,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
     router,
     async close() {
       await started;
+      live?.close();
       await dispatcher?.close();
       taskMetrics.close();
       await idempotency.close();

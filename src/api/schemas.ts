@@ -36,6 +36,12 @@ export const submitSchema = {
       type: 'string', minLength: 8, maxLength: 2048, pattern: '^[hH][tT][tT][pP][sS]?://',
       description: 'optional http(s) URL that receives a signed POST of the final task state',
     },
+    // Extension: which webhooks to send (Replicate's webhook_events_filter). Default: ["completed"].
+    callback_events: {
+      type: 'array', minItems: 1, maxItems: 3, uniqueItems: true,
+      items: { type: 'string', enum: ['start', 'progress', 'completed'] },
+      description: 'with callback_url: "start" (the task began running), "progress" (best effort, throttled), "completed" (any final state, retried until delivered); default ["completed"]',
+    },
   },
 } as const;
 

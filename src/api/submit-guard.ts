@@ -12,7 +12,7 @@ import type { ApiKeys } from './auth.js';
 import { readJsonBody } from './body.js';
 import type { IdempotencyBackend } from './idempotency-store.js';
 import type { SubmitLimiter } from './rate-limit.js';
-import type { RequestValidator, SubmitBody } from './validate.js';
+import type { RequestValidator, SubmitBody, WebhookEvent } from './validate.js';
 
 export interface SubmitGuardDeps {
   keys: ApiKeys;
@@ -23,7 +23,7 @@ export interface SubmitGuardDeps {
   webhooksEnabled: boolean;
   allowlist: UrlAllowlist;
   /** Called once the task exists, before the 202 goes out (the registration is durable by then); the URL was checked here. */
-  onCallback(ticketId: string, callbackUrl: string, baseUrl: string): Promise<void>;
+  onCallback(ticketId: string, callbackUrl: string, baseUrl: string, events: readonly WebhookEvent[]): Promise<void>;
   baseUrl(ctx: Context): string;
 }
 
@@ -63,6 +63,9 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
     const caller = deps.keys.caller(ctx);
     const body: SubmitBody = deps.validator.submitBody(await readJsonBody(ctx, deps.bodyLimit));
     deps.keys.checkSubmitter(caller, body.user_id);
+    if (body.callback_events !== undefined && body.callback_url === undefined) {
+      throw badRequest('invalid_request', 'callback_events needs a callback_url to send them to.');
+    }
     if (body.callback_url !== undefined) {
       if (!deps.webhooksEnabled) {
         throw badRequest('invalid_request', 'callback_url is not accepted here: the operator has not set BACKSERV_WEBHOOK_SECRET, so webhooks could not be signed.');
@@ -77,7 +80,7 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
       await next();
       const ticket = (ctx.body as Record<string, unknown> | undefined)?.ticket_id;
       if (ctx.status === 202 && typeof ticket === 'string' && body.callback_url !== undefined) {
-        await deps.onCallback(ticket, body.callback_url, deps.baseUrl(ctx));
+        await deps.onCallback(ticket, body.callback_url, deps.baseUrl(ctx), body.callback_events ?? ['completed']);
       }
     };
     if (key === '') return run();

@@ -11,7 +11,11 @@ export interface SubmitBody {
   user_id: string;
   /** Extension: webhook target for the final state. */
   callback_url?: string;
+  /** Extension: which webhooks callback_url gets (default: the final state only). */
+  callback_events?: WebhookEvent[];
 }
+
+export type WebhookEvent = 'start' | 'progress' | 'completed';
 
 function describe(err: ErrorObject, root: string): string {
   const path = root + err.instancePath.replace(/\//g, '.');

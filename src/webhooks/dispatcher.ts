@@ -8,22 +8,18 @@
  * node schedules a delivery; each attempt first claims the row under a lease; and every node
  * polls for due deliveries, so one whose node died is picked up by another.
  */
-import type { UrlAllowlist } from '../imaging/address-policy.js';
-import type { HostResolver } from '../imaging/resolve-target.js';
 import type { Logger } from '../logging.js';
 import type { TaskEvents } from '../queue/task-events.js';
 import type { TaskStore } from '../store/task-store.js';
 import { FINAL_STATUSES, type TaskStatus } from '../tasks/types.js';
 import { taskView } from '../api/task-view.js';
-import { postJsonPinned } from './post-json.js';
-import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
+import { sendWebhook, type SenderConfig } from './send.js';
 import type { WebhookBackend } from './webhook-backend.js';
 
 export interface WebhookLimits {
   maxAttempts: number;
   backoffMs: number;
   maxBackoffMs: number;
-  timeoutMs: number;
   /** How often to look for due deliveries that no timer here covers (another node's, or from before a restart). */
   pollMs: number;
 }
@@ -34,13 +30,9 @@ export interface DispatcherDeps {
   hooks: WebhookBackend;
   tasks: TaskStore;
   events: TaskEvents;
-  secret: string;
-  allowlist: UrlAllowlist;
-  resolver: HostResolver;
+  sender: SenderConfig;
   limits: WebhookLimits;
   log: Logger;
-  /** This node's name (BACKSERV_SERV_NAME), sent in the User-Agent so operators can tell who called. */
-  nodeName: string;
   /** Metrics hook. */
   onAttempt?(outcome: DeliveryOutcome): void;
 }
@@ -148,7 +140,7 @@ export class WebhookDispatcher {
   private async attempt(ticketId: string): Promise<void> {
     if (this.closed) return;
     // The lease outlives the POST's timeout, so no one else sends while this one may still succeed.
-    const row = await this.d.hooks.claim(ticketId, Date.now(), this.d.limits.timeoutMs + 5_000);
+    const row = await this.d.hooks.claim(ticketId, Date.now(), this.d.sender.timeoutMs + 5_000);
     if (!row) return;
     const log = this.d.log.child({ ticket_id: ticketId });
     const attempts = row.attempts + 1;
@@ -157,14 +149,8 @@ export class WebhookDispatcher {
       const rec = await this.d.tasks.get(ticketId);
       if (!rec) throw new Error('the task record is gone');
       const body = JSON.stringify(taskView(rec, row.base_url, null, null));
-      const headers = {
-        [SIGNATURE_HEADER]: signatureHeader(this.d.secret, body, Math.floor(Date.now() / 1000)),
-        'X-Backserv-Ticket': ticketId,
-        'X-Backserv-Attempt': String(attempts),
-        'User-Agent': `Back.Serv webhooks (${this.d.nodeName})`,
-      };
-      const res = await postJsonPinned(row.url, body, headers, this.d.allowlist, this.d.resolver, this.d.limits.timeoutMs);
-      if (res.status < 200 || res.status > 299) error = `receiver answered HTTP ${res.status}`;
+      const status = await sendWebhook(this.d.sender, row.url, ticketId, 'completed', attempts, body);
+      if (status < 200 || status > 299) error = `receiver answered HTTP ${status}`;
     } catch (err) {
       error = (err as Error).message;
     }

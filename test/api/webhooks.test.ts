@@ -164,4 +164,61 @@ describe('webhooks', () => {
       await hooks.close();
     }
   });
+
+  it('callback_events adds "start" and throttled "progress" calls before the final one, each signed', async () => {
+    const rx = await startReceiver([]);
+    cleanup.push(rx.close);
+    const svc = await service({ BACKSERV_WEBHOOK_PROGRESS_MS: '0' });
+    const sub = await postJson(`${svc.url}/submit_task`, {
+      task_type: 'image_creation', task_params: { prompt: 'a lighthouse', width: 512, height: 512, steps: 30 }, user_id: 'hooked',
+      callback_url: rx.url, callback_events: ['start', 'progress', 'completed'],
+    });
+    expect(sub.status).toBe(202);
+    await waitFor(svc.url, sub.body.ticket_id as string);
+    await until(() => rx.got.some((h) => h.headers['x-backserv-event'] === 'completed'));
+    const events = rx.got.map((h) => String(h.headers['x-backserv-event']));
+    for (const hit of rx.got) expect(verifySignature(SECRET, String(hit.headers['x-backserv-signature']), hit.body)).toBe(true);
+    expect(events[0]).toBe('start');
+    expect(JSON.parse(rx.got[0].body)).toMatchObject({ ticket_id: sub.body.ticket_id, status: 'In Progress' });
+    const progress = rx.got.filter((h) => h.headers['x-backserv-event'] === 'progress').map((h) => JSON.parse(h.body) as { status: string; progress: { step: number; total: number } });
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    for (const p of progress) expect(p).toMatchObject({ status: 'In Progress', progress: { total: expect.any(Number) as number } });
+    expect(events.filter((e) => e === 'start')).toHaveLength(1);
+    expect(events.filter((e) => e === 'completed')).toHaveLength(1);
+    expect(JSON.parse(rx.got.find((h) => h.headers['x-backserv-event'] === 'completed')!.body)).toMatchObject({ status: 'Completed' });
+  });
+
+  it('without "completed" in callback_events the final state is not posted; the default posts only it', async () => {
+    const rx = await startReceiver([]);
+    cleanup.push(rx.close);
+    const svc = await service({ BACKSERV_WEBHOOK_PROGRESS_MS: '0' });
+    const only = await postJson(`${svc.url}/submit_task`, {
+      task_type: 'image_upscale', task_params: { image_url: image, scale_factor: 2 }, user_id: 'hooked', callback_url: rx.url, callback_events: ['start'],
+    });
+    const plain = await submitWithHook(svc, rx.url);
+    await waitFor(svc.url, only.body.ticket_id as string);
+    await waitFor(svc.url, plain.body.ticket_id as string);
+    await until(() => rx.got.some((h) => h.headers['x-backserv-ticket'] === plain.body.ticket_id));
+    await new Promise((r) => setTimeout(r, 400));
+    const of = (t: unknown) => rx.got.filter((h) => h.headers['x-backserv-ticket'] === t).map((h) => h.headers['x-backserv-event']);
+    expect(of(only.body.ticket_id)).toEqual(['start']);
+    expect(of(plain.body.ticket_id)).toEqual(['completed']);
+  });
+
+  it('refuses callback_events without callback_url, and unknown or empty event lists', async () => {
+    const svc = await service();
+    const base = { task_type: 'image_upscale', task_params: { image_url: image }, user_id: 'hooked' };
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ callback_events: ['start'] }, /callback_events needs a callback_url/],
+      [{ callback_url: 'http://127.0.0.1:9/x', callback_events: ['finished'] }, /callback_events/],
+      [{ callback_url: 'http://127.0.0.1:9/x', callback_events: [] }, /callback_events/],
+      [{ callback_url: 'http://127.0.0.1:9/x', callback_events: 'start' }, /callback_events/],
+    ];
+    for (const [extra, re] of cases) {
+      const res = await postJson(`${svc.url}/submit_task`, { ...base, ...extra });
+      expect(res.status, JSON.stringify(extra)).toBe(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(String(res.body.message)).toMatch(re);
+    }
+  });
 });
