@@ -51,7 +51,9 @@ export class LiveNotifier {
     if (now - w.lastProgressAt < this.d.progressMs && progress.step !== progress.total) return;
     w.lastProgressAt = now;
     void this.d.getTask(ticketId).then((rec) => {
-      if (rec && rec.status === 'In Progress') this.enqueue(ticketId, w, 'progress', rec, progress);
+      if (!rec || rec.status !== 'In Progress') return;
+      this.started(ticketId, w, rec); // "start" goes first even if its status event came before watch()
+      this.enqueue(ticketId, w, 'progress', rec, progress);
     }, () => undefined);
   };
 
