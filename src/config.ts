@@ -1,6 +1,7 @@
 /** Every setting in one place, read from the environment once, at the composition root. */
 import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { clusterPrefix } from './scale-out/cluster-prefix.js';
 import { parseDeviceSetting, type DeviceSetting } from './runtime/device.js';
 import { loadApiExtrasConfig, type ApiExtrasConfig } from './api/extras-config.js';
 import { envInt, type Env } from './env-int.js';
@@ -37,6 +38,8 @@ export interface Config {
   publicUrl: string | null;
   servName: string;
   redisUrl: string | null;
+  /** BACKSERV_REDIS_CLUSTER=1: the URL lists Redis Cluster nodes; the prefix then carries a hash tag. */
+  redisCluster: boolean;
   /** S3-compatible storage for results (set BACKSERV_S3_BUCKET); null = the results folder. */
   s3: S3Settings | null;
   /** Key prefix in Redis, so several deployments (or tests) can share one server. */
@@ -64,8 +67,9 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: env.BACKSERV_PUBLIC_URL ? env.BACKSERV_PUBLIC_URL.replace(/\/+$/, '') : null,
     servName: env.BACKSERV_SERV_NAME || hostname(),
     redisUrl: env.BACKSERV_REDIS_URL || null,
+    redisCluster: env.BACKSERV_REDIS_CLUSTER === '1',
     s3: s3Settings(env),
-    redisPrefix: env.BACKSERV_REDIS_PREFIX || 'backserv:',
+    redisPrefix: env.BACKSERV_REDIS_CLUSTER === '1' ? clusterPrefix(env.BACKSERV_REDIS_PREFIX || 'backserv:') : env.BACKSERV_REDIS_PREFIX || 'backserv:',
     leaseMs: envInt(env, 'BACKSERV_LEASE_MS', 30_000, 500, 3_600_000),
     urlAllowlist: env.BACKSERV_URL_ALLOWLIST,
     sqliteSync: env.BACKSERV_SQLITE_SYNC === 'full' ? 'full' : 'normal',

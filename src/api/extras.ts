@@ -86,7 +86,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
 
   // Several serve nodes must share Idempotency-Keys and rate-limit buckets (a retry may reach
   // another node): both live in Redis then.
-  const sharedRedis = config.redisUrl ? connectRedis(config.redisUrl, `backserv-idempotency-${config.servName}`) : null;
+  const sharedRedis = config.redisUrl ? connectRedis(config.redisUrl, `backserv-idempotency-${config.servName}`, config.redisCluster) : null;
   sharedRedis?.on('error', () => undefined);
   const idempotency: IdempotencyBackend = sharedRedis
     ? new RedisIdempotencyStore(sharedRedis, config.redisPrefix, api.idempotencyTtlS * 1000)

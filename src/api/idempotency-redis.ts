@@ -3,14 +3,14 @@
  * node behind the load balancer still gets the first ticket. Records expire with the window
  * (PX), and a short-lived NX reservation stops two concurrent repeats from both submitting.
  */
-import type { Redis } from 'ioredis';
 import type { IdempotencyBackend, IdempotentResponse } from './idempotency-store.js';
+import type { RedisClient } from '../scale-out/connection.js';
 
 /** Longest a first request may hold the reservation (a submit takes milliseconds). */
 const CLAIM_MS = 30_000;
 
 export class RedisIdempotencyStore implements IdempotencyBackend {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly ttlMs: number) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string, private readonly ttlMs: number) {}
 
   private key(userId: string, key: string, kind: 'rec' | 'claim'): string {
     return `${this.prefix}idem:${kind}:${userId.length}:${userId}:${key}`;

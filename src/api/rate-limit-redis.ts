@@ -2,9 +2,9 @@
  * The per-user token bucket kept in Redis, shared by every serve node. One script reads,
  * refills and takes atomically, on Redis's clock (TIME), so nodes with skewed clocks agree.
  */
-import type { Redis } from 'ioredis';
 import { LuaScript } from '../store/redis/script.js';
 import { rateLimited, type SubmitLimiter } from './rate-limit.js';
+import type { RedisClient } from '../scale-out/connection.js';
 
 /** ARGV: key, perMinute. Returns {1 = taken | 0 = refused, tokens left (string)}. */
 const TAKE = new LuaScript(`
@@ -23,7 +23,7 @@ return {ok, tostring(tokens)}
 `);
 
 export class RedisRateLimiter implements SubmitLimiter {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly perMinute: number) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string, private readonly perMinute: number) {}
 
   async take(user: string): Promise<void> {
     if (this.perMinute <= 0) return;

@@ -32,7 +32,7 @@ export interface ScaleOutNode {
 export async function startScaleOutNode(config: Config, log: Logger, role: Role, workerFile?: string): Promise<ScaleOutNode> {
   const url = config.redisUrl;
   if (!url) throw new Error('scale-out needs BACKSERV_REDIS_URL');
-  const redis = connectRedis(url, `backserv-${role}-${config.servName}`);
+  const redis = connectRedis(url, `backserv-${role}-${config.servName}`, config.redisCluster);
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
   await waitReady(redis).catch((err: Error) => log.warn(`${err.message}; retrying in the background`));
   const store = new RedisTaskStore(redis, config.redisPrefix, config.leaseMs);
@@ -45,7 +45,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     log.info({ device: device.device, reason: device.reason }, `execution device: ${device.device}`);
     const pool = createWorkerPool(config, workerFile);
     const registry = createRegistry(config.modelsDir);
-    const sub = connectSubscriber(url, `backserv-worker-sub-${config.servName}`);
+    const sub = connectSubscriber(url, `backserv-worker-sub-${config.servName}`, config.redisCluster);
     sub.on('error', () => undefined);
     const node = new RedisWorkerNode(store, redis, sub, pool, {
       servName: config.servName,
@@ -65,7 +65,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
   }
 
   if (role !== 'worker') {
-    const sub = connectSubscriber(url, `backserv-serve-sub-${config.servName}`);
+    const sub = connectSubscriber(url, `backserv-serve-sub-${config.servName}`, config.redisCluster);
     sub.on('error', () => undefined);
     const frontend = new RedisFrontend(store, redis, sub, {
       maxQueued: config.limits.maxQueued,

@@ -3,7 +3,6 @@
  * fair index), cancels mark the task and tell the node running it, and status changes from
  * every node are re-emitted locally for live views.
  */
-import type { Redis } from 'ioredis';
 import { queueFull } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { TaskEvents } from '../queue/task-events.js';
@@ -11,7 +10,7 @@ import type { CancelOutcome, TaskFrontend } from '../queue/task-frontend.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
 import type { NewTask } from '../store/task-store.js';
 import type { Progress, TaskRecord, TaskStatus } from '../tasks/types.js';
-import { channels } from './connection.js';
+import { channels, type RedisClient } from './connection.js';
 import { guardRedis } from './guard.js';
 
 export interface FrontendLimits {
@@ -28,8 +27,8 @@ export class RedisFrontend implements TaskFrontend {
 
   constructor(
     private readonly store: RedisTaskStore,
-    private readonly redis: Redis,
-    private readonly sub: Redis,
+    private readonly redis: RedisClient,
+    private readonly sub: RedisClient,
     private readonly limits: FrontendLimits,
     private readonly log: Logger,
   ) {

@@ -4,14 +4,13 @@
  * that died (their leases lapse). A completion counts only if the task is still on this
  * claim, so a task re-claimed after a stall is never completed twice.
  */
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logging.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
 import type { TaskRecord } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle, WorkerPool } from '../workers/pool.js';
 import type { Capabilities } from './capabilities.js';
-import { channels, workersKey } from './connection.js';
+import { channels, workersKey, type RedisClient } from './connection.js';
 
 export interface WorkerNodeOptions {
   servName: string;
@@ -41,8 +40,8 @@ export class RedisWorkerNode {
 
   constructor(
     private readonly store: RedisTaskStore,
-    private readonly redis: Redis,
-    private readonly sub: Redis,
+    private readonly redis: RedisClient,
+    private readonly sub: RedisClient,
     private readonly pool: WorkerPool,
     private readonly opts: WorkerNodeOptions,
     private readonly log: Logger,
@@ -90,7 +89,7 @@ export class RedisWorkerNode {
           if (recs.length === 0) break;
         }
       } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'claim failed (Redis unreachable?)');
+        this.log.warn({ err: (err as Error).message }, 'claim failed (RedisClient unreachable?)');
       } finally {
         this.filling = false;
       }
@@ -156,7 +155,7 @@ export class RedisWorkerNode {
       const beat = { name: this.opts.servName, ...this.opts.describe, ...this.capabilities(), slots: this.pool.size, busy: this.running.size, at: Date.now() };
       await this.redis.hset(workersKey(this.store.prefix), this.opts.servName, JSON.stringify(beat));
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'heartbeat failed (Redis unreachable?)');
+      this.log.warn({ err: (err as Error).message }, 'heartbeat failed (RedisClient unreachable?)');
     }
   }
 
@@ -175,7 +174,7 @@ export class RedisWorkerNode {
 }
 
 /** Live workers from their heartbeats (seen within `maxAgeMs`). */
-export async function liveWorkers(redis: Redis, prefix: string, maxAgeMs: number): Promise<Record<string, unknown>[]> {
+export async function liveWorkers(redis: RedisClient, prefix: string, maxAgeMs: number): Promise<Record<string, unknown>[]> {
   const all = await redis.hgetall(workersKey(prefix));
   const now = Date.now();
   return Object.values(all)

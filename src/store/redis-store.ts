@@ -4,12 +4,12 @@
  * so a serve node that dies right after answering 202 has already made the task claimable.
  * Passes the same conformance suite as the SQLite store.
  */
-import type { Redis } from 'ioredis';
 import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
 import * as lua from './redis/lua.js';
 import { LuaScript } from './redis/script.js';
 import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
+import type { RedisClient } from '../scale-out/connection.js';
 
 const S = Object.fromEntries(Object.entries(lua).map(([k, src]) => [k, new LuaScript(src)])) as Record<keyof typeof lua, LuaScript>;
 
@@ -47,7 +47,7 @@ function toRecord(h: Record<string, string>): TaskRecord {
 
 export class RedisTaskStore implements TaskStore {
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly prefix: string,
     /** How long a claim stays valid without a renewal (worker heartbeat). */
     private readonly leaseMs = 30_000,

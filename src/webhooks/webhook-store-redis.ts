@@ -2,11 +2,11 @@
  * Webhook registrations and delivery state in Redis, shared by every serve node: a hash per
  * registration, a sorted set of pending deliveries by due time and one of waiting registrations.
  * Each transition is one Lua script (atomic across nodes). Finished rows expire after a week.
- * Like the task store, keys assume a single Redis (or a primary with replicas), not Cluster.
+ * Like the task store's, the keys share the deployment prefix (hash-tagged on a Redis Cluster).
  */
-import type { Redis } from 'ioredis';
 import { LuaScript } from '../store/redis/script.js';
 import type { WebhookBackend, WebhookRow, WebhookState } from './webhook-backend.js';
+import type { RedisClient } from '../scale-out/connection.js';
 
 const KEEP_FINISHED_MS = 7 * 24 * 3600 * 1000;
 
@@ -52,7 +52,7 @@ return 1`);
 
 export class RedisWebhookStore implements WebhookBackend {
   /** `redis` belongs to the caller; `prefix` is the deployment's key prefix (e.g. "backserv:"). */
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   async register(ticketId: string, url: string, baseUrl: string): Promise<void> {
     await REGISTER.run(this.redis, [this.prefix, ticketId, url, baseUrl, Date.now()]);

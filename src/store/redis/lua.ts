@@ -2,8 +2,8 @@
  * Lua scripts for the Redis task store. Every transition is one script, so it is atomic and
  * keeps three things consistent: the task hash, the status counters, and the fair-queue index
  * (per-user lanes + a ring of users with queued work, head = next user to serve). Keys are
- * derived from the prefix in ARGV[1]: this targets a single Redis (or a primary with replicas),
- * not Redis Cluster.
+ * derived from the prefix in ARGV[1]; on a Redis Cluster that prefix carries a hash tag, so
+ * they all live in the slot of KEYS[1] (see script.ts).
  */
 
 const PRELUDE = `
