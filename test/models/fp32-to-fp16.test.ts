@@ -122,6 +122,38 @@ describe('fp32 -> fp16', () => {
     }
   });
 
+  it('converts If subgraphs, which read the (kept float32) graph input by name', async () => {
+    // y = cond ? x + 0.5 : x * 3, the constants in the branches' own initializers.
+    const T = 1; // FLOAT
+    const vi = (name: string, elemType: number) => ({ name, type: { tensorType: { elemType, shape: { dim: [{ dimValue: 4 }] } } } });
+    const branch = (name: string, op: string, c: number) => ({
+      name, node: [{ opType: op, input: ['x', `${name}_c`], output: [`${name}_out`] }],
+      initializer: [{ name: `${name}_c`, dataType: T, dims: [1], rawData: new Uint8Array(Float32Array.of(c).buffer) }],
+      output: [vi(`${name}_out`, T)],
+    });
+    const model = decodeModel(new GraphBuilder('if').encode());
+    model.graph = {
+      name: 'if_test',
+      input: [vi('x', T), { name: 'cond', type: { tensorType: { elemType: 9, shape: { dim: [] } } } }],
+      output: [vi('y', T)],
+      node: [{
+        opType: 'If', input: ['cond'], output: ['y'],
+        attribute: [{ name: 'then_branch', type: 5, g: branch('then', 'Add', 0.5) }, { name: 'else_branch', type: 5, g: branch('else', 'Mul', 3) }],
+      }],
+    };
+    const path = join(dir, 'if.onnx');
+    writeFileSync(path, encodeModel(model));
+    const dest = join(dir, 'if16.onnx');
+    const stats = convertModelToFp16(path, dest, { keepIoTypes: true });
+    expect(stats.convertedTensors).toBe(2); // the two branch constants
+    const s16 = await cache.get(dest);
+    const x = Float32Array.of(1, -2, 0.25, 100);
+    for (const [cond, want] of [[true, [1.5, -1.5, 0.75, 100.5]], [false, [3, -6, 0.75, 300]]] as const) {
+      const y = (await s16.run({ x: tensor('float32', x, [4]), cond: tensor('bool', Uint8Array.of(cond ? 1 : 0), []) })).y.data as Float32Array;
+      expect(Array.from(y)).toEqual(want);
+    }
+  });
+
   it('round-trips: fp16 -> fp32 gives the fp16-rounded weights back', () => {
     const half = join(dir, 'rt16.onnx');
     const back = join(dir, 'rt32.onnx');

@@ -128,6 +128,23 @@ function subgraphReads(node: Node): Set<string> {
   return reads;
 }
 
+/** Subgraphs read enclosing values by name: point them at the renamed (fp16) ones too. */
+function renameOuterReads(node: Node, rename: ReadonlyMap<string, string>): void {
+  const visit = (g: Graph) => {
+    for (const n of g.node ?? []) {
+      n.input = (n.input ?? []).map((x) => rename.get(x) ?? x);
+      for (const a of n.attribute ?? []) {
+        if (a.g) visit(a.g);
+        for (const sub of a.graphs ?? []) visit(sub);
+      }
+    }
+  };
+  for (const a of node.attribute ?? []) {
+    if (a.g) visit(a.g);
+    for (const sub of a.graphs ?? []) visit(sub);
+  }
+}
+
 function isFp32Slot(node: Node, index: number, ctx: Ctx): boolean {
   return ctx.keepOps.has(node.opType ?? '') || (FLOAT32_INPUTS[node.opType ?? ''] ?? []).includes(index);
 }
@@ -237,6 +254,7 @@ function convertGraph(g: Graph, outer: TypeMap, ctx: Ctx, keepIo: boolean): void
       }
       return node.opType === 'Cast' && keep32.has(name) ? name : (rename.get(name) ?? name);
     });
+    if (rename.size > 0) renameOuterReads(node, rename);
     if (ctx.keepOps.has(node.opType ?? '')) {
       const casts: [string, string][] = [];
       node.output = (node.output ?? []).map((name) => {
