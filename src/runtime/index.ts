@@ -20,6 +20,7 @@ export function tensor(type: 'float32', data: Float32Array, dims: readonly numbe
 export function tensor(type: 'float16', data: Uint16Array, dims: readonly number[]): ort.Tensor;
 export function tensor(type: 'int32', data: Int32Array, dims: readonly number[]): ort.Tensor;
 export function tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): ort.Tensor;
+export function tensor(type: 'bool', data: Uint8Array, dims: readonly number[]): ort.Tensor;
 export function tensor(type: ort.Tensor.Type, data: ort.Tensor.DataType, dims: readonly number[]): ort.Tensor {
   return new ort.Tensor(type, data as never, dims);
 }

@@ -35,6 +35,7 @@ export class FleetRegistry implements ModelRegistry {
       const workers = (await liveWorkers(this.redis, this.prefix, this.windowMs)) as Partial<Capabilities>[];
       // Heartbeats from builds before capabilities carry no models: they ran every implemented type.
       const known = workers.filter((w) => Array.isArray(w.task_types) && w.models !== undefined) as Capabilities[];
+      // No worker seen in the window: keep the last view rather than refuse everything.
       this.fleet = known.length > 0 ? known : this.fleet;
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'fleet refresh failed; keeping the last view');

@@ -23,6 +23,9 @@ interface Watch {
   startSent: boolean;
 }
 
+/** Tasks watched at once per node; the oldest watch goes first past this. */
+const MAX_WATCHES = 100_000;
+
 export interface LiveNotifierDeps {
   events: TaskEvents;
   sender: SenderConfig;
@@ -70,6 +73,8 @@ export class LiveNotifier {
     if (!events.includes('start') && !events.includes('progress')) return;
     const w: Watch = { url, baseUrl, events: new Set(events), busy: false, queued: null, lastProgressAt: 0, startSent: false };
     this.watches.set(ticketId, w);
+    // A final event missed (a dropped subscription) would leave its watch behind: bound the map.
+    if (this.watches.size > MAX_WATCHES) this.watches.delete(this.watches.keys().next().value as string);
     const rec = await this.d.getTask(ticketId).catch(() => null);
     if (rec && FINAL_STATUSES.has(rec.status)) this.watches.delete(ticketId);
     else if (rec?.status === 'In Progress') this.started(ticketId, w, rec);
