@@ -23,6 +23,8 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'backserv-images-'));
   cpSync(join(FIXTURES, 'images', 'lowres_bryan.png'), join(dir, 'small.png'));
   await sharp({ create: { width: 384, height: 384, channels: 3, background: { r: 200, g: 30, b: 90 } } }).png().toFile(join(dir, 'big.png'));
+  // Long enough (hundreds of tiles) that a worker killed when it starts one is surely mid-task.
+  await sharp({ create: { width: 768, height: 768, channels: 3, background: { r: 20, g: 130, b: 90 } } }).png().toFile(join(dir, 'slow.png'));
   files = await startFileServer(dir);
   env = testEnv({
     BACKSERV_REDIS_URL: REDIS_URL,
@@ -57,12 +59,14 @@ describe('scale-out over Redis', () => {
     expect((ready.body.workers as { name: string }[]).map((w) => w.name).sort()).toEqual(['worker-1', 'worker-2']);
 
     const tickets: { id: string; user: string }[] = [];
+    const slow = new Set<string>();
     for (let i = 0; i < 48; i++) {
       const user = i < 24 ? 'alice' : 'bob';
-      const image = i % 6 === 0 ? 'big.png' : 'small.png';
+      const image = i % 12 === 0 ? 'slow.png' : i % 6 === 0 ? 'big.png' : 'small.png';
       const r = await submit(serve.url!, 'image_upscale', { image_url: `${files.url}/${image}`, scale_factor: 2 }, user);
       expect(r.status).toBe(202);
       tickets.push({ id: r.body.ticket_id as string, user });
+      if (image === 'slow.png') slow.add(r.body.ticket_id as string);
     }
     // carol's first task waits behind at most one task per worker, not behind 48.
     for (let i = 0; i < 2; i++) {
@@ -72,16 +76,13 @@ describe('scale-out over Redis', () => {
     const carol = await getJson(`${serve.url}/query_task/${tickets[48].id}`);
     if (carol.body.status === 'Queueing') expect(carol.body.queue_position).toBeLessThanOrEqual(2 + 2);
 
-    // Kill worker-1 while it runs a task.
+    // Kill worker-1 as soon as its log says it started a slow task (polling the API could
+    // notice too late, after a short task had already finished).
     let victim: string | null = null;
-    for (let i = 0; i < 400 && !victim; i++) {
-      for (const t of tickets) {
-        const q = await getJson(`${serve.url}/query_task/${t.id}`);
-        if (q.body.status === 'In Progress' && q.body.serv_name === 'worker-1') {
-          victim = t.id;
-          break;
-        }
-      }
+    for (let i = 0; i < 3000 && !victim; i++) {
+      const started = w1.logs.find((l) => l.msg === 'task started' && slow.has(l.ticket_id as string));
+      if (started) victim = started.ticket_id as string;
+      else await new Promise((r) => setTimeout(r, 10));
     }
     expect(victim).not.toBeNull();
     await kill9(w1);
