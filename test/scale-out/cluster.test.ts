@@ -110,7 +110,8 @@ describe('scale-out over Redis', () => {
   it('kill -9 of a serve node loses no accepted task; cancel reaches the running worker', async () => {
     const serve = await node('serve', 'serve-2');
     const accepted: string[] = [];
-    for (let i = 0; i < 5; i++) accepted.push((await submit(serve.url!, 'image_upscale', { image_url: `${files.url}/big.png` }, 'dave')).body.ticket_id as string);
+    // The first one (the one cancelled while it runs) is slow, so it cannot finish first.
+    for (let i = 0; i < 5; i++) accepted.push((await submit(serve.url!, 'image_upscale', { image_url: `${files.url}/${i === 0 ? 'slow' : 'big'}.png` }, 'dave')).body.ticket_id as string);
     await kill9(serve);
     const serve2 = await node('serve', 'serve-3');
     const worker = await node('worker', 'worker-3');
