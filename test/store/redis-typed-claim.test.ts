@@ -67,6 +67,15 @@ describe('typed claim (Redis)', () => {
     expect((await s.claim('w', 'T', ['face_swap']))?.ticket_id).toBe('q');
   });
 
+  it('finds a runnable task past the first chunk of a long ring of users', async () => {
+    const s = store();
+    for (let i = 0; i < 70; i++) await push(s, `sd-${i}`, `user-${i}`, 'image_creation');
+    await push(s, 'far', 'user-69', 'image_upscale');
+    expect((await s.claim('w', 'T', ['image_upscale']))?.ticket_id).toBe('far');
+    expect(await s.claim('w', 'T', ['image_upscale'])).toBeNull();
+    expect((await s.claim('w', 'T', ['image_creation']))?.ticket_id).toBe('sd-0'); // the ring's head is unchanged
+  });
+
   it('looks only `scan` entries deep into a lane', async () => {
     const s = store();
     for (let i = 0; i < 5; i++) await push(s, `sd${i}`, 'deep', 'image_creation');

@@ -113,25 +113,31 @@ end
 /** The typed claim (see CLAIM_TYPED) as functions, shared with COMPLETE_AND_CLAIM. */
 const TYPED = `
 local function claim_one(allowed, scan, serv, at, deadline)
-  local ring = redis.call('LRANGE', P .. 'ring', 0, -1)
-  for _, user in ipairs(ring) do
-    local lane = P .. 'lane:' .. user
-    local ids = redis.call('LRANGE', lane, 0, scan - 1)
-    for _, id in ipairs(ids) do
-      local f = redis.call('HMGET', tkey(id), 'status', 'task_type')
-      if f[1] ~= 'Queueing' then
-        lane_remove(id) -- stale entry (defensive, as in CLAIM)
-      elseif allowed[f[2]] then
-        lane_remove(id)
-        if redis.call('LLEN', lane) > 0 then
-          redis.call('LREM', P .. 'ring', 1, user)
-          redis.call('RPUSH', P .. 'ring', user)
+  -- The ring is read a chunk at a time: usually the head user has a runnable task, and a long
+  -- ring (many users waiting) must not be copied on every claim.
+  local from = 0
+  while true do
+    local users = redis.call('LRANGE', P .. 'ring', from, from + 31)
+    if #users == 0 then return nil end
+    for _, user in ipairs(users) do
+      local lane = P .. 'lane:' .. user
+      local ids = redis.call('LRANGE', lane, 0, scan - 1)
+      for _, id in ipairs(ids) do
+        local f = redis.call('HMGET', tkey(id), 'status', 'task_type')
+        if f[1] ~= 'Queueing' then
+          lane_remove(id) -- stale entry (defensive, as in CLAIM); the next claim sees any shift
+        elseif allowed[f[2]] then
+          lane_remove(id)
+          if redis.call('LLEN', lane) > 0 then
+            redis.call('LREM', P .. 'ring', 1, user)
+            redis.call('RPUSH', P .. 'ring', user)
+          end
+          return start(id, serv, at, deadline)
         end
-        return start(id, serv, at, deadline)
       end
     end
+    from = from + 32
   end
-  return nil
 end
 -- ARGV from index i on: scan, count, type...
 local function claim_many(i, serv, at, deadline)
