@@ -7,6 +7,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type onnxProto from 'onnx-proto';
+import { graphsDeep } from './graph-walk.js';
 
 export type Tensor = onnxProto.onnx.ITensorProto;
 export type Graph = onnxProto.onnx.IGraphProto;
@@ -46,16 +47,9 @@ export function readExternal(t: Tensor, modelDir: string, bytesPer: number): Uin
 /** The side files `g` (and its subgraphs) read from. */
 export function externalFiles(g: Graph): string[] {
   const files = new Set<string>();
-  const visit = (graph: Graph): void => {
+  for (const graph of graphsDeep(g)) {
     for (const t of graph.initializer ?? []) if (t.dataLocation === EXTERNAL) files.add(externalInfo(t).location);
-    for (const node of graph.node ?? []) {
-      for (const a of node.attribute ?? []) {
-        if (a.g) visit(a.g);
-        for (const sub of a.graphs ?? []) visit(sub);
-      }
-    }
-  };
-  visit(g);
+  }
   return [...files];
 }
 
@@ -64,21 +58,14 @@ const BYTES_PER: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 
 
 /** Brings every remaining external tensor of `g` (and its subgraphs' initializers) inline, as raw_data. */
 export function internalizeAll(g: Graph, modelDir: string): void {
-  const visit = (graph: Graph): void => {
+  for (const graph of graphsDeep(g)) {
     for (const t of graph.initializer ?? []) {
       if (t.dataLocation !== EXTERNAL) continue;
       t.rawData = readExternal(t, modelDir, BYTES_PER[t.dataType ?? 0] ?? 1);
       t.dataLocation = 0;
       t.externalData = [];
     }
-    for (const node of graph.node ?? []) {
-      for (const a of node.attribute ?? []) {
-        if (a.g) visit(a.g);
-        for (const sub of a.graphs ?? []) visit(sub);
-      }
-    }
-  };
-  visit(g);
+  }
 }
 
 export function inlineBytes(g: Graph): number {

@@ -18,6 +18,7 @@ import { DT } from '../onnx-graph.js';
 import { decodeModel } from '../onnx-read.js';
 import { elementCount, EXTERNAL, externalFiles, readExternal, type Graph, type Tensor } from './external-data.js';
 import type { PrecisionResult } from './to-fp32.js';
+import { graphsDeep, nodesDeep, subgraphsOf } from './graph-walk.js';
 import { inferTypes, type TypeMap } from './value-types.js';
 import { writeConverted, type WriteOptions } from './write-model.js';
 
@@ -86,14 +87,10 @@ class Names {
   }
 
   private collect(g: Graph): void {
-    for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) this.used.add(v.name ?? '');
-    for (const t of g.initializer ?? []) this.used.add(t.name ?? '');
-    for (const n of g.node ?? []) {
-      for (const x of [...(n.input ?? []), ...(n.output ?? [])]) this.used.add(x);
-      for (const a of n.attribute ?? []) {
-        if (a.g) this.collect(a.g);
-        for (const sub of a.graphs ?? []) this.collect(sub);
-      }
+    for (const graph of graphsDeep(g)) {
+      for (const v of [...(graph.input ?? []), ...(graph.output ?? []), ...(graph.valueInfo ?? [])]) this.used.add(v.name ?? '');
+      for (const t of graph.initializer ?? []) this.used.add(t.name ?? '');
+      for (const n of graph.node ?? []) for (const x of [...(n.input ?? []), ...(n.output ?? [])]) this.used.add(x);
     }
   }
 }
@@ -109,40 +106,16 @@ function castNode(input: string, output: string, to: number): Node {
   return { opType: 'Cast', name: `${output}_cast`, input: [input], output: [output], attribute: [{ name: 'to', type: ATTR.INT, i: to }] };
 }
 
-/** Names a subgraph reads from the enclosing scope (or that an initializer is used by, implicitly). */
+/** Names a node's subgraphs read, from the enclosing scope among them. */
 function subgraphReads(node: Node): Set<string> {
   const reads = new Set<string>();
-  const visit = (g: Graph) => {
-    for (const n of g.node ?? []) {
-      for (const x of n.input ?? []) reads.add(x);
-      for (const a of n.attribute ?? []) {
-        if (a.g) visit(a.g);
-        for (const sub of a.graphs ?? []) visit(sub);
-      }
-    }
-  };
-  for (const a of node.attribute ?? []) {
-    if (a.g) visit(a.g);
-    for (const sub of a.graphs ?? []) visit(sub);
-  }
+  for (const sub of subgraphsOf(node)) for (const n of nodesDeep(sub)) for (const x of n.input ?? []) reads.add(x);
   return reads;
 }
 
 /** Subgraphs read enclosing values by name: point them at the renamed (fp16) ones too. */
 function renameOuterReads(node: Node, rename: ReadonlyMap<string, string>): void {
-  const visit = (g: Graph) => {
-    for (const n of g.node ?? []) {
-      n.input = (n.input ?? []).map((x) => rename.get(x) ?? x);
-      for (const a of n.attribute ?? []) {
-        if (a.g) visit(a.g);
-        for (const sub of a.graphs ?? []) visit(sub);
-      }
-    }
-  };
-  for (const a of node.attribute ?? []) {
-    if (a.g) visit(a.g);
-    for (const sub of a.graphs ?? []) visit(sub);
-  }
+  for (const sub of subgraphsOf(node)) for (const n of nodesDeep(sub)) n.input = (n.input ?? []).map((x) => rename.get(x) ?? x);
 }
 
 function isFp32Slot(node: Node, index: number, ctx: Ctx): boolean {
@@ -191,9 +164,8 @@ function convertAttributes(node: Node, types: TypeMap, ctx: Ctx): void {
     }
     if (a.t && tensorToFp16(a.t, ctx.modelDir)) ctx.stats.convertedTensors += 1;
     for (const t of a.tensors ?? []) if (tensorToFp16(t, ctx.modelDir)) ctx.stats.convertedTensors += 1;
-    if (a.g) convertGraph(a.g, types, ctx, false);
-    for (const sub of a.graphs ?? []) convertGraph(sub, types, ctx, false);
   }
+  for (const sub of subgraphsOf(node)) convertGraph(sub, types, ctx, false);
   if (node.opType === 'Constant' && (attrs[0]?.name === 'value_float' || attrs[0]?.name === 'value_floats')) {
     const values = attrs[0].name === 'value_float' ? [attrs[0].f ?? 0] : (attrs[0].floats ?? []);
     const t: Tensor = { dataType: DT.FLOAT, dims: attrs[0].name === 'value_float' ? [] : [values.length], floatData: values };
@@ -233,11 +205,12 @@ function convertGraph(g: Graph, outer: TypeMap, ctx: Ctx, keepIo: boolean): void
     return out;
   };
   if (keepIo) {
+    const readBySubgraphs = new Set((g.node ?? []).flatMap((n) => [...subgraphReads(n)]));
     for (const v of g.input ?? []) {
       const name = v.name ?? '';
       if (!isFloat(name)) continue;
       keep32.add(name);
-      const needed = (g.node ?? []).some((n) => (n.input ?? []).some((x, i) => x === name && readsAsFp16(n, i, ctx)) || subgraphReads(n).has(name));
+      const needed = readBySubgraphs.has(name) || (g.node ?? []).some((n) => (n.input ?? []).some((x, i) => x === name && readsAsFp16(n, i, ctx)));
       if (needed) rename.set(name, addCast(name, `${name}_fp16`, DT.FLOAT16));
     }
   }

@@ -10,6 +10,7 @@ import { halfToFloat } from '../fp16.js';
 import { DT } from '../onnx-graph.js';
 import { decodeModel } from '../onnx-read.js';
 import { elementCount, EXTERNAL, externalFiles, readExternal, type Graph, type Tensor } from './external-data.js';
+import { graphsDeep } from './graph-walk.js';
 import { writeConverted, type WriteOptions, type WriteResult } from './write-model.js';
 
 export interface PrecisionResult extends WriteResult {
@@ -41,6 +42,7 @@ function tensorToFp32(t: Tensor, modelDir: string): boolean {
   return true;
 }
 
+/** One graph's own tensors and types (the caller visits the subgraphs). */
 function convertGraph(g: Graph, modelDir: string, stats: PrecisionResult): void {
   for (const t of g.initializer ?? []) if (tensorToFp32(t, modelDir)) stats.convertedTensors += 1;
   for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) {
@@ -58,8 +60,6 @@ function convertGraph(g: Graph, modelDir: string, stats: PrecisionResult): void 
       }
       if (a.t && tensorToFp32(a.t, modelDir)) stats.convertedTensors += 1;
       for (const t of a.tensors ?? []) if (tensorToFp32(t, modelDir)) stats.convertedTensors += 1;
-      if (a.g) convertGraph(a.g, modelDir, stats);
-      for (const sub of a.graphs ?? []) convertGraph(sub, modelDir, stats);
     }
   }
 }
@@ -73,6 +73,6 @@ export function convertModelToFp32(src: string, dest: string, opts: WriteOptions
   if (!model.graph) throw new Error(`${src}: no graph`);
   const stats = { convertedTensors: 0, convertedTypes: 0, insertedCasts: 0 } as PrecisionResult;
   const sourceFiles = externalFiles(model.graph);
-  convertGraph(model.graph, dirname(src), stats);
+  for (const graph of graphsDeep(model.graph)) convertGraph(graph, dirname(src), stats);
   return Object.assign(stats, writeConverted(model, dirname(src), sourceFiles, dest, opts));
 }
