@@ -120,11 +120,15 @@ export class WebhookDispatcher {
     const timer = setTimeout(() => {
       this.timers.delete(ticketId);
       const run = this.attempt(ticketId)
-        .catch((err: unknown) => {
+        .then((retryInMs) => {
+          this.inFlight.delete(ticketId);
+          // Scheduled only now: while the attempt was in flight, schedule() would have refused it.
+          if (retryInMs !== null) this.schedule(ticketId, retryInMs);
+        }, (err: unknown) => {
+          this.inFlight.delete(ticketId);
           // Bookkeeping failed (the store is unreachable): the row stays pending and a later poll retries it.
           this.d.log.error({ err, ticket_id: ticketId }, 'webhook bookkeeping failed');
-        })
-        .finally(() => this.inFlight.delete(ticketId));
+        });
       this.inFlight.set(ticketId, run);
     }, Math.max(0, delayMs));
     timer.unref();
@@ -137,11 +141,12 @@ export class WebhookDispatcher {
     return Math.round(base * (0.8 + 0.4 * Math.random()));
   }
 
-  private async attempt(ticketId: string): Promise<void> {
-    if (this.closed) return;
+  /** One delivery attempt; resolves to the delay before the next one, or null when none is due here. */
+  private async attempt(ticketId: string): Promise<number | null> {
+    if (this.closed) return null;
     // The lease outlives the POST's timeout, so no one else sends while this one may still succeed.
     const row = await this.d.hooks.claim(ticketId, Date.now(), this.d.sender.timeoutMs + 5_000);
-    if (!row) return;
+    if (!row) return null;
     const log = this.d.log.child({ ticket_id: ticketId });
     const attempts = row.attempts + 1;
     let error: string | null = null;
@@ -158,16 +163,18 @@ export class WebhookDispatcher {
       await this.d.hooks.finish(ticketId, 'delivered', attempts, null);
       log.info({ attempts, url: row.url }, 'webhook delivered');
       this.d.onAttempt?.('delivered');
-    } else if (attempts >= this.d.limits.maxAttempts) {
+      return null;
+    }
+    if (attempts >= this.d.limits.maxAttempts) {
       await this.d.hooks.finish(ticketId, 'failed', attempts, error);
       log.warn({ attempts, url: row.url, error }, 'webhook given up');
       this.d.onAttempt?.('failed');
-    } else {
-      const delay = this.backoff(attempts);
-      await this.d.hooks.retryLater(ticketId, attempts, Date.now() + delay, error);
-      log.info({ attempts, url: row.url, error, retry_in_ms: delay }, 'webhook failed; will retry');
-      this.d.onAttempt?.('retry');
-      this.schedule(ticketId, delay);
+      return null;
     }
+    const delay = this.backoff(attempts);
+    await this.d.hooks.retryLater(ticketId, attempts, Date.now() + delay, error);
+    log.info({ attempts, url: row.url, error, retry_in_ms: delay }, 'webhook failed; will retry');
+    this.d.onAttempt?.('retry');
+    return delay;
   }
 }

@@ -7,8 +7,6 @@ import Database from 'better-sqlite3';
 import { openSqlite } from '../store/open-sqlite.js';
 import type { WebhookBackend, WebhookRow } from './webhook-backend.js';
 
-export type { WebhookRow, WebhookState } from './webhook-backend.js';
-
 const COLUMNS = 'ticket_id, url, base_url, state, attempts, next_at, last_error';
 
 export class WebhookStore implements WebhookBackend {

@@ -69,7 +69,8 @@ describe('webhooks', () => {
   it('POSTs the final state with a valid signature; a 500 is retried after a backoff', async () => {
     const rx = await startReceiver([500, 200]);
     cleanup.push(rx.close);
-    const svc = await service();
+    // No periodic poll: the retry must come from the dispatcher's own backoff timer.
+    const svc = await service({ BACKSERV_WEBHOOK_POLL_MS: '600000' });
     const sub = await submitWithHook(svc, rx.url);
     expect(sub.status).toBe(202);
     const view = await waitFor(svc.url, sub.body.ticket_id as string);
