@@ -21,6 +21,7 @@ import { checkImageRefs } from './image-refs.js';
 import { taskView } from './task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
 import { join } from 'node:path';
+import type { RedisClient } from '../scale-out/connection.js';
 
 export interface AppDeps {
   config: Config;
@@ -30,6 +31,11 @@ export interface AppDeps {
   /** Where /results/:name comes from (default: the local results folder). */
   results?: ResultStore;
   log: Logger;
+  /**
+   * The scale-out node's Redis connection (already connected): Idempotency-Keys, rate-limit
+   * buckets and webhook state then live in Redis, shared by every serve node. Absent: SQLite.
+   */
+  redis?: RedisClient;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
@@ -51,7 +57,7 @@ export function createApp(deps: AppDeps): BackservApp {
   // Errors Koa sees outside the middleware chain (sockets cut by clients, mostly).
   app.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'connection error'));
   // SSE, webhooks, idempotency, keys, metrics, docs, playground (src/api/extras.ts).
-  const extras = createApiExtras({ config, store, frontend: scheduler, log, validator, baseUrl });
+  const extras = createApiExtras({ config, store, frontend: scheduler, log, validator, baseUrl, redis: deps.redis });
   app.use(extras.observe);
   app.use(errorMiddleware(log));
   // The registry reads the models folder on every call; a submit should not. One second of

@@ -27,7 +27,7 @@ import { RedisWebhookStore } from '../webhooks/webhook-store-redis.js';
 import { ApiKeys } from './auth.js';
 import { IdempotencyStore, type IdempotencyBackend } from './idempotency-store.js';
 import { RedisIdempotencyStore } from './idempotency-redis.js';
-import { connectRedis } from '../scale-out/connection.js';
+import type { RedisClient } from '../scale-out/connection.js';
 import { buildOpenApi } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { RedisRateLimiter } from './rate-limit-redis.js';
@@ -46,6 +46,8 @@ export interface ExtrasDeps {
   baseUrl(ctx: Context): string;
   /** Tests inject a resolver; production uses the system's. */
   resolver?: HostResolver;
+  /** Scale-out: the node's own connection, owned by the node (see AppDeps.redis). */
+  redis?: RedisClient;
 }
 
 export interface ApiExtras {
@@ -85,9 +87,10 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const sseOpen = new Gauge({ name: 'backserv_sse_streams', help: 'Open /events streams', registers: [registry] });
 
   // Several serve nodes must share Idempotency-Keys and rate-limit buckets (a retry may reach
-  // another node): both live in Redis then.
-  const sharedRedis = config.redisUrl ? connectRedis(config.redisUrl, `backserv-idempotency-${config.servName}`, config.redisCluster) : null;
-  sharedRedis?.on('error', () => undefined);
+  // another node): both live in Redis then. The node's connection is used, not a new one: a
+  // fresh connection is not ready for the first requests, and without an offline queue those
+  // would fail.
+  const sharedRedis = d.redis ?? null;
   const idempotency: IdempotencyBackend = sharedRedis
     ? new RedisIdempotencyStore(sharedRedis, config.redisPrefix, api.idempotencyTtlS * 1000)
     : new IdempotencyStore(extrasDb, api.idempotencyTtlS * 1000);
@@ -152,6 +155,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
         void live?.watch(ticket, url, base, events);
       },
       baseUrl: d.baseUrl,
+      log,
     }),
     async guardTicket(ctx, ticketId) {
       const caller = keys.caller(ctx);
@@ -167,7 +171,6 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
       taskMetrics.close();
       await idempotency.close();
       await hooks?.close();
-      sharedRedis?.disconnect();
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { IdempotencyBackend, IdempotentResponse } from './idempotency-store.js';
 import type { RedisClient } from '../scale-out/connection.js';
+import { guardRedis } from '../scale-out/guard.js';
 
 /** Longest a first request may hold the reservation (a submit takes milliseconds). */
 const CLAIM_MS = 30_000;
@@ -17,20 +18,20 @@ export class RedisIdempotencyStore implements IdempotencyBackend {
   }
 
   async get(userId: string, key: string): Promise<IdempotentResponse | null> {
-    const raw = await this.redis.get(this.key(userId, key, 'rec'));
+    const raw = await guardRedis(this.redis.get(this.key(userId, key, 'rec')));
     return raw ? (JSON.parse(raw) as IdempotentResponse) : null;
   }
 
   async put(userId: string, key: string, value: Omit<IdempotentResponse, 'createdAt'>): Promise<void> {
-    await this.redis.set(this.key(userId, key, 'rec'), JSON.stringify({ ...value, createdAt: Date.now() }), 'PX', this.ttlMs);
+    await guardRedis(this.redis.set(this.key(userId, key, 'rec'), JSON.stringify({ ...value, createdAt: Date.now() }), 'PX', this.ttlMs));
   }
 
   async claim(userId: string, key: string): Promise<boolean> {
-    return (await this.redis.set(this.key(userId, key, 'claim'), '1', 'PX', CLAIM_MS, 'NX')) === 'OK';
+    return (await guardRedis(this.redis.set(this.key(userId, key, 'claim'), '1', 'PX', CLAIM_MS, 'NX'))) === 'OK';
   }
 
   async release(userId: string, key: string): Promise<void> {
-    await this.redis.del(this.key(userId, key, 'claim'));
+    await guardRedis(this.redis.del(this.key(userId, key, 'claim')));
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
 import { LuaScript } from '../store/redis/script.js';
 import { rateLimited, type SubmitLimiter } from './rate-limit.js';
 import type { RedisClient } from '../scale-out/connection.js';
+import { guardRedis } from '../scale-out/guard.js';
 
 /** ARGV: key, perMinute. Returns {1 = taken | 0 = refused, tokens left (string)}. */
 const TAKE = new LuaScript(`
@@ -27,7 +28,7 @@ export class RedisRateLimiter implements SubmitLimiter {
 
   async take(user: string): Promise<void> {
     if (this.perMinute <= 0) return;
-    const [ok, tokens] = (await TAKE.run(this.redis, [`${this.prefix}rate:${user}`, this.perMinute])) as [number, string];
+    const [ok, tokens] = (await guardRedis(TAKE.run(this.redis, [`${this.prefix}rate:${user}`, this.perMinute]))) as [number, string];
     if (ok !== 1) throw rateLimited(user, this.perMinute, Number(tokens));
   }
 }

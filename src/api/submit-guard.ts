@@ -10,6 +10,7 @@ import { ApiError, badRequest } from '../errors.js';
 import { forbiddenReason, parseAddress, type UrlAllowlist } from '../imaging/address-policy.js';
 import type { ApiKeys } from './auth.js';
 import { readJsonBody } from './body.js';
+import type { Logger } from '../logging.js';
 import type { IdempotencyBackend } from './idempotency-store.js';
 import type { SubmitLimiter } from './rate-limit.js';
 import type { RequestValidator, SubmitBody, WebhookEvent } from './validate.js';
@@ -25,6 +26,7 @@ export interface SubmitGuardDeps {
   /** Called once the task exists, before the 202 goes out (the registration is durable by then); the URL was checked here. */
   onCallback(ticketId: string, callbackUrl: string, baseUrl: string, events: readonly WebhookEvent[]): Promise<void>;
   baseUrl(ctx: Context): string;
+  log: Logger;
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -112,10 +114,14 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
     try {
       await run();
       if (ctx.status === 202 && ctx.body && typeof ctx.body === 'object') {
-        await deps.idempotency.put(body.user_id, key, { fingerprint, status: ctx.status, body: ctx.body as Record<string, unknown> });
+        // The task exists now: a 5xx here would make the client submit it again, so a record
+        // that cannot be written is logged and the 202 still goes out.
+        await deps.idempotency.put(body.user_id, key, { fingerprint, status: ctx.status, body: ctx.body as Record<string, unknown> })
+          .catch((err: unknown) => deps.log.error({ err, user_id: body.user_id }, 'Idempotency-Key record not written; a repeat may create a second task'));
       }
     } finally {
-      await deps.idempotency.release(body.user_id, key);
+      // A reservation that cannot be dropped lapses by itself; the request's own outcome stands.
+      await deps.idempotency.release(body.user_id, key).catch(() => undefined);
     }
   };
 }

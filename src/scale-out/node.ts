@@ -77,7 +77,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     const models = new FleetRegistry(createRegistry(config.modelsDir), redis, config.redisPrefix, FLEET_WINDOW_MS, log);
     await models.refresh();
     const app = createApp({
-      config, store, scheduler: frontend, models, log, results,
+      config, store, scheduler: frontend, models, log, results, redis,
       readyInfo: async () => {
         const up = redis.status === 'ready';
         return {

@@ -1,6 +1,6 @@
 /**
  * A Redis restart under a running node: while Redis is away /ready says 503 and submits get
- * 503 store_unavailable (not 500); afterwards the node reconnects by itself, and a task
+ * 503 store_unavailable (not 500), with or without an Idempotency-Key; afterwards the node reconnects by itself, and a task
  * accepted before the outage completes (Redis runs with AOF appendfsync always, as the README
  * tells operators to configure it).
  */
@@ -69,7 +69,8 @@ afterAll(async () => {
 
 describe('Redis outage', () => {
   it('answers 503 while Redis is down, reconnects, and loses no accepted task', async () => {
-    const env = testEnv({ BACKSERV_REDIS_URL: `redis://127.0.0.1:${port}`, BACKSERV_REDIS_PREFIX: 'outage:', BACKSERV_LEASE_MS: '2000' });
+    // The rate limit and Idempotency-Key live in Redis too: they must answer 503 as well, not 500.
+    const env = testEnv({ BACKSERV_REDIS_URL: `redis://127.0.0.1:${port}`, BACKSERV_REDIS_PREFIX: 'outage:', BACKSERV_LEASE_MS: '2000', BACKSERV_RATE_LIMIT_PER_MIN: '1000' });
     const node = await startNode('start', env);
     children.push(node);
     expect((await getJson(`${node.url}/ready`)).status).toBe(200);
@@ -81,6 +82,12 @@ describe('Redis outage', () => {
     const refused = await submit(node.url!, 'image_upscale', { image_url: `${files.url}/small.png` });
     expect(refused.status).toBe(503);
     expect(refused.body.error).toBe('store_unavailable');
+    const keyed = await fetch(`${node.url}/submit_task`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'outage-1' },
+      body: JSON.stringify({ task_type: 'image_upscale', task_params: { image_url: `${files.url}/small.png` }, user_id: 'tester' }),
+    });
+    expect(keyed.status).toBe(503);
+    expect(((await keyed.json()) as { error: string }).error).toBe('store_unavailable');
 
     await startRedis();
     let back = 0;
