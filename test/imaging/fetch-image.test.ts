@@ -105,7 +105,8 @@ describe('fetchImageBytes over http (allow-listed loopback server)', () => {
     const t0 = performance.now();
     const e = await refusal(`${base}/slow`, opts({ timeoutMs: 300 }));
     expect(e.message).toBe(`image_url: fetching from 127.0.0.1:${port} took longer than 300 ms`);
-    expect(performance.now() - t0).toBeLessThan(1500);
+    // /slow never finishes: the bound shows the timeout ended it (generous for a loaded CI host).
+    expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
   it('passes a cancelled signal through as the abort, not as a bad image', async () => {
