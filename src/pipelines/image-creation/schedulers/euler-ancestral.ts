@@ -3,7 +3,7 @@
  * σ_down, then fresh noise of size σ_up, so that the marginal noise level lands on σ_next.
  */
 import { checkSameLength, checkStepIndex, requireNoise } from './checks.js';
-import { eulerTables } from './euler-sigmas.js';
+import { addVeNoise, eulerTables, scaleVeInput } from './euler-sigmas.js';
 import { alphasCumprod, sigmasFromAlphas } from './noise-schedule.js';
 import { x0FromVe, type Linear } from './prediction.js';
 import type { NoiseSource, Scheduler, SchedulerConfig } from './types.js';
@@ -42,9 +42,7 @@ export class EulerAncestralScheduler implements Scheduler {
   scaleModelInput(sample: Float32Array, stepIndex: number, out: Float32Array): void {
     checkStepIndex(stepIndex, this.timesteps.length);
     checkSameLength(sample, out);
-    const sigma = this.sigmas[stepIndex];
-    const scale = 1 / Math.sqrt(sigma * sigma + 1);
-    for (let i = 0; i < sample.length; i++) out[i] = sample[i] * scale;
+    scaleVeInput(this.sigmas[stepIndex], sample, out);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, out: Float32Array, noise?: NoiseSource): void {
@@ -72,7 +70,6 @@ export class EulerAncestralScheduler implements Scheduler {
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number, out: Float32Array): void {
     checkStepIndex(stepIndex, this.timesteps.length);
     checkSameLength(original, noise, out);
-    const sigma = this.sigmas[stepIndex];
-    for (let i = 0; i < original.length; i++) out[i] = original[i] + noise[i] * sigma;
+    addVeNoise(this.sigmas[stepIndex], original, noise, out);
   }
 }

@@ -3,7 +3,7 @@
  * probability-flow ODE in σ. SD-Turbo's own scheduler; one step from σ_max gives x0 directly.
  */
 import { checkSameLength, checkStepIndex } from './checks.js';
-import { eulerTables } from './euler-sigmas.js';
+import { addVeNoise, eulerTables, scaleVeInput } from './euler-sigmas.js';
 import { alphasCumprod, sigmasFromAlphas } from './noise-schedule.js';
 import { x0FromVe, type Linear } from './prediction.js';
 import type { Scheduler, SchedulerConfig } from './types.js';
@@ -31,9 +31,7 @@ export class EulerScheduler implements Scheduler {
   scaleModelInput(sample: Float32Array, stepIndex: number, out: Float32Array): void {
     checkStepIndex(stepIndex, this.timesteps.length);
     checkSameLength(sample, out);
-    const sigma = this.sigmas[stepIndex];
-    const scale = 1 / Math.sqrt(sigma * sigma + 1);
-    for (let i = 0; i < sample.length; i++) out[i] = sample[i] * scale;
+    scaleVeInput(this.sigmas[stepIndex], sample, out);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, out: Float32Array): void {
@@ -52,7 +50,6 @@ export class EulerScheduler implements Scheduler {
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number, out: Float32Array): void {
     checkStepIndex(stepIndex, this.timesteps.length);
     checkSameLength(original, noise, out);
-    const sigma = this.sigmas[stepIndex];
-    for (let i = 0; i < original.length; i++) out[i] = original[i] + noise[i] * sigma;
+    addVeNoise(this.sigmas[stepIndex], original, noise, out);
   }
 }
