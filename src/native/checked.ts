@@ -13,21 +13,22 @@ import {
 
 const RGB_OR_RGBA = [3, 4] as const;
 
-function outF32(out: unknown, length: number, inputs: readonly ArrayBufferView[]): Float32Array {
-  if (out === undefined) return new Float32Array(length);
-  const o = checkF32(out, 'out');
+/** A caller's `out` checked (type, exact length, not overlapping an input), or a new buffer. */
+function outBuffer<T extends ArrayBufferView & { length: number }>(
+  out: unknown, length: number, inputs: readonly ArrayBufferView[],
+  check: (v: unknown, name: string) => T, make: (length: number) => T,
+): T {
+  if (out === undefined) return make(length);
+  const o = check(out, 'out');
   checkLength(o, length, 'out');
   checkDisjoint(o, inputs, 'out');
   return o;
 }
 
-function outU8(out: unknown, length: number, inputs: readonly ArrayBufferView[]): Uint8Array {
-  if (out === undefined) return new Uint8Array(length);
-  const o = checkU8(out, 'out');
-  checkLength(o, length, 'out');
-  checkDisjoint(o, inputs, 'out');
-  return o;
-}
+const outF32 = (out: unknown, length: number, inputs: readonly ArrayBufferView[]) =>
+  outBuffer(out, length, inputs, checkF32, (n) => new Float32Array(n));
+const outU8 = (out: unknown, length: number, inputs: readonly ArrayBufferView[]) =>
+  outBuffer(out, length, inputs, checkU8, (n) => new Uint8Array(n));
 
 /** For the mask filters, `out` may be `mask` itself: the source is then copied first. */
 function maskOut(mask: Float32Array, out: unknown, length: number): [Float32Array, Float32Array] {
@@ -71,14 +72,7 @@ export function wrapKernels(raw: RawKernels, backend: Kernels['backend']): Kerne
 
     f32ToF16(src: Float32Array, out?: Uint16Array): Uint16Array {
       const s = checkF32(src, 'src');
-      let o: Uint16Array;
-      if (out === undefined) {
-        o = new Uint16Array(s.length);
-      } else {
-        o = checkU16(out, 'out');
-        checkLength(o, s.length, 'out');
-        checkDisjoint(o, [s], 'out');
-      }
+      const o = outBuffer(out, s.length, [s], checkU16, (n) => new Uint16Array(n));
       raw.f32ToF16(s, o);
       return o;
     },
