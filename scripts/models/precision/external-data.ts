@@ -29,6 +29,16 @@ export function elementCount(t: Tensor): number {
   return (t.dims ?? []).reduce<number>((a, d) => a * Number(d), 1);
 }
 
+/** Gives `t` new inline contents: `bytes` as raw_data of `dataType`, no side file, no typed fields. */
+export function setRawData(t: Tensor, dataType: number, bytes: Uint8Array): void {
+  t.dataLocation = 0;
+  t.externalData = [];
+  t.floatData = [];
+  t.int32Data = [];
+  t.dataType = dataType;
+  t.rawData = bytes;
+}
+
 /** The external bytes of `t`, read from `modelDir`. Locations may not leave that folder. */
 export function readExternal(t: Tensor, modelDir: string, bytesPer: number): Uint8Array {
   const { location, offset, length } = externalInfo(t);
@@ -61,9 +71,7 @@ export function internalizeAll(g: Graph, modelDir: string): void {
   for (const graph of graphsDeep(g)) {
     for (const t of graph.initializer ?? []) {
       if (t.dataLocation !== EXTERNAL) continue;
-      t.rawData = readExternal(t, modelDir, BYTES_PER[t.dataType ?? 0] ?? 1);
-      t.dataLocation = 0;
-      t.externalData = [];
+      setRawData(t, t.dataType ?? 0, readExternal(t, modelDir, BYTES_PER[t.dataType ?? 0] ?? 1));
     }
   }
 }

@@ -16,7 +16,7 @@ import onnxProto from 'onnx-proto';
 import { floatToHalf } from '../fp16.js';
 import { DT } from '../onnx-graph.js';
 import { decodeModel } from '../onnx-read.js';
-import { elementCount, EXTERNAL, externalFiles, readExternal, type Graph, type Tensor } from './external-data.js';
+import { elementCount, EXTERNAL, externalFiles, readExternal, setRawData, type Graph, type Tensor } from './external-data.js';
 import type { PrecisionResult } from './to-fp32.js';
 import { graphsDeep, nodesDeep, subgraphsOf } from './graph-walk.js';
 import { inferTypes, type TypeMap } from './value-types.js';
@@ -63,11 +63,7 @@ function tensorToFp16(t: Tensor, modelDir: string): boolean {
     const v = values[i];
     halves[i] = floatToHalf(v > HALF_MAX ? HALF_MAX : v < -HALF_MAX ? -HALF_MAX : v);
   }
-  t.dataLocation = 0;
-  t.externalData = [];
-  t.floatData = [];
-  t.dataType = DT.FLOAT16;
-  t.rawData = new Uint8Array(halves.buffer);
+  setRawData(t, DT.FLOAT16, new Uint8Array(halves.buffer));
   return true;
 }
 

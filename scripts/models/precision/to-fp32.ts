@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { halfToFloat } from '../fp16.js';
 import { DT } from '../onnx-graph.js';
 import { decodeModel } from '../onnx-read.js';
-import { elementCount, EXTERNAL, externalFiles, readExternal, type Graph, type Tensor } from './external-data.js';
+import { elementCount, EXTERNAL, externalFiles, readExternal, setRawData, type Graph, type Tensor } from './external-data.js';
 import { graphsDeep } from './graph-walk.js';
 import { writeConverted, type WriteOptions, type WriteResult } from './write-model.js';
 
@@ -34,11 +34,7 @@ function tensorToFp32(t: Tensor, modelDir: string): boolean {
     const packed = t.int32Data ?? [];
     for (let i = 0; i < n; i++) out[i] = halfToFloat(packed[i] & 0xffff);
   }
-  t.dataLocation = 0;
-  t.externalData = [];
-  t.int32Data = [];
-  t.dataType = DT.FLOAT;
-  t.rawData = new Uint8Array(out.buffer);
+  setRawData(t, DT.FLOAT, new Uint8Array(out.buffer));
   return true;
 }
 
