@@ -1,17 +1,13 @@
-import http from 'node:http';
-import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import { InvalidImageError } from './errors.js';
-import { bareHost, type ResolvedAddress } from './resolve-target.js';
+import { pinnedRequest, type ResolvedAddress } from './resolve-target.js';
 
 export type HopResult = { kind: 'redirect'; location: string } | { kind: 'body'; body: Buffer };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
- * One GET to `url`, connected to `target` (an address already checked by resolveChecked). The
- * custom `lookup` is what pins the connection: Node still uses `url.hostname` for the Host
- * header and TLS SNI/certificate checks, but never asks DNS again.
+ * One GET to `url`, connected to `target` (an address already checked by resolveChecked) by
+ * pinnedRequest: the Host header and TLS checks still use `url.hostname`, DNS is not asked again.
  */
 export function httpGetOnce(
   url: URL,
@@ -21,18 +17,9 @@ export function httpGetOnce(
   field?: string,
 ): Promise<HopResult> {
   const fail = (reason: string) => new InvalidImageError(field, reason);
-  const pinned: LookupFunction = (_name, options, callback) => {
-    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
-    else callback(null, target.address, target.family);
-  };
-  const get = url.protocol === 'https:' ? https.request : http.request;
 
   return new Promise<HopResult>((resolve, reject) => {
-    const req = get({
-      protocol: url.protocol,
-      hostname: bareHost(url.hostname),
-      port: url.port === '' ? undefined : Number(url.port),
-      path: `${url.pathname}${url.search}`,
+    const req = pinnedRequest(url, target, {
       method: 'GET',
       headers: {
         accept: 'image/*',
@@ -40,9 +27,6 @@ export function httpGetOnce(
         'accept-encoding': 'identity',
         'user-agent': 'Back.Serv image fetcher',
       },
-      // A fresh connection per hop: a pooled socket must never carry a request to another host.
-      agent: false,
-      lookup: pinned,
       signal,
     });
     const stop = (err: Error) => {

@@ -1,4 +1,7 @@
 import { lookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { forbiddenReason, parseAddress, type UrlAllowlist } from './address-policy.js';
 import { InvalidImageError } from './errors.js';
 
@@ -58,4 +61,29 @@ export async function resolveChecked(
     }
   }
   return addresses[0];
+}
+
+/**
+ * A request to `url` that connects to exactly `target` (what resolveChecked approved), never to
+ * a fresh DNS answer for the name, on a socket of its own: a pooled one could carry it to
+ * another host. TLS still checks the certificate against the URL's name.
+ */
+export function pinnedRequest(
+  url: URL,
+  target: ResolvedAddress,
+  options: { method: string; headers: http.OutgoingHttpHeaders; signal: AbortSignal },
+): http.ClientRequest {
+  const pinned: LookupFunction = (_name, opts, callback) => {
+    if (opts.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
+  return (url.protocol === 'https:' ? https.request : http.request)({
+    protocol: url.protocol,
+    hostname: bareHost(url.hostname),
+    port: url.port === '' ? undefined : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+    ...options,
+    agent: false,
+    lookup: pinned,
+  });
 }

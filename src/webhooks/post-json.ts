@@ -4,11 +4,8 @@
  * answer cannot redirect it. Redirects are not followed: a receiver that moved should be
  * re-registered, not chased.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import type { UrlAllowlist } from '../imaging/address-policy.js';
-import { bareHost, resolveChecked, type HostResolver } from '../imaging/resolve-target.js';
+import { pinnedRequest, resolveChecked, type HostResolver } from '../imaging/resolve-target.js';
 
 export interface PostOutcome {
   status: number;
@@ -24,21 +21,10 @@ export async function postJsonPinned(
 ): Promise<PostOutcome> {
   const url = new URL(rawUrl);
   const target = await resolveChecked(url.hostname, allowlist, resolver, 'callback_url');
-  const pinned: LookupFunction = (_name, options, callback) => {
-    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
-    else callback(null, target.address, target.family);
-  };
-  const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise<PostOutcome>((resolve, reject) => {
-    const req = request({
-      protocol: url.protocol,
-      hostname: bareHost(url.hostname),
-      port: url.port === '' ? undefined : Number(url.port),
-      path: `${url.pathname}${url.search}`,
+    const req = pinnedRequest(url, target, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      agent: false,
-      lookup: pinned,
       signal: AbortSignal.timeout(timeoutMs),
     });
     req.on('error', reject);
