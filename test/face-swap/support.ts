@@ -6,11 +6,10 @@ import { inject } from 'vitest';
 import { decodeImage } from '../../src/imaging/decode.js';
 import { createRegistry } from '../../src/models/registry.js';
 import type { Detector } from '../../src/pipelines/face-swap/detect.js';
-import { loadKernels } from '../../src/native/index.js';
 import type { DecodedImage, PipelineContext } from '../../src/pipelines/types.js';
-import type { WorkerEnv } from '../../src/workers/messages.js';
 import { SessionCache, chooseDevice } from '../../src/runtime/index.js';
 import { fixtureImage } from '../helpers/http.js';
+import { directContext } from '../helpers/pipeline-context.js';
 
 export const sessions = new SessionCache({ device: chooseDevice('cpu'), intraOpThreads: 1 });
 
@@ -40,17 +39,5 @@ export function yunetModelsDir(): string {
 
 /** A pipeline context as the worker builds one, with images read from the fixtures folder. */
 export function pipelineContext(modelsDir: string, over: Partial<PipelineContext> = {}): PipelineContext {
-  const resultsDir = mkdtempSync(join(tmpdir(), 'backserv-face-results-'));
-  return {
-    ticketId: 'face-test',
-    signal: new AbortController().signal,
-    progress: () => undefined,
-    sessions,
-    kernels: loadKernels(),
-    models: createRegistry(modelsDir),
-    resultsDir,
-    env: {} as WorkerEnv, // face_swap reads no worker tuning
-    loadImage: (ref) => photo(ref),
-    ...over,
-  };
+  return directContext({ tag: 'face', modelsDir, sessions, loadImage: (ref) => photo(ref) }, over);
 }

@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { makeTestModels } from '../../scripts/models/make-test.js';
 import { convertModelToFp16 } from '../../scripts/models/precision/to-fp16.js';
-import { createRegistry } from '../../src/models/registry.js';
 import { loadKernels } from '../../src/native/index.js';
 import type { PipelineContext } from '../../src/pipelines/types.js';
 import { SessionCache, chooseDevice } from '../../src/runtime/index.js';
-import type { WorkerEnv } from '../../src/workers/messages.js';
+import { directContext } from '../helpers/pipeline-context.js';
 import { makeVariant } from './model-variants.js';
 
 export const sessions = new SessionCache({ device: chooseDevice('cpu'), intraOpThreads: 1 }, 32);
@@ -54,16 +53,5 @@ export async function sdFolders(): Promise<SdFolders> {
 }
 
 export function pipelineContext(modelsDir: string, over: Partial<PipelineContext> = {}): PipelineContext {
-  return {
-    ticketId: `sd-${Math.random().toString(36).slice(2)}`,
-    signal: new AbortController().signal,
-    progress: () => undefined,
-    sessions,
-    kernels,
-    models: createRegistry(modelsDir),
-    resultsDir: mkdtempSync(join(tmpdir(), 'backserv-sd-results-')),
-    env: {} as WorkerEnv, // image_creation reads no worker tuning
-    loadImage: () => Promise.reject(new Error('image_creation loads no images')),
-    ...over,
-  };
+  return directContext({ tag: 'sd', modelsDir, sessions }, over);
 }

@@ -3,30 +3,18 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { createRegistry } from '../../src/models/registry.js';
 import { loadKernels } from '../../src/native/index.js';
 import type { PipelineContext } from '../../src/pipelines/types.js';
 import { SessionCache, chooseDevice } from '../../src/runtime/index.js';
 import { locateFfmpeg } from '../../src/video/locate-ffmpeg.js';
-import type { WorkerEnv } from '../../src/workers/messages.js';
+import { directContext } from '../helpers/pipeline-context.js';
 
 export const ffmpegPath = locateFfmpeg().path;
 export const sessions = new SessionCache({ device: chooseDevice('cpu'), intraOpThreads: 1 }, 8);
 export const kernels = loadKernels();
 
 export function videoContext(over: Partial<PipelineContext> = {}): PipelineContext {
-  return {
-    ticketId: `vid-${Math.random().toString(36).slice(2)}`,
-    signal: new AbortController().signal,
-    progress: () => undefined,
-    sessions,
-    kernels,
-    models: createRegistry(inject('testModelsDir')),
-    resultsDir: mkdtempSync(join(tmpdir(), 'backserv-video-results-')),
-    env: {} as WorkerEnv, // video_creation reads no worker tuning
-    loadImage: () => Promise.reject(new Error('video_creation loads no images')),
-    ...over,
-  };
+  return directContext({ tag: 'video', modelsDir: inject('testModelsDir'), sessions }, over);
 }
 
 /** An executable shell script standing in for ffmpeg. */
