@@ -27,12 +27,12 @@ import { pasteBack } from '../src/pipelines/face-swap/paste-back.js';
 import { alignForSwap, runSwapper, swapLatent, SWAP_SIZE } from '../src/pipelines/face-swap/swap.js';
 import type { Face } from '../src/pipelines/face-swap/types.js';
 import { decodeYunet, YUNET_STRIDES } from '../src/pipelines/face-swap/yunet-decode.js';
-import type { DecodedImage } from '../src/pipelines/types.js';
+import type { DecodedImage } from '../src/imaging/decoded-image.js';
 import { SessionCache, chooseDevice, parseDeviceSetting, tensor, type Session } from '../src/runtime/index.js';
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchRow } from './types.js';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'images');
+const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'images');
 const YUNET_NORM: Normalization = { mean: [0, 0, 0], std: [1, 1, 1], bgr: true };
 const PART = 'faceswap';
 

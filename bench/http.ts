@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startBenchService } from './service-fixture.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
-const FIXTURE = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'images', 'lowres_bryan.png');
+const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'images', 'lowres_bryan.png');
 
 async function load(url: string, opts: { method?: 'GET' | 'POST'; body?: string; seconds: number }) {
   const r = await autocannon({

@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chooseDevice, parseDeviceSetting } from '../src/runtime/device.js';
+import { parseDeviceSetting } from '../src/config/device-setting.js';
+import { chooseDevice } from '../src/runtime/device.js';
 import { machineInfo, printTable, readResults, writeResults, type BenchFile } from './report.js';
 import type { BenchOptions, BenchPart, BenchRow } from './types.js';
 

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import { silentLogger } from '../src/logging.js';
+import { silentLogger } from '../src/infra/logging.js';
 import { Scheduler } from '../src/queue/scheduler.js';
 import { SqliteTaskStore } from '../src/store/sqlite-store.js';
 import { WorkerPool } from '../src/workers/pool.js';

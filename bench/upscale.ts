@@ -16,7 +16,7 @@ import { SessionCache, chooseDevice, parseDeviceSetting, tensor } from '../src/r
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'images');
+const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'images');
 
 /** The converted x4fast model: the installed one, else converted into a temp folder now. */
 function x4fastPath(): string {

@@ -18,7 +18,7 @@ import { runVideoCreation } from '../src/pipelines/video-creation/index.js';
 import { SessionCache, chooseDevice, parseDeviceSetting } from '../src/runtime/index.js';
 import { locateFfmpeg } from '../src/video/locate-ffmpeg.js';
 import { encoderArgs, Mp4Encoder, type Mp4EncoderOptions } from '../src/video/mp4-encoder.js';
-import type { WorkerEnv } from '../src/workers/messages.js';
+import type { WorkerEnv } from '../src/pipelines/worker-env.js';
 import { interleave, summarize } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
 

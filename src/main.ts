@@ -3,8 +3,8 @@
  * with BACKSERV_REDIS_URL set, API + worker over Redis in one process. `serve` / `worker`:
  * the scale-out roles (`npx backserv serve|worker`).
  */
-import { loadConfig, type Config } from './config.js';
-import { createLogger } from './logging.js';
+import { loadConfig, type Config } from './config/config.js';
+import { createLogger } from './infra/logging.js';
 import { startScaleOutNode } from './scale-out/node.js';
 import { startService } from './service.js';
 

@@ -5,17 +5,17 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApp } from './api/app.js';
-import type { Config } from './config.js';
-import type { Logger } from './logging.js';
+import type { Config } from './config/config.js';
+import type { Logger } from './infra/logging.js';
 import { createRegistry } from './models/registry.js';
 import { loadKernels } from './native/index.js';
 import { Scheduler } from './queue/scheduler.js';
 import { chooseDevice } from './runtime/device.js';
 import { SqliteTaskStore } from './store/sqlite-store.js';
-import { createWorkerPool } from './composition/pool.js';
-import { listen } from './composition/listen.js';
-import { sweepTempResults } from './composition/sweep-temp.js';
-import { createResultStore } from './results/index.js';
+import { createWorkerPool } from './workers/create-pool.js';
+import { listen } from './api/listen.js';
+import { sweepTempResults } from './results/sweep-temp.js';
+import { createResultStore } from './results/create-result-store.js';
 
 export interface RunningService {
   url: string;

@@ -5,9 +5,9 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
-import { badRequest, conflict, modelUnavailable, notFound } from '../errors.js';
-import type { Logger } from '../logging.js';
+import type { Config } from '../config/config.js';
+import { badRequest, conflict, modelUnavailable, notFound } from '../tasks/errors.js';
+import type { Logger } from '../infra/logging.js';
 import type { ModelRegistry } from '../models/types.js';
 import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
@@ -15,13 +15,14 @@ import type { TaskStore } from '../store/task-store.js';
 import { LocalResultStore } from '../results/local-store.js';
 import type { ResultStore } from '../results/result-store.js';
 import { readJsonBody } from './body.js';
+import { serveResult } from './results-route.js';
 import { errorMiddleware } from './error-middleware.js';
 import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
-import { taskView } from './task-view.js';
+import { taskView } from '../tasks/task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
 import { join } from 'node:path';
-import type { RedisClient } from '../scale-out/connection.js';
+import type { RedisClient } from '../infra/redis/connection.js';
 
 export interface AppDeps {
   config: Config;
@@ -117,7 +118,7 @@ export function createApp(deps: AppDeps): BackservApp {
     ctx.body = { status: 'Cancelled', message: 'Task successfully cancelled' };
   });
 
-  router.get('/results/:name', async (ctx) => results.serve(ctx, ctx.params.name));
+  router.get('/results/:name', async (ctx) => serveResult(ctx, results, ctx.params.name));
 
   router.get('/health', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import { ApiError, notFound } from '../errors.js';
+import { ApiError, notFound } from '../tasks/errors.js';
 
 export class ApiKeys {
   constructor(private readonly keys: ReadonlyMap<string, string>) {}

@@ -3,7 +3,7 @@
  * actual size, strict UTF-8 (invalid bytes are an error, not U+FFFD), then JSON.parse.
  */
 import type { Context } from 'koa';
-import { ApiError, badRequest } from '../errors.js';
+import { ApiError, badRequest } from '../tasks/errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,7 +1,7 @@
 /** The one error path: ApiError → its status and `{error, message}`; anything else → 500, logged, no detail. */
 import type { Middleware } from 'koa';
-import { ApiError } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { ApiError } from '../tasks/errors.js';
+import type { Logger } from '../infra/logging.js';
 
 export function errorMiddleware(log: Logger): Middleware {
   return async (ctx, next) => {

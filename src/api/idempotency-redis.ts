@@ -4,8 +4,8 @@
  * (PX), and a short-lived NX reservation stops two concurrent repeats from both submitting.
  */
 import type { IdempotencyBackend, IdempotentResponse } from './idempotency-store.js';
-import type { RedisClient } from '../scale-out/connection.js';
-import { guardRedis } from '../scale-out/guard.js';
+import type { RedisClient } from '../infra/redis/connection.js';
+import { guardRedis } from '../infra/redis/guard.js';
 
 /** Longest a first request may hold the reservation (a submit takes milliseconds). */
 const CLAIM_MS = 30_000;

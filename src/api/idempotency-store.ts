@@ -4,7 +4,7 @@
  * still finds its ticket. Rows older than the window are ignored and swept.
  */
 import Database from 'better-sqlite3';
-import { openSqlite } from '../store/open-sqlite.js';
+import { openSqlite } from '../infra/open-sqlite.js';
 
 export interface IdempotentResponse {
   fingerprint: string;

@@ -3,9 +3,9 @@
  * rather than a Failed task later: data: URIs are decoded (same parser the worker uses), URLs
  * parsed. Fetching (with the SSRF guard) and pixel decoding happen in the worker.
  */
-import { badRequest } from '../errors.js';
+import { badRequest } from '../tasks/errors.js';
 import { decodeDataUri } from '../imaging/data-uri.js';
-import { InvalidImageError } from '../imaging/errors.js';
+import { InvalidImageError } from '../tasks/invalid-image-error.js';
 import type { TaskType } from '../tasks/types.js';
 
 const IMAGE_FIELDS: Partial<Record<TaskType, string[]>> = {

@@ -2,10 +2,10 @@
  * The per-user token bucket kept in Redis, shared by every serve node. One script reads,
  * refills and takes atomically, on Redis's clock (TIME), so nodes with skewed clocks agree.
  */
-import { LuaScript } from '../store/redis/script.js';
+import { LuaScript } from '../infra/redis/script.js';
 import { rateLimited, type SubmitLimiter } from './rate-limit.js';
-import type { RedisClient } from '../scale-out/connection.js';
-import { guardRedis } from '../scale-out/guard.js';
+import type { RedisClient } from '../infra/redis/connection.js';
+import { guardRedis } from '../infra/redis/guard.js';
 
 /** ARGV: key, perMinute. Returns {1 = taken | 0 = refused, tokens left (string)}. */
 const TAKE = new LuaScript(`

@@ -3,7 +3,7 @@
  * second. In memory for one node (a restart forgives everyone); scale-out shares the buckets
  * in Redis (rate-limit-redis.ts) so a user cannot multiply the limit by the number of nodes.
  */
-import { ApiError } from '../errors.js';
+import { ApiError } from '../tasks/errors.js';
 
 export interface SubmitLimiter {
   /** Takes one token for `user` or throws 429 rate_limited with Retry-After (seconds). */

@@ -1,10 +1,10 @@
-/** Serves result files with their content type and HTTP Range (video players seek). */
+/** Serves result files with their content type and HTTP Range (video players seek), or redirects to object storage. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import type { Context } from 'koa';
-import { ApiError, notFound } from '../errors.js';
-import { SAFE_RESULT_NAME } from '../results/result-store.js';
+import { ApiError, notFound } from '../tasks/errors.js';
+import type { ResultStore } from '../results/result-store.js';
 
 const TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -14,10 +14,16 @@ const TYPES: Record<string, string> = {
 };
 
 
-export async function serveResult(ctx: Context, resultsDir: string, name: string): Promise<void> {
+export async function serveResult(ctx: Context, results: ResultStore, name: string): Promise<void> {
   const type = TYPES[extname(name).toLowerCase()];
-  if (!SAFE_RESULT_NAME.test(name) || name.includes('..') || !type) throw notFound(`No result file named ${name}.`);
-  const file = join(resultsDir, name);
+  const where = type ? results.locate(name) : null;
+  if (!where) throw notFound(`No result file named ${name}.`);
+  if (where.kind === 'redirect') {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(where.url);
+    return;
+  }
+  const file = where.path;
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) throw notFound(`No result file named ${name}.`);
   ctx.set('Accept-Ranges', 'bytes');

@@ -2,11 +2,11 @@
  * The request schemas: one source of truth for validation (and, later, the OpenAPI
  * document). Bounds follow CONTRACT.md; unknown fields are rejected so typos surface.
  */
+import { VIDEO } from '../pipelines/video-creation/limits.js';
 import type { TaskType } from '../tasks/types.js';
 import { TASK_TYPES } from '../tasks/types.js';
 
 export const IMAGE_SIZE = { min: 64, max: 1024, multipleOf: 8, default: 512 } as const;
-export const VIDEO = { maxDuration: 10, maxFps: 30, maxFrames: 120 } as const;
 export const SCHEDULERS = ['euler', 'euler_a', 'ddim', 'lcm', 'dpmpp_2m_karras'] as const;
 
 const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength });

@@ -6,14 +6,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { ApiError, badRequest } from '../errors.js';
-import { forbiddenReason, parseAddress, type UrlAllowlist } from '../imaging/address-policy.js';
+import { ApiError, badRequest } from '../tasks/errors.js';
+import { forbiddenReason, parseAddress, type UrlAllowlist } from '../infra/net/address-policy.js';
 import type { ApiKeys } from './auth.js';
 import { readJsonBody } from './body.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../infra/logging.js';
 import type { IdempotencyBackend } from './idempotency-store.js';
 import type { SubmitLimiter } from './rate-limit.js';
-import type { RequestValidator, SubmitBody, WebhookEvent } from './validate.js';
+import type { RequestValidator, SubmitBody } from './validate.js';
+import type { WebhookEvent } from '../tasks/webhook-event.js';
 
 export interface SubmitGuardDeps {
   keys: ApiKeys;

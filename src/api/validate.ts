@@ -1,9 +1,11 @@
 /** ajv validators compiled once; errors become a 400 whose message names the field. */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../tasks/errors.js';
 import type { TaskType } from '../tasks/types.js';
 import { TASK_TYPES, isTaskType } from '../tasks/types.js';
-import { VIDEO, paramSchemas, submitSchema } from './schemas.js';
+import { VIDEO } from '../pipelines/video-creation/limits.js';
+import type { WebhookEvent } from '../tasks/webhook-event.js';
+import { paramSchemas, submitSchema } from './schemas.js';
 
 export interface SubmitBody {
   task_type: TaskType;
@@ -14,8 +16,6 @@ export interface SubmitBody {
   /** Extension: which webhooks callback_url gets (default: the final state only). */
   callback_events?: WebhookEvent[];
 }
-
-export type WebhookEvent = 'start' | 'progress' | 'completed';
 
 function describe(err: ErrorObject, root: string): string {
   const path = root + err.instancePath.replace(/\//g, '.');

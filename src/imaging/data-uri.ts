@@ -1,4 +1,4 @@
-import { InvalidImageError } from './errors.js';
+import { InvalidImageError } from '../tasks/invalid-image-error.js';
 
 /**
  * `data:` URIs (RFC 2397) carrying an image. Strict on purpose: Buffer.from(s, 'base64') skips

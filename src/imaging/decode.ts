@@ -1,7 +1,8 @@
 import sharp, { type Metadata } from 'sharp';
-import { CancelledError, type DecodedImage } from '../pipelines/types.js';
+import { type DecodedImage } from './decoded-image.js';
+import { CancelledError } from '../tasks/task-errors.js';
 import { inNative } from '../runtime/native-gate.js';
-import { InvalidImageError } from './errors.js';
+import { InvalidImageError } from '../tasks/invalid-image-error.js';
 
 export type { DecodedImage };
 // encodePng lives with the PNG chunk code; re-exported so both codec directions import from here.

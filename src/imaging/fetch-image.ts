@@ -1,8 +1,8 @@
-import type { UrlAllowlist } from './address-policy.js';
+import type { UrlAllowlist } from '../infra/net/address-policy.js';
 import { decodeDataUri } from './data-uri.js';
-import { InvalidImageError } from './errors.js';
+import { InvalidImageError } from '../tasks/invalid-image-error.js';
 import { httpGetOnce } from './http-get.js';
-import { resolveChecked, systemResolver, type HostResolver } from './resolve-target.js';
+import { resolveChecked, systemResolver, type HostResolver } from '../infra/net/resolve-target.js';
 
 export interface FetchImageOptions {
   /** Cap on the image's bytes (download or data: payload). */

@@ -1,5 +1,5 @@
-import { InvalidImageError } from './errors.js';
-import { pinnedRequest, type ResolvedAddress } from './resolve-target.js';
+import { InvalidImageError } from '../tasks/invalid-image-error.js';
+import { pinnedRequest, type ResolvedAddress } from '../infra/net/resolve-target.js';
 
 export type HopResult = { kind: 'redirect'; location: string } | { kind: 'body'; body: Buffer };
 

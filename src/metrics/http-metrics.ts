@@ -6,7 +6,7 @@
  */
 import type { Context, Middleware } from 'koa';
 import { Histogram, type Registry } from 'prom-client';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../infra/logging.js';
 
 export function requestObserver(registry: Registry, log: Logger): Middleware {
   const duration = new Histogram({

@@ -39,7 +39,7 @@ export interface Manifest {
 }
 
 /** The manifest that ships with the project (next to the bundled models). */
-export const PROJECT_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+export const PROJECT_MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
 export const PROJECT_MANIFEST_PATH = fileURLToPath(new URL('../../models/manifest.json', import.meta.url));
 
 const tensorSpec = {

@@ -4,7 +4,7 @@
  * a macrotask here lets it in before the next unit starts.
  */
 import { setImmediate as yieldMacrotask } from 'node:timers/promises';
-import { throwIfCancelled } from './types.js';
+import { throwIfCancelled } from '../tasks/task-errors.js';
 
 export async function checkpoint(signal: AbortSignal): Promise<void> {
   await yieldMacrotask();

@@ -1,17 +1,10 @@
 /** What every pipeline receives and returns: `run(params, ctx)` with cancel and progress built in. */
+import type { DecodedImage } from '../imaging/decoded-image.js';
 import type { ModelRegistry } from '../models/types.js';
 import type { Kernels } from '../native/types.js';
 import type { SessionCache } from '../runtime/index.js';
 import type { ResultMeta } from '../tasks/types.js';
-import type { WorkerEnv } from '../workers/messages.js';
-
-export interface DecodedImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: 3 | 4;
-  hasAlpha: boolean;
-}
+import type { WorkerEnv } from './worker-env.js';
 
 export interface PipelineContext {
   ticketId: string;
@@ -30,22 +23,3 @@ export interface PipelineContext {
 }
 
 export type Pipeline = (params: Record<string, unknown>, ctx: PipelineContext) => Promise<ResultMeta>;
-
-/** Thrown when `signal` fires; the worker reports the task as cancelled, not failed. */
-export class CancelledError extends Error {
-  readonly code = 'cancelled';
-  constructor() {
-    super('Task cancelled');
-  }
-}
-
-export function throwIfCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new CancelledError();
-}
-
-/** A failure whose message is meant for the user (goes to error_info as is). */
-export class TaskError extends Error {
-  constructor(message: string, readonly code = 'task_failed') {
-    super(message);
-  }
-}

@@ -3,8 +3,8 @@
  * queue, and feeds the worker pool. The store is the truth; the queue is an index over its
  * `Queueing` rows, rebuilt on start, so a crash loses nothing that was accepted.
  */
-import { queueFull } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { queueFull } from '../tasks/errors.js';
+import type { Logger } from '../infra/logging.js';
 import type { NewTask, TaskStore } from '../store/task-store.js';
 import type { Progress, TaskRecord, TaskStatus, TaskType } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';

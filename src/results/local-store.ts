@@ -1,7 +1,6 @@
-/** Results on local disk or a shared volume (NFS/EFS): published as written, served with Range. */
-import type { Context } from 'koa';
-import { serveResult } from '../api/results-route.js';
-import type { ResultStore } from './result-store.js';
+/** Results on local disk or a shared volume (NFS/EFS): published as written, served from the folder. */
+import { join } from 'node:path';
+import { isResultName, type ResultLocation, type ResultStore } from './result-store.js';
 
 export class LocalResultStore implements ResultStore {
   readonly kind = 'local' as const;
@@ -12,7 +11,7 @@ export class LocalResultStore implements ResultStore {
     // Already in place: pipelines write atomically into this folder.
   }
 
-  serve(ctx: Context, name: string): Promise<void> {
-    return serveResult(ctx, this.dir, name);
+  locate(name: string): ResultLocation | null {
+    return isResultName(name) ? { kind: 'file', path: join(this.dir, name) } : null;
   }
 }

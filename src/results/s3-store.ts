@@ -7,20 +7,9 @@
 import { createHash } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Context } from 'koa';
-import { notFound } from '../errors.js';
-import { SAFE_RESULT_NAME, type ResultStore } from './result-store.js';
-import { presignGet, signRequest, type Credentials } from './sigv4.js';
-
-export interface S3Settings {
-  endpoint: string;
-  bucket: string;
-  /** Key prefix inside the bucket, e.g. "results/". */
-  prefix: string;
-  credentials: Credentials;
-  /** Lifetime of the presigned URLs that /results redirects to. */
-  urlTtlS: number;
-}
+import { isResultName, type ResultLocation, type ResultStore } from './result-store.js';
+import type { S3Settings } from '../config/s3-settings.js';
+import { presignGet, signRequest } from './sigv4.js';
 
 export class S3ResultStore implements ResultStore {
   readonly kind = 's3' as const;
@@ -48,10 +37,9 @@ export class S3ResultStore implements ResultStore {
     await unlink(file).catch(() => undefined);
   }
 
-  async serve(ctx: Context, name: string): Promise<void> {
-    if (!SAFE_RESULT_NAME.test(name) || name.includes('..')) throw notFound(`No result file named ${name}.`);
-    ctx.status = 302;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.redirect(presignGet(this.s3.credentials, this.origin, this.path(name), new Date(), this.s3.urlTtlS));
+  locate(name: string): ResultLocation | null {
+    if (!isResultName(name)) return null;
+    return { kind: 'redirect', url: presignGet(this.s3.credentials, this.origin, this.path(name), new Date(), this.s3.urlTtlS) };
   }
+
 }

@@ -4,11 +4,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  region: string;
-}
+import type { Credentials } from '../config/s3-settings.js';
 
 const sha256hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();

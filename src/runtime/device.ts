@@ -7,9 +7,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { DeviceName, DeviceSetting } from '../config/device-setting.js';
 
-export type DeviceName = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
-export type DeviceSetting = DeviceName | 'auto';
 
 export interface DeviceChoice {
   device: DeviceName;
@@ -25,11 +24,6 @@ const PROVIDERS: Readonly<Record<DeviceName, readonly string[]>> = Object.freeze
   webgpu: ['webgpu', 'cpu'],
 });
 
-export function parseDeviceSetting(value: string | undefined): DeviceSetting {
-  const v = (value ?? 'auto').trim().toLowerCase();
-  if (v === 'auto' || v === 'cpu' || v === 'cuda' || v === 'tensorrt' || v === 'webgpu') return v;
-  throw new TypeError(`BACKSERV_DEVICE must be one of auto, cpu, cuda, tensorrt, webgpu (got "${value}")`);
-}
 
 /** Folder holding onnxruntime_binding.node and any provider libraries installed beside it. */
 function bindingDir(): string | null {

@@ -4,8 +4,10 @@
  */
 import * as ort from 'onnxruntime-node';
 
-export { chooseDevice, parseDeviceSetting, cudaProviderInstalled } from './device.js';
-export type { DeviceChoice, DeviceName, DeviceSetting } from './device.js';
+export { chooseDevice, cudaProviderInstalled } from './device.js';
+export type { DeviceChoice } from './device.js';
+export { parseDeviceSetting } from '../config/device-setting.js';
+export type { DeviceName, DeviceSetting } from '../config/device-setting.js';
 export { SessionCache } from './session-cache.js';
 export type { SessionSettings } from './session-cache.js';
 export { sessionSignature } from './signature.js';

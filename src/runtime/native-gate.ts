@@ -9,7 +9,7 @@
  * the worker increments [0] and then reads [1]; the pool writes [1] and then reads [0]. One of
  * them always sees the other, so termination never lands inside native work.
  */
-import { CancelledError } from '../pipelines/types.js';
+import { CancelledError } from '../tasks/task-errors.js';
 
 let flags: Int32Array | null = null;
 

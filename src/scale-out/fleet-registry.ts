@@ -7,12 +7,12 @@
  * restart of every worker must not turn submits into 503s (accepted tasks wait in the queue).
  * Until any worker has been seen, the node's own models folder decides, as in embedded mode.
  */
-import type { Logger } from '../logging.js';
+import type { Logger } from '../infra/logging.js';
 import type { ModelRegistry, ResolvedModel, TaskTypeAvailability } from '../models/types.js';
 import type { TaskType } from '../tasks/types.js';
 import type { Capabilities } from './capabilities.js';
 import { liveWorkers } from './redis-worker.js';
-import type { RedisClient } from './connection.js';
+import type { RedisClient } from '../infra/redis/connection.js';
 
 export class FleetRegistry implements ModelRegistry {
   private fleet: Capabilities[] | null = null;

@@ -4,16 +4,16 @@
  * BACKSERV_REDIS_URL is set).
  */
 import { createApp } from '../api/app.js';
-import { listen } from '../composition/listen.js';
-import { createWorkerPool } from '../composition/pool.js';
-import type { Config } from '../config.js';
-import type { Logger } from '../logging.js';
+import { listen } from '../api/listen.js';
+import { createWorkerPool } from '../workers/create-pool.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../infra/logging.js';
 import { createRegistry } from '../models/registry.js';
 import { chooseDevice } from '../runtime/device.js';
-import { createResultStore } from '../results/index.js';
+import { createResultStore } from '../results/create-result-store.js';
 import { RedisTaskStore } from '../store/redis-store.js';
 import { capabilitiesOf } from './capabilities.js';
-import { connectRedis, connectSubscriber, waitReady } from './connection.js';
+import { connectRedis, connectSubscriber, waitReady } from '../infra/redis/connection.js';
 import { FleetRegistry } from './fleet-registry.js';
 import { RedisFrontend } from './redis-frontend.js';
 import { RedisWorkerNode, liveWorkers } from './redis-worker.js';

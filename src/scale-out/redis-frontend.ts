@@ -3,15 +3,15 @@
  * fair index), cancels mark the task and tell the node running it, and status changes from
  * every node are re-emitted locally for live views.
  */
-import { queueFull } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { queueFull } from '../tasks/errors.js';
+import type { Logger } from '../infra/logging.js';
 import { TaskEvents } from '../queue/task-events.js';
 import type { CancelOutcome, TaskFrontend } from '../queue/task-frontend.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
 import type { NewTask } from '../store/task-store.js';
 import type { Progress, TaskRecord, TaskStatus } from '../tasks/types.js';
-import { channels, type RedisClient } from './connection.js';
-import { guardRedis } from './guard.js';
+import { channels, type RedisClient } from '../infra/redis/connection.js';
+import { guardRedis } from '../infra/redis/guard.js';
 
 export interface FrontendLimits {
   maxQueued: number;

@@ -4,13 +4,13 @@
  * that died (their leases lapse). A completion counts only if the task is still on this
  * claim, so a task re-claimed after a stall is never completed twice.
  */
-import type { Logger } from '../logging.js';
+import type { Logger } from '../infra/logging.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
 import type { TaskRecord } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle, WorkerPool } from '../workers/pool.js';
 import type { Capabilities } from './capabilities.js';
-import { channels, workersKey, type RedisClient } from './connection.js';
+import { channels, workersKey, type RedisClient } from '../infra/redis/connection.js';
 
 export interface WorkerNodeOptions {
   servName: string;

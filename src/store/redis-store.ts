@@ -7,9 +7,9 @@
 import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
 import * as lua from './redis/lua.js';
-import { LuaScript } from './redis/script.js';
+import { LuaScript } from '../infra/redis/script.js';
 import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
-import type { RedisClient } from '../scale-out/connection.js';
+import type { RedisClient } from '../infra/redis/connection.js';
 
 const S = Object.fromEntries(Object.entries(lua).map(([k, src]) => [k, new LuaScript(src)])) as Record<keyof typeof lua, LuaScript>;
 

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
 import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
-import { openSqlite } from './open-sqlite.js';
+import { openSqlite } from '../infra/open-sqlite.js';
 
 interface Row {
   ticket_id: string;

@@ -8,11 +8,11 @@
  * node schedules a delivery; each attempt first claims the row under a lease; and every node
  * polls for due deliveries, so one whose node died is picked up by another.
  */
-import type { Logger } from '../logging.js';
+import type { Logger } from '../infra/logging.js';
 import type { TaskEvents } from '../queue/task-events.js';
 import type { TaskStore } from '../store/task-store.js';
 import { FINAL_STATUSES, type TaskStatus } from '../tasks/types.js';
-import { taskView } from '../api/task-view.js';
+import { taskView } from '../tasks/task-view.js';
 import { sendWebhook, type SenderConfig } from './send.js';
 import type { WebhookBackend } from './webhook-backend.js';
 

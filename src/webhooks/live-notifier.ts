@@ -5,9 +5,9 @@
  * dispatcher's job, which retries until delivered. Kept by the node that accepted the task;
  * every node sees the events, but only this one holds the registration, so nothing is sent twice.
  */
-import type { WebhookEvent } from '../api/validate.js';
-import { taskView } from '../api/task-view.js';
-import type { Logger } from '../logging.js';
+import type { WebhookEvent } from '../tasks/webhook-event.js';
+import { taskView } from '../tasks/task-view.js';
+import type { Logger } from '../infra/logging.js';
 import type { TaskEvents } from '../queue/task-events.js';
 import { FINAL_STATUSES, type Progress, type TaskRecord, type TaskStatus } from '../tasks/types.js';
 import { sendWebhook, type SenderConfig } from './send.js';

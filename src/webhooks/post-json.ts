@@ -4,8 +4,8 @@
  * answer cannot redirect it. Redirects are not followed: a receiver that moved should be
  * re-registered, not chased.
  */
-import type { UrlAllowlist } from '../imaging/address-policy.js';
-import { pinnedRequest, resolveChecked, type HostResolver } from '../imaging/resolve-target.js';
+import type { UrlAllowlist } from '../infra/net/address-policy.js';
+import { pinnedRequest, resolveChecked, type HostResolver } from '../infra/net/resolve-target.js';
 
 export interface PostOutcome {
   status: number;

@@ -2,9 +2,9 @@
  * One signed webhook POST: the body is the task's query_task view; the headers name the ticket,
  * the event and the attempt, and carry the HMAC signature over the timestamp and body.
  */
-import type { UrlAllowlist } from '../imaging/address-policy.js';
-import type { HostResolver } from '../imaging/resolve-target.js';
-import type { WebhookEvent } from '../api/validate.js';
+import type { UrlAllowlist } from '../infra/net/address-policy.js';
+import type { HostResolver } from '../infra/net/resolve-target.js';
+import type { WebhookEvent } from '../tasks/webhook-event.js';
 import { postJsonPinned } from './post-json.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 

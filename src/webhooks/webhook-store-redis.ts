@@ -4,9 +4,9 @@
  * Each transition is one Lua script (atomic across nodes). Finished rows expire after a week.
  * Like the task store's, the keys share the deployment prefix (hash-tagged on a Redis Cluster).
  */
-import { LuaScript } from '../store/redis/script.js';
+import { LuaScript } from '../infra/redis/script.js';
 import type { WebhookBackend, WebhookRow, WebhookState } from './webhook-backend.js';
-import type { RedisClient } from '../scale-out/connection.js';
+import type { RedisClient } from '../infra/redis/connection.js';
 
 const KEEP_FINISHED_MS = 7 * 24 * 3600 * 1000;
 

@@ -4,7 +4,7 @@
  * start, which is what makes delivery at-least-once.
  */
 import Database from 'better-sqlite3';
-import { openSqlite } from '../store/open-sqlite.js';
+import { openSqlite } from '../infra/open-sqlite.js';
 import type { WebhookBackend, WebhookRow } from './webhook-backend.js';
 
 const COLUMNS = 'ticket_id, url, base_url, state, attempts, next_at, last_error';

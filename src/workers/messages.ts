@@ -4,29 +4,8 @@
  * promise is busy, which Piscina's request/response channel cannot do.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { DeviceSetting } from '../runtime/device.js';
+import type { WorkerEnv } from '../pipelines/worker-env.js';
 import type { ResultMeta, TaskType } from '../tasks/types.js';
-
-/** Settings a worker thread needs to build its own context (sessions, models, fetch rules). */
-export interface WorkerEnv {
-  modelsDir: string;
-  resultsDir: string;
-  device: DeviceSetting;
-  intraOpThreads: number;
-  fetch: {
-    maxBytes: number;
-    timeoutMs: number;
-    maxRedirects: number;
-    allowlist: string | undefined;
-    maxPixels: number;
-  };
-  upscale: {
-    /** Input pixels per tile side, and real context around it (≥ the model's receptive field). */
-    tile: number;
-    pad: number;
-    maxOutputPixels: number;
-  };
-}
 
 export interface WorkerRequest {
   ticketId: string;

@@ -11,7 +11,8 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { mayTerminate } from '../runtime/native-gate.js';
 import type { TaskType } from '../tasks/types.js';
-import type { WorkerEnv, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
+import type { WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
+import type { WorkerEnv } from '../pipelines/worker-env.js';
 
 export interface PoolOptions {
   size: number;

@@ -4,14 +4,14 @@
  */
 import { fetchImageBytes } from '../imaging/fetch-image.js';
 import { decodeImage } from '../imaging/decode.js';
-import { parseAllowlist } from '../imaging/address-policy.js';
+import { parseAllowlist } from '../infra/net/address-policy.js';
 import { createRegistry } from '../models/registry.js';
 import type { ModelRegistry } from '../models/types.js';
 import { loadKernels } from '../native/index.js';
 import type { Kernels } from '../native/types.js';
-import type { DecodedImage } from '../pipelines/types.js';
+import type { DecodedImage } from '../imaging/decoded-image.js';
 import { SessionCache, chooseDevice } from '../runtime/index.js';
-import type { WorkerEnv } from './messages.js';
+import type { WorkerEnv } from '../pipelines/worker-env.js';
 
 export interface ThreadContext {
   sessions: SessionCache;

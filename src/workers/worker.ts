@@ -3,7 +3,8 @@
  * progress over the task's port, and reports failures as data. Inference happens here,
  * never on the main thread (onnxruntime's run() blocks the thread it is called on).
  */
-import { CancelledError, TaskError, type PipelineContext } from '../pipelines/types.js';
+import { type PipelineContext } from '../pipelines/types.js';
+import { CancelledError, TaskError } from '../tasks/task-errors.js';
 import { loadPipeline } from './dispatch.js';
 import type { ControlMessage, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import { setNativeGate } from '../runtime/native-gate.js';

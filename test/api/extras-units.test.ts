@@ -1,9 +1,9 @@
 /** Small pieces of the extensions: key parsing, the token bucket's arithmetic, the development log format. */
 import { describe, expect, it } from 'vitest';
-import { loadApiExtrasConfig, parseApiKeys } from '../../src/api/extras-config.js';
+import { loadApiExtrasConfig, parseApiKeys } from '../../src/config/api-settings.js';
 import { RateLimiter } from '../../src/api/rate-limit.js';
-import { ApiError } from '../../src/errors.js';
-import { formatLine } from '../../src/logging-pretty.js';
+import { ApiError } from '../../src/tasks/errors.js';
+import { formatLine } from '../../src/infra/logging-pretty.js';
 
 describe('BACKSERV_API_KEYS parsing', () => {
   it('maps keys to users and refuses malformed lists', () => {

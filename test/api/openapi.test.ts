@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../../src/api/openapi.js';
 import { RequestValidator } from '../../src/api/validate.js';
-import { ApiError } from '../../src/errors.js';
+import { ApiError } from '../../src/tasks/errors.js';
 import { getJson, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { readFileSync } from 'node:fs';

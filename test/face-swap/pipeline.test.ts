@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { runFaceSwap } from '../../src/pipelines/face-swap/index.js';
-import { CancelledError, TaskError } from '../../src/pipelines/types.js';
+import { CancelledError, TaskError } from '../../src/tasks/task-errors.js';
 import { photo, pipelineContext, yunetModelsDir } from './support.js';
 
 const modelsDir = yunetModelsDir();

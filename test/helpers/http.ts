@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
-export const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures');
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 export const fixtureImage = (name: string) => join(FIXTURES, 'images', name);
 
 export interface JsonResponse {

@@ -11,7 +11,7 @@ import { createRegistry } from '../../src/models/registry.js';
 import { loadKernels } from '../../src/native/index.js';
 import type { PipelineContext } from '../../src/pipelines/types.js';
 import type { SessionCache } from '../../src/runtime/index.js';
-import type { WorkerEnv } from '../../src/workers/messages.js';
+import type { WorkerEnv } from '../../src/pipelines/worker-env.js';
 
 export interface DirectContextOptions {
   /** Names the ticket and the results folder. */

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/logging.js';
+import { loadConfig } from '../../src/config/config.js';
+import { silentLogger } from '../../src/infra/logging.js';
 import { startService, type RunningService, type ServiceOptions } from '../../src/service.js';
 
 export interface TestService extends RunningService {

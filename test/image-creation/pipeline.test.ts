@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { readTextChunks } from '../../src/imaging/png-text.js';
 import { runImageCreation } from '../../src/pipelines/image-creation/index.js';
 import { SCHEDULER_NAMES } from '../../src/pipelines/image-creation/schedulers/index.js';
-import { CancelledError, type PipelineContext } from '../../src/pipelines/types.js';
+import { type PipelineContext } from '../../src/pipelines/types.js';
+import { CancelledError } from '../../src/tasks/task-errors.js';
 import type { Tensor } from '../../src/runtime/index.js';
 import { pipelineContext, sdFolders, sessions, type SdFolders } from './support.js';
 

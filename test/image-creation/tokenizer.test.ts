@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipTokenizer, cleanPrompt, writeTokenizerFolder } from '../../src/pipelines/image-creation/tokenizer/index.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/clip/', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/clip', import.meta.url).pathname;
 const GZ = join(FIXTURES, 'bpe_simple_vocab_16e6.txt.gz');
 
 interface ReferenceCase {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forbiddenReason, isForbiddenAddress, parseAllowlist } from '../../src/imaging/address-policy.js';
+import { forbiddenReason, isForbiddenAddress, parseAllowlist } from '../../src/infra/net/address-policy.js';
 
 describe('isForbiddenAddress', () => {
   const forbidden: Array<[string, RegExp]> = [

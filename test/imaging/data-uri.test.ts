@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeDataUri } from '../../src/imaging/data-uri.js';
-import { InvalidImageError } from '../../src/imaging/errors.js';
+import { InvalidImageError } from '../../src/tasks/invalid-image-error.js';
 
 let png: Buffer;
 beforeAll(async () => {

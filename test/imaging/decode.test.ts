@@ -3,9 +3,9 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/imaging/decode.js';
-import { InvalidImageError } from '../../src/imaging/errors.js';
+import { InvalidImageError } from '../../src/tasks/invalid-image-error.js';
 
-const FIXTURES = '/work/shared/fixtures/images';
+const FIXTURES = new URL('../fixtures/images', import.meta.url).pathname;
 const opts = { maxPixels: 4_000_000, field: 'image_url' };
 const fixture = (name: string) => readFileSync(`${FIXTURES}/${name}`);
 

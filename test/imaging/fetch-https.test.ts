@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllowlist } from '../../src/imaging/address-policy.js';
-import { InvalidImageError } from '../../src/imaging/errors.js';
+import { parseAllowlist } from '../../src/infra/net/address-policy.js';
+import { InvalidImageError } from '../../src/tasks/invalid-image-error.js';
 import { fetchImageBytes } from '../../src/imaging/fetch-image.js';
 
 // Pinning the address must not break TLS: the handshake still names the URL's host (SNI), and

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllowlist } from '../../src/imaging/address-policy.js';
-import { InvalidImageError } from '../../src/imaging/errors.js';
+import { parseAllowlist } from '../../src/infra/net/address-policy.js';
+import { InvalidImageError } from '../../src/tasks/invalid-image-error.js';
 import { fetchImageBytes, type FetchImageOptions } from '../../src/imaging/fetch-image.js';
-import type { HostResolver } from '../../src/imaging/resolve-target.js';
+import type { HostResolver } from '../../src/infra/net/resolve-target.js';
 
 // Real traffic goes only to servers on 127.0.0.1; every other address in here must be refused
 // before a connection is tried, which the messages (and the second server's counter) show.

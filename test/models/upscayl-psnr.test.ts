@@ -16,7 +16,7 @@ import { convertUpscaylModel } from '../../scripts/models/ncnn-to-onnx.js';
 import { findUpscaylBin } from '../../scripts/models/upscayl-files.js';
 import { chooseDevice, SessionCache, tensor } from '../../src/runtime/index.js';
 
-const IMAGE = new URL('../../../shared/fixtures/images/lowres_bryan.png', import.meta.url).pathname;
+const IMAGE = new URL('../fixtures/images/lowres_bryan.png', import.meta.url).pathname;
 
 function upscaylRuns(): boolean {
   try {

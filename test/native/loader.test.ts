@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADDON_PATH, loadNativeKernels } from '../../src/native/addon.js';
 import { nativeWanted } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('loadKernels', () => {
   const saved = process.env.BACKSERV_NATIVE;

@@ -9,7 +9,7 @@ import { fallbackKernels, loadKernels } from '../../src/native/index.js';
 import { NORM_0_1 } from '../../src/native/types.js';
 import { cropHwc, planTiles } from '../../src/pipelines/image-upscale/tiles.js';
 import { upscaleRgb } from '../../src/pipelines/image-upscale/upscale-rgb.js';
-import { CancelledError } from '../../src/pipelines/types.js';
+import { CancelledError } from '../../src/tasks/task-errors.js';
 import { SessionCache, chooseDevice, tensor } from '../../src/runtime/index.js';
 import { FIXTURES } from '../helpers/http.js';
 

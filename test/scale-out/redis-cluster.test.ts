@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterPrefix } from '../../src/scale-out/cluster-prefix.js';
-import { connectRedis, type RedisClient } from '../../src/scale-out/connection.js';
-import { dropPrefix } from '../../src/scale-out/drop-prefix.js';
+import { clusterPrefix } from '../../src/config/cluster-prefix.js';
+import { connectRedis, type RedisClient } from '../../src/infra/redis/connection.js';
+import { dropPrefix } from '../helpers/drop-prefix.js';
 import { RedisTaskStore } from '../../src/store/redis-store.js';
 import { kill9, startNode, type Child } from '../helpers/child.js';
 import { FIXTURES, postJson, waitFor } from '../helpers/http.js';

@@ -5,8 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/logging.js';
+import { loadConfig } from '../../src/config/config.js';
+import { silentLogger } from '../../src/infra/logging.js';
 import { startScaleOutNode, type ScaleOutNode } from '../../src/scale-out/node.js';
 import { REDIS_URL, dropPrefix, testPrefix } from '../helpers/redis.js';
 import { testEnv } from '../helpers/service.js';

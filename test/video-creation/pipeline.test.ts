@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createVideoCreation, runVideoCreation } from '../../src/pipelines/video-creation/index.js';
-import { CancelledError, TaskError } from '../../src/pipelines/types.js';
+import { CancelledError, TaskError } from '../../src/tasks/task-errors.js';
 import type { ResultMeta } from '../../src/tasks/types.js';
 import { FFMPEG_ENV } from '../../src/video/locate-ffmpeg.js';
 import { decodeRgbFrames, probeVideo } from '../../src/video/probe.js';

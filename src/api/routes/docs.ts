@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { notFound } from '../../errors.js';
+import { notFound } from '../../tasks/errors.js';
 import { firstExisting, sendFile } from './static-files.js';
 
 const SWAGGER_ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png', 'favicon-16x16.png']);

@@ -10,12 +10,12 @@
  */
 import type { Context } from 'koa';
 import { PassThrough } from 'node:stream';
-import { notFound } from '../../errors.js';
+import { notFound } from '../../tasks/errors.js';
 import type { TaskFrontend } from '../../queue/task-frontend.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { FINAL_STATUSES, type Progress, type TaskRecord, type TaskStatus } from '../../tasks/types.js';
 import type { ApiKeys } from '../auth.js';
-import { taskView } from '../task-view.js';
+import { taskView } from '../../tasks/task-view.js';
 
 export interface EventsDeps {
   store: TaskStore;

@@ -3,7 +3,7 @@
  * template at `size`, and the crop it defines, sampled as cv2.warpAffine does (bilinear, border 0).
  */
 import type { Affine, Kernels, Normalization } from '../../native/types.js';
-import type { DecodedImage } from '../types.js';
+import type { DecodedImage } from '../../imaging/decoded-image.js';
 import { invertAffine, similarityTransform } from './affine.js';
 import { templateFor } from './template.js';
 import type { Face } from './types.js';

@@ -5,7 +5,7 @@
  */
 import { NORM_INSIGHTFACE, type Kernels, type Normalization } from '../../native/types.js';
 import { tensor, type Session } from '../../runtime/index.js';
-import type { DecodedImage } from '../types.js';
+import type { DecodedImage } from '../../imaging/decoded-image.js';
 import { letterbox } from './letterbox.js';
 import { nms } from './nms.js';
 import { decodeScrfd, SCRFD_STRIDES } from './scrfd-decode.js';

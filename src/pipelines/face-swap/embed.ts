@@ -4,7 +4,7 @@
  */
 import { NORM_NEG1_1, type Kernels } from '../../native/types.js';
 import { tensor, type Session } from '../../runtime/index.js';
-import type { DecodedImage } from '../types.js';
+import type { DecodedImage } from '../../imaging/decoded-image.js';
 import { alignCrop } from './align.js';
 import { floatData } from './tensors.js';
 import type { Face } from './types.js';

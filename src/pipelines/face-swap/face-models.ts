@@ -1,7 +1,7 @@
 /** The three models face_swap needs (swapper, embedder, detector), found through the registry's roles. */
 import { join } from 'node:path';
 import type { ModelRegistry } from '../../models/types.js';
-import { TaskError } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 import { detectorKindFor, type DetectorKind } from './detect.js';
 
 export interface FaceModels {

@@ -5,7 +5,7 @@
  * resize, pad, colour order and normalisation.
  */
 import type { Kernels, Normalization } from '../../native/types.js';
-import type { DecodedImage } from '../types.js';
+import type { DecodedImage } from '../../imaging/decoded-image.js';
 
 export interface Letterboxed {
   tensor: Float32Array;

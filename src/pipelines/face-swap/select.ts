@@ -1,5 +1,5 @@
 /** Which faces take part: by index (faces are ordered left to right) or by default rule. */
-import { TaskError } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 import type { Face } from './types.js';
 
 const area = (f: Face) => (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]);

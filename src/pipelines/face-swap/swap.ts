@@ -5,7 +5,7 @@
  */
 import { NORM_0_1, type Affine, type Kernels } from '../../native/types.js';
 import { tensor, type Session } from '../../runtime/index.js';
-import type { DecodedImage } from '../types.js';
+import type { DecodedImage } from '../../imaging/decoded-image.js';
 import { alignCrop } from './align.js';
 import type { Emap } from './emap.js';
 import { floatData } from './tensors.js';

@@ -1,6 +1,6 @@
 /** Reading model outputs as f32 without `any`: every face model here returns float32. */
 import type { Tensor } from '../../runtime/index.js';
-import { TaskError } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 
 export function floatData(t: Tensor | undefined, what: string): Float32Array {
   if (!t) throw new TaskError(`${what}: the model did not return this output`, 'model_error');

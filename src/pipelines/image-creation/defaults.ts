@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { isSchedulerName, type SchedulerName } from './schedulers/index.js';
-import { TaskError } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 
 export interface ModelDefaults {
   steps: number;

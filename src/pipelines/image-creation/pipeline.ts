@@ -5,7 +5,8 @@
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
-import { TaskError, type PipelineContext } from '../types.js';
+import { type PipelineContext } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 import { writeResultFile } from '../write-result.js';
 import { defaultsFor, resolveSettings } from './defaults.js';
 import { openSdModel } from './sd-model.js';

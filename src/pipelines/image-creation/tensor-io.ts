@@ -6,7 +6,7 @@
  */
 import type { Kernels } from '../../native/types.js';
 import { tensor, type Session, type Tensor, type ValueSignature } from '../../runtime/index.js';
-import { TaskError } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 
 export type FloatType = 'float32' | 'float16';
 export type FloatBuffer = Float32Array | Uint16Array;

@@ -7,7 +7,7 @@
  */
 import type { Feeds, Tensor } from '../../runtime/index.js';
 import { checkpoint } from '../checkpoint.js';
-import { TaskError } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 import { NoiseStream, TorchCpuGenerator } from './noise.js';
 import { createScheduler, getGuidanceScaleEmbedding, SchedulerError, type Scheduler, type SchedulerName } from './schedulers/index.js';
 import type { SdModel } from './sd-model.js';

@@ -9,7 +9,8 @@ import { encodePng } from '../../imaging/png-text.js';
 import { inNative } from '../../runtime/native-gate.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
-import { TaskError, type PipelineContext } from '../types.js';
+import { type PipelineContext } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 import { writeResultFile } from '../write-result.js';
 import { upscaleRgb } from './upscale-rgb.js';
 

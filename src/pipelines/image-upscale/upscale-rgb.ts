@@ -6,7 +6,7 @@
 import { NORM_0_1, type Kernels } from '../../native/types.js';
 import { tensor, type Session } from '../../runtime/index.js';
 import { checkpoint } from '../checkpoint.js';
-import { TaskError } from '../types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 import { cropHwc, planTiles } from './tiles.js';
 
 export interface UpscaleOptions {

@@ -4,14 +4,15 @@
  * most a frame or two is in memory. Progress counts frames; a cancel or any failure kills
  * ffmpeg and deletes the partial file, so only a finished video is ever published.
  */
-import { VIDEO } from '../../api/schemas.js';
+import { VIDEO } from './limits.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { FFMPEG_ENV, locateFfmpeg, type LocatedFfmpeg } from '../../video/locate-ffmpeg.js';
 import { Mp4Encoder, type EncodeStats, type Mp4EncoderOptions } from '../../video/mp4-encoder.js';
 import { join } from 'node:path';
 import { checkpoint } from '../checkpoint.js';
 import { defaultsFor, openSdModel, resolveSettings, usesCfg } from '../image-creation/index.js';
-import { CancelledError, TaskError, type Pipeline, type PipelineContext } from '../types.js';
+import { type Pipeline, type PipelineContext } from '../types.js';
+import { CancelledError, TaskError } from '../../tasks/task-errors.js';
 import type { FrameSource } from './frame-source.js';
 import { DEFAULT_MOTION, planVideo } from './plan.js';
 import { SdFrameSource } from './sd-frame-source.js';

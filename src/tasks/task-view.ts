@@ -1,5 +1,5 @@
 /** The query_task response: the five seed fields always present, then the extensions. */
-import type { Progress, TaskRecord } from '../tasks/types.js';
+import type { Progress, TaskRecord } from './types.js';
 
 export interface TaskView {
   status: string;

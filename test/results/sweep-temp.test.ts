@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sweepTempResults } from '../../src/composition/sweep-temp.js';
-import { silentLogger } from '../../src/logging.js';
+import { sweepTempResults } from '../../src/results/sweep-temp.js';
+import { silentLogger } from '../../src/infra/logging.js';
 
 describe('sweepTempResults', () => {
   it('removes unfinished .*.tmp result files and keeps finished results', () => {

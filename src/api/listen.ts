@@ -2,8 +2,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
-import type { Config } from '../config.js';
-import type { Logger } from '../logging.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../infra/logging.js';
 
 export interface Listening {
   server: Server;

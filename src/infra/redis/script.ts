@@ -5,7 +5,7 @@
  * key a script touches shares that prefix's hash tag (see scale-out/cluster-prefix.ts).
  */
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../../scale-out/connection.js';
+import type { RedisClient } from './connection.js';
 
 export class LuaScript {
   private readonly sha: string;

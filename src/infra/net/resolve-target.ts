@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { forbiddenReason, parseAddress, type UrlAllowlist } from './address-policy.js';
-import { InvalidImageError } from './errors.js';
+import { InvalidImageError } from '../../tasks/invalid-image-error.js';
 
 export interface ResolvedAddress {
   address: string;

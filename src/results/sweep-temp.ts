@@ -5,7 +5,7 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../infra/logging.js';
 
 export function sweepTempResults(resultsDir: string, log: Logger): void {
   const stale = readdirSync(resultsDir).filter((f) => f.startsWith('.') && f.endsWith('.tmp'));

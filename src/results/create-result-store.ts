@@ -1,6 +1,6 @@
 /** The result store a deployment uses: S3 when BACKSERV_S3_BUCKET is set, else the results folder. */
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { LocalResultStore } from './local-store.js';
 import type { ResultStore } from './result-store.js';
 import { S3ResultStore } from './s3-store.js';

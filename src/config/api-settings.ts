@@ -3,7 +3,7 @@
  * SSE). Parsed here so config.ts only gains one field; a malformed value stops the service
  * with a message naming the variable, like the rest of the configuration.
  */
-import { envInt, type Env } from '../env-int.js';
+import { envInt, type Env } from './env-int.js';
 
 export interface ApiExtrasConfig {
   /** API key → user_id; empty = no authentication (the seed behaviour). */

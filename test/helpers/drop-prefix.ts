@@ -1,6 +1,6 @@
 /** Deletes every key under a prefix (tests, benches, and an operator retiring a deployment). */
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisClient } from './connection.js';
+import type { RedisClient } from '../../src/infra/redis/connection.js';
 
 async function dropOn(redis: Redis, prefix: string, oneByOne: boolean): Promise<void> {
   let cursor = '0';

@@ -1,5 +1,5 @@
 /** Maps Redis connection failures to a 503 the client can retry, instead of a 500. */
-import { storeUnavailable } from '../errors.js';
+import { storeUnavailable } from '../../tasks/errors.js';
 
 export async function guardRedis<T>(work: Promise<T>): Promise<T> {
   try {

@@ -1,8 +1,8 @@
 /** The worker pool as every deployment builds it from the Config. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
-import { WorkerPool } from '../workers/pool.js';
+import type { Config } from '../config/config.js';
+import { WorkerPool } from './pool.js';
 
 export function createWorkerPool(config: Config, workerFile?: string): WorkerPool {
   const resultsDir = join(config.dataDir, 'results');

@@ -1,11 +1,11 @@
 /** Every setting in one place, read from the environment once, at the composition root. */
 import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { clusterPrefix } from './scale-out/cluster-prefix.js';
-import { parseDeviceSetting, type DeviceSetting } from './runtime/device.js';
-import { loadApiExtrasConfig, type ApiExtrasConfig } from './api/extras-config.js';
+import { clusterPrefix } from './cluster-prefix.js';
+import { parseDeviceSetting, type DeviceSetting } from './device-setting.js';
+import { loadApiExtrasConfig, type ApiExtrasConfig } from './api-settings.js';
 import { envInt, type Env } from './env-int.js';
-import type { S3Settings } from './results/s3-store.js';
+import type { S3Settings } from './s3-settings.js';
 
 export interface Limits {
   /** Request body cap (bytes); data: URIs must fit in it. */
@@ -49,7 +49,7 @@ export interface Config {
   urlAllowlist: string | undefined;
   sqliteSync: 'normal' | 'full';
   limits: Limits;
-  /** API keys, rate limit, webhooks, idempotency, SSE (src/api/extras-config.ts). */
+  /** API keys, rate limit, webhooks, idempotency, SSE (config/api-settings.ts). */
   api: ApiExtrasConfig;
 }
 
