@@ -22,12 +22,12 @@ export class ApiKeys {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
     const presented = bearer ?? (ctx.get('x-api-key').trim() || null);
     if (!presented) {
-      throw new ApiError(401, 'unauthorized', 'This server requires an API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>".',
+      throw new ApiError('unauthorized', 'This server requires an API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>".',
         { 'WWW-Authenticate': 'Bearer realm="backserv"' });
     }
     const user = this.lookup(presented);
     if (user === null) {
-      throw new ApiError(401, 'unauthorized', 'The API key is not valid.', { 'WWW-Authenticate': 'Bearer realm="backserv", error="invalid_token"' });
+      throw new ApiError('unauthorized', 'The API key is not valid.', { 'WWW-Authenticate': 'Bearer realm="backserv", error="invalid_token"' });
     }
     return user;
   }
@@ -35,7 +35,7 @@ export class ApiKeys {
   /** The submitter may only act as the key's own user. */
   checkSubmitter(caller: string | null, userId: string): void {
     if (caller !== null && caller !== userId) {
-      throw new ApiError(403, 'forbidden', `This API key belongs to user_id ${caller}; it cannot submit tasks as ${userId}.`);
+      throw new ApiError('forbidden', `This API key belongs to user_id ${caller}; it cannot submit tasks as ${userId}.`);
     }
   }
 

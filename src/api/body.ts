@@ -10,7 +10,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function readJsonBody(ctx: Context, limitBytes: number): Promise<unknown> {
   const type = ctx.get('content-type');
   if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new ApiError(415, 'unsupported_media_type', 'Send the body as JSON with "Content-Type: application/json".');
+    throw new ApiError('unsupported_media_type', 'Send the body as JSON with "Content-Type: application/json".');
   }
   const declared = Number(ctx.get('content-length'));
   if (Number.isFinite(declared) && declared > limitBytes) {
@@ -46,5 +46,5 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError(413, 'payload_too_large', `The body is over the limit of ${limit} bytes; pass large images by URL.`);
+  return new ApiError('payload_too_large', `The body is over the limit of ${limit} bytes; pass large images by URL.`);
 }

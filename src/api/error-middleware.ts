@@ -1,6 +1,6 @@
 /** The one error path: ApiError → its status and `{error, message}`; anything else → 500, logged, no detail. */
 import type { Middleware } from 'koa';
-import { ApiError } from '../tasks/errors.js';
+import { ApiError, type ErrorCode } from '../tasks/errors.js';
 import type { Logger } from '../infra/logging.js';
 
 export function errorMiddleware(log: Logger): Middleware {
@@ -8,10 +8,10 @@ export function errorMiddleware(log: Logger): Middleware {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        throw new ApiError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}.`);
+        throw new ApiError('not_found', `No route for ${ctx.method} ${ctx.path}.`);
       }
       if (ctx.status === 405 && ctx.body === undefined) {
-        throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`);
+        throw new ApiError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`);
       }
     } catch (err) {
       if (err instanceof ApiError) {
@@ -24,12 +24,12 @@ export function errorMiddleware(log: Logger): Middleware {
       const e = err as { status?: number; expose?: boolean; message?: string };
       if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
         ctx.status = e.status;
-        ctx.body = { error: 'invalid_request', message: e.message ?? 'Bad request' };
+        ctx.body = { error: 'invalid_request' satisfies ErrorCode, message: e.message ?? 'Bad request' };
         return;
       }
       log.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');
       ctx.status = 500;
-      ctx.body = { error: 'internal_error', message: 'Internal error; the server log has the details.' };
+      ctx.body = { error: 'internal_error' satisfies ErrorCode, message: 'Internal error; the server log has the details.' };
     }
   };
 }

@@ -14,7 +14,7 @@ export interface SubmitLimiter {
 export function rateLimited(user: string, perMinute: number, tokens: number): ApiError {
   const ratePerMs = perMinute / 60_000;
   const waitS = Math.max(1, Math.ceil((1 - tokens) / ratePerMs / 1000));
-  return new ApiError(429, 'rate_limited', `user_id ${user} is over the limit of ${perMinute} submits per minute; retry in ${waitS} s.`,
+  return new ApiError('rate_limited', `user_id ${user} is over the limit of ${perMinute} submits per minute; retry in ${waitS} s.`,
     { 'Retry-After': String(waitS) });
 }
 

@@ -3,6 +3,7 @@
  * validates with them); these describe responses for the OpenAPI document, and the tests
  * check real responses against them so the document cannot drift from the code.
  */
+import { REQUEST_ERROR_CODES } from '../tasks/errors.js';
 import { STATUSES, TASK_TYPES } from '../tasks/types.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
@@ -12,7 +13,7 @@ export const errorSchema = {
   type: 'object',
   required: ['error', 'message'],
   properties: {
-    error: { type: 'string', description: 'stable machine code (CONTRACT.md), e.g. invalid_request, not_found, rate_limited' },
+    error: { type: 'string', enum: REQUEST_ERROR_CODES, description: 'stable machine code from the error catalogue (src/tasks/errors.ts; the README lists it)' },
     message: { type: 'string', description: 'a sentence a person can act on' },
   },
 } as const;

@@ -32,7 +32,7 @@ export async function serveResult(ctx: Context, results: ResultStore, name: stri
   const range = parseRange(ctx.get('range'), info.size);
   if (range === 'invalid') {
     ctx.set('Content-Range', `bytes */${info.size}`);
-    throw new ApiError(416, 'range_not_satisfiable', `The requested range is outside the file (${info.size} bytes).`);
+    throw new ApiError('range_not_satisfiable', `The requested range is outside the file (${info.size} bytes).`);
   }
   if (range) {
     ctx.status = 206;

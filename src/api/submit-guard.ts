@@ -94,7 +94,7 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
     let previous = await deps.idempotency.get(body.user_id, key);
     const deadline = Date.now() + 35_000;
     while (!previous && !(await deps.idempotency.claim(body.user_id, key))) {
-      if (Date.now() > deadline) throw new ApiError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being handled; retry shortly.');
+      if (Date.now() > deadline) throw new ApiError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being handled; retry shortly.');
       await new Promise((r) => setTimeout(r, 20));
       previous = await deps.idempotency.get(body.user_id, key);
     }
@@ -105,7 +105,7 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
     }
     if (previous) {
       if (previous.fingerprint !== fingerprint) {
-        throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new task.');
+        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new task.');
       }
       ctx.status = previous.status;
       ctx.set('Idempotent-Replayed', 'true');

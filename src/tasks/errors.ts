@@ -1,22 +1,78 @@
 /**
- * Errors that carry a stable machine code and an HTTP status. One Koa middleware maps any
- * of them to `{error, message}`; anything else becomes a 500 internal_error with no detail.
+ * Every error code a client can see, in one catalogue: the HTTP status it answers with, where it
+ * appears (an HTTP answer `{error, message}`, or the `error_code` of a Failed task), and what it
+ * means. The error middleware, the OpenAPI `error` enum and the README's error table all read this
+ * list (a test compares the README with it), so a code cannot exist in one place only.
+ */
+
+interface ErrorSpec {
+  /** The HTTP status of an answer with this code (for task-only codes: the status it would have). */
+  readonly status: number;
+  /** `request`: an HTTP answer; `task`: a Failed task's error_code; `both`: either. */
+  readonly where: 'request' | 'task' | 'both';
+  /** One line for the docs and the README table. */
+  readonly meaning: string;
+}
+
+export const ERROR_CATALOGUE = {
+  invalid_json: { status: 400, where: 'request', meaning: 'the body is not valid JSON (or not UTF-8, or cut short)' },
+  invalid_request: { status: 400, where: 'request', meaning: 'a field is missing, unknown or out of bounds; the message names it' },
+  unknown_task_type: { status: 400, where: 'request', meaning: 'task_type is not one this server knows' },
+  invalid_image: { status: 400, where: 'both', meaning: 'an input image could not be fetched or decoded, or its address is not allowed' },
+  unauthorized: { status: 401, where: 'request', meaning: 'an API key is required, or the one sent is not valid' },
+  forbidden: { status: 403, where: 'request', meaning: 'the API key belongs to another user_id' },
+  not_found: { status: 404, where: 'request', meaning: 'no such route, ticket (or not yours) or result file' },
+  method_not_allowed: { status: 405, where: 'request', meaning: 'the route exists, not with this method (see the Allow header)' },
+  conflict: { status: 409, where: 'request', meaning: 'the task is already final (cancel of a finished task)' },
+  idempotency_key_in_use: { status: 409, where: 'request', meaning: 'a request with this Idempotency-Key is still being handled' },
+  idempotency_key_reused: { status: 409, where: 'request', meaning: 'this Idempotency-Key was used with a different body' },
+  payload_too_large: { status: 413, where: 'request', meaning: 'the body is over BACKSERV_BODY_LIMIT_BYTES' },
+  unsupported_media_type: { status: 415, where: 'request', meaning: 'the body is not sent as application/json' },
+  range_not_satisfiable: { status: 416, where: 'request', meaning: 'the Range header is outside the result file' },
+  queue_full: { status: 429, where: 'request', meaning: 'the queue (all users, or this user) is at its cap; see Retry-After' },
+  rate_limited: { status: 429, where: 'request', meaning: "over this user's submits per minute; see Retry-After" },
+  internal_error: { status: 500, where: 'request', meaning: 'a fault of the server; the log has the details, the answer none' },
+  model_unavailable: { status: 503, where: 'both', meaning: 'the models this task needs are not installed; the message names the install command' },
+  store_unavailable: { status: 503, where: 'request', meaning: 'the task store (Redis) is unreachable; retry' },
+  invalid_params: { status: 400, where: 'task', meaning: 'the parameters cannot work with the installed model (found when it ran)' },
+  model_error: { status: 500, where: 'task', meaning: 'the model returned something the pipeline cannot use' },
+  model_incompatible: { status: 500, where: 'task', meaning: 'the installed model does not have the signature the pipeline needs' },
+  ffmpeg_failed: { status: 500, where: 'task', meaning: 'ffmpeg could not encode the video' },
+  ffmpeg_unavailable: { status: 503, where: 'task', meaning: 'no ffmpeg binary could be found on this worker' },
+  worker_crashed: { status: 500, where: 'task', meaning: 'the worker running the task died; the task was not retried again' },
+  image_too_large: { status: 400, where: 'task', meaning: 'the output would be over the size limit of this server (BACKSERV_UPSCALE_MAX_OUTPUT_PIXELS)' },
+  task_failed: { status: 422, where: 'task', meaning: 'the task cannot be done with these inputs (e.g. no face found); the message says why' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+/** Codes an HTTP answer of the task API can carry (the OpenAPI `error` enum). */
+export const REQUEST_ERROR_CODES = ERROR_CODES.filter((c) => ERROR_CATALOGUE[c].where !== 'task');
+
+/**
+ * An error with a catalogued code; the middleware answers it with the catalogue's status and
+ * `{error: code, message}`. The message is shown to the client, so it must not carry paths or
+ * internal detail.
  */
 export class ApiError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = ERROR_CATALOGUE[code].status;
   }
 }
 
-export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
-export const notFound = (message: string) => new ApiError(404, 'not_found', message);
-export const conflict = (message: string) => new ApiError(409, 'conflict', message);
+export const badRequest = (code: 'invalid_json' | 'invalid_request' | 'unknown_task_type' | 'invalid_image', message: string) => new ApiError(code, message);
+export const notFound = (message: string) => new ApiError('not_found', message);
+export const conflict = (message: string) => new ApiError('conflict', message);
 export const queueFull = (message: string, retryAfterS: number) =>
-  new ApiError(429, 'queue_full', message, { 'Retry-After': String(retryAfterS) });
-export const modelUnavailable = (message: string) => new ApiError(503, 'model_unavailable', message);
-export const storeUnavailable = (message: string) => new ApiError(503, 'store_unavailable', message);
+  new ApiError('queue_full', message, { 'Retry-After': String(retryAfterS) });
+export const modelUnavailable = (message: string) => new ApiError('model_unavailable', message);
+export const storeUnavailable = (message: string) => new ApiError('store_unavailable', message);

@@ -2,6 +2,7 @@
  * The two errors a pipeline (or anything it calls: runtime, imaging, video) throws on purpose.
  * They sit at the bottom so the lower layers can throw them without importing pipelines.
  */
+import type { ErrorCode } from './errors.js';
 
 /** Thrown when `signal` fires; the worker reports the task as cancelled, not failed. */
 export class CancelledError extends Error {
@@ -17,7 +18,7 @@ export function throwIfCancelled(signal: AbortSignal): void {
 
 /** A failure whose message is meant for the user (goes to error_info as is). */
 export class TaskError extends Error {
-  constructor(message: string, readonly code = 'task_failed') {
+  constructor(message: string, readonly code: ErrorCode = 'task_failed') {
     super(message);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
+import type { ErrorCode } from '../tasks/errors.js';
 import type { ResultMeta, TaskType } from '../tasks/types.js';
 
 export interface WorkerRequest {
@@ -31,7 +32,7 @@ export interface WorkerFailure {
   ok: false;
   cancelled: boolean;
   message: string;
-  code?: string;
+  code?: ErrorCode;
 }
 
 export type WorkerResponse = { ok: true; result: ResultMeta } | WorkerFailure;

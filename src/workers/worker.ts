@@ -4,6 +4,7 @@
  * never on the main thread (onnxruntime's run() blocks the thread it is called on).
  */
 import { type PipelineContext } from '../pipelines/types.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../tasks/errors.js';
 import { CancelledError, TaskError } from '../tasks/task-errors.js';
 import { loadPipeline } from './dispatch.js';
 import type { ControlMessage, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
@@ -51,7 +52,8 @@ function describeFailure(err: unknown): WorkerResponse {
   if (err instanceof TaskError) return { ok: false, cancelled: false, message: err.message, code: err.code };
   const e = err as { message?: unknown; code?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  const code = typeof e?.code === 'string' ? e.code : 'internal_error';
+  // Only catalogued codes reach a client; a library's own code (ENOENT, ERR_…) is not one.
+  const code: ErrorCode = typeof e?.code === 'string' && e.code in ERROR_CATALOGUE ? e.code as ErrorCode : 'internal_error';
   // Input errors (invalid_image) are the user's to fix; others are reported plainly too,
   // since error_info is the only place a user sees why their task failed.
   return { ok: false, cancelled: false, message, code };
