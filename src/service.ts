@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApp } from './api/app.js';
+import { sqliteApiBackends } from './api/backends-sqlite.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './infra/logging.js';
 import { createRegistry } from './models/registry.js';
@@ -51,7 +52,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   await scheduler.start();
 
   const app = createApp({
-    config, store, scheduler, models, log, results,
+    config, store, scheduler, models, log, results, backends: sqliteApiBackends(config),
     readyInfo: () => ({
       device: device.device,
       device_reason: device.reason,

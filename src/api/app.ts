@@ -12,8 +12,8 @@ import type { ModelRegistry } from '../models/types.js';
 import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
-import { LocalResultStore } from '../results/local-store.js';
 import type { ResultStore } from '../results/result-store.js';
+import type { ApiBackends } from './backends.js';
 import { readJsonBody } from './body.js';
 import { serveResult } from './results-route.js';
 import { errorMiddleware } from './error-middleware.js';
@@ -21,22 +21,17 @@ import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
 import { taskView } from '../tasks/task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
-import { join } from 'node:path';
-import type { RedisClient } from '../infra/redis/connection.js';
 
 export interface AppDeps {
   config: Config;
   store: TaskStore;
   scheduler: TaskFrontend;
   models: ModelRegistry;
-  /** Where /results/:name comes from (default: the local results folder). */
-  results?: ResultStore;
+  /** Where /results/:name comes from. */
+  results: ResultStore;
   log: Logger;
-  /**
-   * The scale-out node's Redis connection (already connected): Idempotency-Keys, rate-limit
-   * buckets and webhook state then live in Redis, shared by every serve node. Absent: SQLite.
-   */
-  redis?: RedisClient;
+  /** Idempotency, rate-limit and webhook state (SQLite in one process, Redis across serve nodes). */
+  backends: ApiBackends;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
@@ -48,7 +43,7 @@ export type BackservApp = Koa & { closeExtras(): Promise<void> };
 
 export function createApp(deps: AppDeps): BackservApp {
   const { config, store, scheduler, models, log } = deps;
-  const results = deps.results ?? new LocalResultStore(join(config.dataDir, 'results'));
+  const { results } = deps;
   const validator = new RequestValidator();
   const app = new Koa({ proxy: false });
   const router = new Router();
@@ -58,7 +53,7 @@ export function createApp(deps: AppDeps): BackservApp {
   // Errors Koa sees outside the middleware chain (sockets cut by clients, mostly).
   app.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'connection error'));
   // SSE, webhooks, idempotency, keys, metrics, docs, playground (src/api/extras.ts).
-  const extras = createApiExtras({ config, store, frontend: scheduler, log, validator, baseUrl, redis: deps.redis });
+  const extras = createApiExtras({ config, store, frontend: scheduler, log, validator, baseUrl, backends: deps.backends });
   app.use(extras.observe);
   app.use(errorMiddleware(log));
   // The registry reads the models folder on every call; a submit should not. One second of

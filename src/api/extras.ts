@@ -21,16 +21,9 @@ import type { TaskStore } from '../store/task-store.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { LiveNotifier } from '../webhooks/live-notifier.js';
 import type { SenderConfig } from '../webhooks/send.js';
-import type { WebhookBackend } from '../webhooks/webhook-backend.js';
-import { WebhookStore } from '../webhooks/webhook-store.js';
-import { RedisWebhookStore } from '../webhooks/webhook-store-redis.js';
+import type { ApiBackends } from './backends.js';
 import { ApiKeys } from './auth.js';
-import { IdempotencyStore, type IdempotencyBackend } from './idempotency-store.js';
-import { RedisIdempotencyStore } from './idempotency-redis.js';
-import type { RedisClient } from '../infra/redis/connection.js';
 import { buildOpenApi } from './openapi.js';
-import { RateLimiter } from './rate-limit.js';
-import { RedisRateLimiter } from './rate-limit-redis.js';
 import { docsRouter } from './routes/docs.js';
 import { eventsHandler } from './routes/events.js';
 import { firstExisting, sendFile } from './routes/static-files.js';
@@ -46,8 +39,8 @@ export interface ExtrasDeps {
   baseUrl(ctx: Context): string;
   /** Tests inject a resolver; production uses the system's. */
   resolver?: HostResolver;
-  /** Scale-out: the node's own connection, owned by the node (see AppDeps.redis). */
-  redis?: RedisClient;
+  /** Idempotency, rate limit and webhook state, chosen by the composition root; closed by close(). */
+  backends: ApiBackends;
 }
 
 export interface ApiExtras {
@@ -76,7 +69,6 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const { config, store, frontend, log } = d;
   const api = config.api;
   const keys = new ApiKeys(api.apiKeys);
-  const extrasDb = join(config.dataDir, 'backserv-api.sqlite');
   const allowlist = parseAllowlist(config.urlAllowlist);
 
   const registry = new Registry();
@@ -86,17 +78,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const webhookLive = new Counter({ name: 'backserv_webhook_live_total', help: 'Best-effort start/progress webhooks by event and outcome', labelNames: ['event', 'outcome'], registers: [registry] });
   const sseOpen = new Gauge({ name: 'backserv_sse_streams', help: 'Open /events streams', registers: [registry] });
 
-  // Several serve nodes must share Idempotency-Keys and rate-limit buckets (a retry may reach
-  // another node): both live in Redis then. The node's connection is used, not a new one: a
-  // fresh connection is not ready for the first requests, and without an offline queue those
-  // would fail.
-  const sharedRedis = d.redis ?? null;
-  const idempotency: IdempotencyBackend = sharedRedis
-    ? new RedisIdempotencyStore(sharedRedis, config.redisPrefix, api.idempotencyTtlS * 1000)
-    : new IdempotencyStore(extrasDb, api.idempotencyTtlS * 1000);
-  // Webhook state is shared like the rest, so any serve node can deliver (or finish) a delivery.
-  const hooks: WebhookBackend | null = !api.webhookSecret ? null
-    : sharedRedis ? new RedisWebhookStore(sharedRedis, config.redisPrefix) : new WebhookStore(extrasDb);
+  const { idempotency, limiter, webhooks: hooks } = d.backends;
   const sender: SenderConfig | null = api.webhookSecret
     ? { secret: api.webhookSecret, allowlist, resolver: d.resolver ?? systemResolver, timeoutMs: api.webhookTimeoutMs, nodeName: config.servName }
     : null;
@@ -146,7 +128,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
     observe: requestObserver(registry, log),
     submitGuard: submitGuard({
       keys, validator: d.validator, bodyLimit: config.limits.bodyBytes, idempotency,
-      limiter: sharedRedis ? new RedisRateLimiter(sharedRedis, config.redisPrefix, api.rateLimitPerMin) : new RateLimiter(api.rateLimitPerMin), webhooksEnabled: dispatcher !== null, allowlist,
+      limiter, webhooksEnabled: dispatcher !== null, allowlist,
       onCallback: async (ticket, url, base, events) => {
         // The task is accepted either way: a 5xx would make the client submit it twice.
         if (events.includes('completed')) {

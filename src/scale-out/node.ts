@@ -4,6 +4,7 @@
  * BACKSERV_REDIS_URL is set).
  */
 import { createApp } from '../api/app.js';
+import { redisApiBackends } from './api-backends.js';
 import { listen } from '../api/listen.js';
 import { createWorkerPool } from '../workers/create-pool.js';
 import type { Config } from '../config/config.js';
@@ -77,7 +78,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     const models = new FleetRegistry(createRegistry(config.modelsDir), redis, config.redisPrefix, FLEET_WINDOW_MS, log);
     await models.refresh();
     const app = createApp({
-      config, store, scheduler: frontend, models, log, results, redis,
+      config, store, scheduler: frontend, models, log, results, backends: redisApiBackends(config, redis),
       readyInfo: async () => {
         const up = redis.status === 'ready';
         return {
