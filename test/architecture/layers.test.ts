@@ -7,20 +7,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cycles, importEdges, unitOf } from './import-graph.js';
-
-/** Bottom first. Units on one line are peers: they may import each other, but not in a cycle. */
-const LAYERS: readonly (readonly string[])[] = [
-  ['tasks'],
-  ['config', 'infra'],
-  ['store', 'results', 'runtime', 'native', 'imaging', 'video', 'models'],
-  ['pipelines'],
-  ['workers'],
-  ['queue'],
-  ['webhooks', 'metrics'],
-  ['api', 'compat'],
-  ['scale-out'],
-  ['cli', 'service.ts', 'main.ts'],
-];
+import { LAYERS } from './layers.js';
 
 const rank = new Map(LAYERS.flatMap((units, i) => units.map((u) => [u, i] as const)));
 const edges = importEdges(join(import.meta.dirname, '..', '..', 'src'));

@@ -1,0 +1,15 @@
+/** The layer table of src/ (the README's layout section shows the same order). */
+
+/** Bottom first. Units on one line are peers: they may import each other, but not in a cycle. */
+export const LAYERS: readonly (readonly string[])[] = [
+  ['tasks'],
+  ['config', 'infra'],
+  ['store', 'results', 'runtime', 'native', 'imaging', 'video', 'models'],
+  ['pipelines'],
+  ['workers'],
+  ['queue'],
+  ['webhooks', 'metrics'],
+  ['api', 'compat'],
+  ['scale-out'],
+  ['cli', 'service.ts', 'main.ts'],
+];
