@@ -55,8 +55,8 @@ export async function decodeImage(
     return { data: ownBuffer(data), width: info.width, height: info.height, channels: info.channels, hasAlpha };
   } catch (err) {
     if (err instanceof CancelledError) throw err;
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new InvalidImageError(field, `could not be decoded: ${detail}`, { cause: err });
+    // libvips' own words stay in the log (cause); the client learns what to change.
+    throw new InvalidImageError(field, 'could not be decoded: the file is damaged or truncated', { cause: err });
   }
 }
 

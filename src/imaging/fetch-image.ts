@@ -1,7 +1,7 @@
 import type { UrlAllowlist } from '../infra/net/address-policy.js';
 import { decodeDataUri } from './data-uri.js';
 import { InvalidImageError } from '../tasks/invalid-image-error.js';
-import { httpGetOnce } from './http-get.js';
+import { httpGetOnce, OpaqueHopError } from './http-get.js';
 import { resolveChecked, systemResolver, type HostResolver } from '../infra/net/resolve-target.js';
 
 export interface FetchImageOptions {
@@ -78,13 +78,23 @@ export async function fetchImageBytes(ref: string, opts: FetchImageOptions): Pro
     }
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
+    if (err instanceof OpaqueHopError) throw err;
     if (deadline.signal.aborted) {
       throw new InvalidImageError(field, `fetching from ${url.host} took longer than ${opts.timeoutMs} ms`);
     }
     if (err instanceof InvalidImageError) throw err;
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new InvalidImageError(field, `could not fetch from ${url.host}: ${detail}`, { cause: err });
+    throw new InvalidImageError(field, `could not fetch from ${url.host}: ${networkFailure(err)}`, { cause: err });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A network error in words a user can act on; the raw message (addresses, ports) is for the log. */
+function networkFailure(err: unknown): string {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (code === 'ECONNREFUSED') return 'the connection was refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'the connection was reset';
+  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'the host could not be reached';
+  if (/CERT|SSL|TLS/.test(code)) return 'its TLS certificate could not be verified';
+  return 'the request failed';
 }

@@ -1,6 +1,14 @@
 import { InvalidImageError } from '../tasks/invalid-image-error.js';
 import { pinnedRequest, type ResolvedAddress } from '../infra/net/resolve-target.js';
 
+/**
+ * The one message for every failure before a 2xx answer from an address that only the operator's
+ * allowlist admits (refused or filtered port, reset, timeout, HTTP error status): a caller must
+ * not be able to use the fetcher to scan internal hosts. After a 2xx the port is known to serve
+ * HTTP, and the usual specific messages apply.
+ */
+export class OpaqueHopError extends InvalidImageError {}
+
 export type HopResult = { kind: 'redirect'; location: string } | { kind: 'body'; body: Buffer };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -17,6 +25,11 @@ export function httpGetOnce(
   field?: string,
 ): Promise<HopResult> {
   const fail = (reason: string) => new InvalidImageError(field, reason);
+  let answered = false;
+  const early = (err: unknown): Error => {
+    if (!target.internal || answered) return err as Error;
+    return new OpaqueHopError(field, `could not fetch an image from ${url.host}`, { cause: err });
+  };
 
   return new Promise<HopResult>((resolve, reject) => {
     const req = pinnedRequest(url, target, {
@@ -33,7 +46,7 @@ export function httpGetOnce(
       reject(err);
       req.destroy();
     };
-    req.on('error', reject);
+    req.on('error', (err) => reject(early(err)));
     req.on('response', (res) => {
       let total = 0;
       let streaming = false;
@@ -45,14 +58,15 @@ export function httpGetOnce(
       if (REDIRECTS.has(status)) {
         const location = res.headers.location;
         res.destroy();
-        if (!location) stop(fail(`${url.host} answered a ${status} redirect without a Location`));
+        if (!location) stop(early(fail(`${url.host} answered a ${status} redirect without a Location`)));
         else resolve({ kind: 'redirect', location });
         return;
       }
       if (status < 200 || status > 299) {
-        stop(fail(`${url.host} answered HTTP ${status}; the URL must return the image itself`));
+        stop(early(fail(`${url.host} answered HTTP ${status}; the URL must return the image itself`)));
         return;
       }
+      answered = true;
       const tooLarge = () => fail(`image at ${url.host} is larger than the limit of ${maxBytes} bytes`);
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (declared > maxBytes) {

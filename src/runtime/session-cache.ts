@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import * as ort from 'onnxruntime-node';
 import type { DeviceChoice } from './device.js';
+import { TaskError } from '../tasks/task-errors.js';
 import { inNative } from './native-gate.js';
 
 export interface SessionSettings {
@@ -24,6 +25,11 @@ function gated(session: ort.InferenceSession): ort.InferenceSession {
       return (...args: unknown[]) => inNative(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
     },
   });
+}
+
+/** `<models>/<id>/unet/model.onnx` → `<id>/unet/model.onnx`: enough to act on, no server layout. */
+function modelName(path: string): string {
+  return path.split(/[\\/]/).slice(-3).join('/');
 }
 
 export class SessionCache {
@@ -47,7 +53,10 @@ export class SessionCache {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-    })).then(gated);
+    })).then(gated, (err: unknown) => {
+      // The runtime's message names the absolute path; the client sees the model's folder only.
+      throw new TaskError(`The model ${modelName(path)} could not be loaded; ask the operator to reinstall it.`, 'model_load_failed', { cause: err });
+    });
     this.cache.set(path, pending);
     pending.catch(() => {
       if (this.cache.get(path) === pending) this.cache.delete(path);

@@ -18,7 +18,7 @@ export function throwIfCancelled(signal: AbortSignal): void {
 
 /** A failure whose message is meant for the user (goes to error_info as is). */
 export class TaskError extends Error {
-  constructor(message: string, readonly code: ErrorCode = 'task_failed') {
-    super(message);
+  constructor(message: string, readonly code: ErrorCode = 'task_failed', options?: { cause?: unknown }) {
+    super(message, options);
   }
 }

@@ -33,6 +33,8 @@ export interface WorkerFailure {
   cancelled: boolean;
   message: string;
   code?: ErrorCode;
+  /** For the log only (raw messages, paths): never stored or shown to a client. */
+  detail?: string;
 }
 
 export type WorkerResponse = { ok: true; result: ResultMeta } | WorkerFailure;

@@ -82,7 +82,7 @@ export class WorkerPool {
         (err: unknown): WorkerResponse => {
           if (kill.signal.aborted) return { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' };
           const message = err instanceof Error ? err.message : String(err);
-          return { ok: false, cancelled: false, code: 'worker_crashed', message: `The worker running this task crashed: ${message}` };
+          return { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker running this task crashed.', detail: message };
         },
       )
       .finally(() => {

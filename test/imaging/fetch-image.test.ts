@@ -1,9 +1,10 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllowlist } from '../../src/infra/net/address-policy.js';
 import { InvalidImageError } from '../../src/tasks/invalid-image-error.js';
 import { fetchImageBytes, type FetchImageOptions } from '../../src/imaging/fetch-image.js';
+import { httpGetOnce } from '../../src/imaging/http-get.js';
 import type { HostResolver } from '../../src/infra/net/resolve-target.js';
 
 // Real traffic goes only to servers on 127.0.0.1; every other address in here must be refused
@@ -117,8 +118,24 @@ describe('fetchImageBytes over http (allow-listed loopback server)', () => {
 
   it.each([404, 500, 204])('refuses HTTP %i', async (status) => {
     const e = await refusal(`${base}/status?status=${status}`);
+    // 204 is a 2xx: the port is known to serve HTTP, so the message may be specific. An error
+    // status from an allow-listed (internal) address reads like any other failure there.
     if (status === 204) expect(e.message).toMatch(/sent an empty body/);
-    else expect(e.message).toBe(`image_url: 127.0.0.1:${port} answered HTTP ${status}; the URL must return the image itself`);
+    else expect(e.message).toBe(`image_url: could not fetch an image from 127.0.0.1:${port}`);
+  });
+
+  it.each([404, 500])('names HTTP %i plainly for a public address (one hop, as the fetcher makes it)', async (status) => {
+    // A public address cannot be reached from a test; the hop is given the loopback server's
+    // address as a public one would be given (no `internal` mark from the policy).
+    const e = await httpGetOnce(new URL(`${base}/status?status=${status}`), { address: '127.0.0.1', family: 4 }, 1000, new AbortController().signal, 'image_url')
+      .then(() => null, (err: unknown) => err as Error);
+    expect(e?.message).toBe(`image_url: 127.0.0.1:${port} answered HTTP ${status}; the URL must return the image itself`);
+  });
+
+  it('names a redirect without a Location plainly for a public address', async () => {
+    const e = await httpGetOnce(new URL(`${base}/no-location`), { address: '127.0.0.1', family: 4 }, 1000, new AbortController().signal, 'image_url')
+      .then(() => null, (err: unknown) => err as Error);
+    expect(e?.message).toBe(`image_url: 127.0.0.1:${port} answered a 302 redirect without a Location`);
   });
 
   it('follows relative and absolute redirects up to the limit', async () => {
@@ -131,17 +148,18 @@ describe('fetchImageBytes over http (allow-listed loopback server)', () => {
     seen.length = 0;
     expect((await refusal(`${base}/hop/3`)).message).toBe('image_url: more than 3 redirects');
     expect(seen.map((s) => s.url)).toEqual(['/hop/3', '/hop/2', '/hop/1', '/hop/0']);
-    expect((await refusal(`${base}/no-location`)).message).toMatch(/302 redirect without a Location/);
+    // On an allow-listed (internal) address a redirect without a target reads like any failure.
+    expect((await refusal(`${base}/no-location`)).message).toBe(`image_url: could not fetch an image from 127.0.0.1:${port}`);
   });
 
   // The server is allowed by NAME here, so every loopback spelling a redirect uses is refused.
   it.each([
-    ['http://10.0.0.1/', 'address 10.0.0.1 is private and not allowed'],
-    ['http://169.254.169.254/latest/meta-data/', 'address 169.254.169.254 is link-local (cloud metadata range) and not allowed'],
-    ['http://[::1]:9/', 'address ::1 is loopback and not allowed'],
-    ['http://[::ffff:127.0.0.1]:9/', 'address ::ffff:7f00:1 is IPv4-mapped loopback (127.0.0.1) and not allowed'],
-    ['http://0x7f.1:9/', 'address 127.0.0.1 is loopback and not allowed'],
-    ['http://127.0.0.1:PORT/img', 'address 127.0.0.1 is loopback and not allowed'],
+    ['http://10.0.0.1/', 'this address is not allowed'],
+    ['http://169.254.169.254/latest/meta-data/', 'this address is not allowed'],
+    ['http://[::1]:9/', 'this address is not allowed'],
+    ['http://[::ffff:127.0.0.1]:9/', 'this address is not allowed'],
+    ['http://0x7f.1:9/', 'this address is not allowed'],
+    ['http://127.0.0.1:PORT/img', 'this address is not allowed'],
     ['file:///etc/passwd', 'scheme "file" is not allowed; use http, https or a data: URI'],
     ['gopher://127.0.0.1:70/', 'scheme "gopher" is not allowed; use http, https or a data: URI'],
   ])('refuses a redirect to %s', async (to, why) => {
@@ -161,14 +179,15 @@ describe('fetchImageBytes refusals without an allowlist', () => {
 
   it('refuses the same loopback server and sends it nothing', async () => {
     seen.length = 0;
-    expect((await refusal(`${base}/img`, bare())).message).toBe('image_url: address 127.0.0.1 is loopback and not allowed');
-    expect((await refusal(`http://[::1]:${port}/img`, bare())).message).toBe('image_url: address ::1 is loopback and not allowed');
+    expect((await refusal(`${base}/img`, bare())).message).toBe('image_url: this address is not allowed');
+    expect((await refusal(`http://[::1]:${port}/img`, bare())).message).toBe('image_url: this address is not allowed');
     expect(seen).toEqual([]);
   });
 
   it('refuses names that resolve to loopback (real DNS: localhost)', async () => {
     const e = await refusal(`http://localhost:${port}/img`, bare());
-    expect(e.message).toMatch(/^image_url: address (127\.0\.0\.1|::1) is loopback and not allowed \(host "localhost" resolves to it\)$/);
+    // Neither the address a name resolves to nor its kind reaches the caller.
+    expect(e.message).toBe('image_url: host "localhost" is not allowed: its address is not one this server fetches from');
     expect(seen).toEqual([]);
   });
 
@@ -212,7 +231,7 @@ describe('fetchImageBytes with a scripted resolver', () => {
       { address: '10.0.0.1', family: 4 },
     ];
     expect((await refusal('http://mixed.example/a.png', opts({ resolver }))).message).toBe(
-      'image_url: address 10.0.0.1 is private and not allowed (host "mixed.example" resolves to it)',
+      'image_url: host "mixed.example" is not allowed: its address is not one this server fetches from',
     );
   });
 
@@ -222,7 +241,7 @@ describe('fetchImageBytes with a scripted resolver', () => {
     const allowlist = parseAllowlist('allowed.test');
     const to = `http://trap.test:${trapPort}/`;
     const e = await refusal(`http://allowed.test:${port}/redir?to=${encodeURIComponent(to)}`, opts({ resolver, allowlist }));
-    expect(e.message).toBe('image_url: address 127.0.0.1 is loopback and not allowed (host "trap.test" resolves to it)');
+    expect(e.message).toBe('image_url: host "trap.test" is not allowed: its address is not one this server fetches from');
     expect(trapConnections).toBe(0);
   });
 
@@ -231,7 +250,28 @@ describe('fetchImageBytes with a scripted resolver', () => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
     };
     expect((await refusal('http://nowhere.invalid/x.png', opts({ resolver }))).message).toBe(
-      'image_url: host "nowhere.invalid" could not be resolved (ENOTFOUND)',
+      'image_url: host "nowhere.invalid" could not be resolved',
     );
   });
 });
+
+describe('fetchImageBytes on allow-listed internal hosts', () => {
+  // The operator allows "inside.test" (which resolves to loopback here). A caller must not be
+  // able to tell a closed port from an HTTP error there: the fetcher is not a port scanner.
+  it('answers a refused port and an HTTP 404 with the same message, naming no address', async () => {
+    const resolver: HostResolver = async () => [{ address: '127.0.0.1', family: 4 }];
+    const o = opts({ allowlist: parseAllowlist('inside.test'), resolver });
+    const closed = await new Promise<number>((resolve) => {
+      const s = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const refused = await refusal(`http://inside.test:${closed}/img`, o);
+    const missing = await refusal(`http://inside.test:${port}/status/404`, o);
+    expect(refused.message).toBe(`image_url: could not fetch an image from inside.test:${closed}`);
+    expect(missing.message).toBe(`image_url: could not fetch an image from inside.test:${port}`);
+    for (const e of [refused, missing]) expect(e.message).not.toMatch(/127\.0\.0\.1|ECONN|HTTP|404|refused/);
+  });
+});
+

@@ -8,6 +8,11 @@ import { InvalidImageError } from '../../tasks/invalid-image-error.js';
 export interface ResolvedAddress {
   address: string;
   family: 4 | 6;
+  /**
+   * Set by resolveChecked when the address is one the policy refuses by default and only the
+   * operator's allowlist lets through: failures there must not tell a caller more than "failed".
+   */
+  internal?: boolean;
 }
 
 /** Name → every address it has. Injectable so tests can play a hostile DNS without one. */
@@ -43,24 +48,23 @@ export async function resolveChecked(
     try {
       addresses = await resolver(host);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'lookup failed';
-      throw new InvalidImageError(field, `host "${host}" could not be resolved (${code})`, {
-        cause: err,
-      });
+      throw new InvalidImageError(field, `host "${host}" could not be resolved`, { cause: err });
     }
     if (addresses.length === 0) {
       throw new InvalidImageError(field, `host "${host}" has no addresses`);
     }
   }
+  let internal = false;
   for (const { address } of addresses) {
-    if (allowlist.allows(host, address)) continue;
     const reason = forbiddenReason(address);
-    if (reason !== null) {
-      const via = literal === null ? ` (host "${host}" resolves to it)` : '';
-      throw new InvalidImageError(field, `address ${address} is ${reason} and not allowed${via}`);
+    if (reason === null) continue;
+    if (!allowlist.allows(host, address)) {
+      // Neither the address nor its kind: a caller must not learn what an internal name points to.
+      throw new InvalidImageError(field, literal === null ? `host "${host}" is not allowed: its address is not one this server fetches from` : 'this address is not allowed');
     }
+    internal = true;
   }
-  return addresses[0];
+  return { ...addresses[0], internal };
 }
 
 /**

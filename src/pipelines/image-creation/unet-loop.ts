@@ -53,7 +53,10 @@ function schedulerFor(model: SdModel, name: SchedulerName, steps: number, size: 
     s.setTimesteps(steps, size);
     return s;
   } catch (err) {
-    if (err instanceof SchedulerError) throw new TaskError(`scheduler ${name}: ${err.message}`, 'invalid_params');
+    if (err instanceof SchedulerError) {
+      // The scheduler's own words (sigma bounds, table sizes) are for the log, via cause.
+      throw new TaskError(`the ${name} scheduler cannot run ${steps} steps with this model's noise schedule; try another scheduler or another number of steps`, 'invalid_params', { cause: err });
+    }
     throw err;
   }
 }
