@@ -1,6 +1,6 @@
 /** Serves result files with their content type and HTTP Range (video players seek), or redirects to object storage. */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Context } from 'koa';
 import { ApiError, notFound } from '../tasks/errors.js';
@@ -23,14 +23,20 @@ export async function serveResult(ctx: Context, results: ResultStore, name: stri
     ctx.redirect(where.url);
     return;
   }
-  const file = where.path;
-  const info = await stat(file).catch(() => null);
-  if (!info?.isFile()) throw notFound(`No result file named ${name}.`);
+  // O_NOFOLLOW: a symlink planted in the results folder is refused, not followed (and the check
+  // and the read use one descriptor, so the file cannot be swapped in between).
+  const handle = await open(where.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+  const info = await handle?.stat().catch(() => null);
+  if (!handle || !info?.isFile()) {
+    await handle?.close();
+    throw notFound(`No result file named ${name}.`);
+  }
   ctx.set('Accept-Ranges', 'bytes');
   ctx.set('Cache-Control', 'private, max-age=31536000, immutable');
   ctx.type = type;
   const range = parseRange(ctx.get('range'), info.size);
   if (range === 'invalid') {
+    await handle.close();
     ctx.set('Content-Range', `bytes */${info.size}`);
     throw new ApiError('range_not_satisfiable', `The requested range is outside the file (${info.size} bytes).`);
   }
@@ -38,11 +44,11 @@ export async function serveResult(ctx: Context, results: ResultStore, name: stri
     ctx.status = 206;
     ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
     ctx.length = range.end - range.start + 1;
-    ctx.body = createReadStream(file, range);
-    return;
+  } else {
+    ctx.length = info.size;
   }
-  ctx.length = info.size;
-  ctx.body = createReadStream(file);
+  // The stream owns the descriptor and closes it when done or when the client goes away.
+  ctx.body = handle.createReadStream(range ?? {});
 }
 
 function parseRange(header: string, size: number): { start: number; end: number } | null | 'invalid' {
