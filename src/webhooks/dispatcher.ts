@@ -8,6 +8,7 @@
  * node schedules a delivery; each attempt first claims the row under a lease; and every node
  * polls for due deliveries, so one whose node died is picked up by another.
  */
+import { AddressRefusedError } from '../infra/net/resolve-target.js';
 import type { Logger } from '../infra/logging.js';
 import type { TaskEvents } from '../queue/task-events.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -150,6 +151,7 @@ export class WebhookDispatcher {
     const log = this.d.log.child({ ticket_id: ticketId });
     const attempts = row.attempts + 1;
     let error: string | null = null;
+    let permanent = false;
     try {
       const rec = await this.d.tasks.get(ticketId);
       if (!rec) throw new Error('the task record is gone');
@@ -158,6 +160,7 @@ export class WebhookDispatcher {
       if (status < 200 || status > 299) error = `receiver answered HTTP ${status}`;
     } catch (err) {
       error = (err as Error).message;
+      permanent = err instanceof AddressRefusedError;
     }
     if (error === null) {
       await this.d.hooks.finish(ticketId, 'delivered', attempts, null);
@@ -165,7 +168,7 @@ export class WebhookDispatcher {
       this.d.onAttempt?.('delivered');
       return null;
     }
-    if (attempts >= this.d.limits.maxAttempts) {
+    if (permanent || attempts >= this.d.limits.maxAttempts) {
       await this.d.hooks.finish(ticketId, 'failed', attempts, error);
       log.warn({ attempts, url: row.url, error }, 'webhook given up');
       this.d.onAttempt?.('failed');

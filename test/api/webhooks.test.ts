@@ -111,10 +111,10 @@ describe('webhooks', () => {
     expect(ftp.status).toBe(400);
   });
 
-  it('a name that resolves to a private address is not called unless allow-listed (checked at delivery)', async () => {
+  it('a name that resolves to a private address is not called unless allow-listed (checked at delivery), and is dropped, not retried', async () => {
     const rx = await startReceiver([]);
     cleanup.push(rx.close);
-    const svc = await service({ BACKSERV_URL_ALLOWLIST: '', BACKSERV_WEBHOOK_MAX_ATTEMPTS: '2', BACKSERV_WEBHOOK_BACKOFF_MS: '20' });
+    const svc = await service({ BACKSERV_URL_ALLOWLIST: '', BACKSERV_WEBHOOK_MAX_ATTEMPTS: '6', BACKSERV_WEBHOOK_BACKOFF_MS: '20' });
     const sub = await submitWithHook(svc, `http://localhost:${rx.port}/hook`);
     expect(sub.status).toBe(202);
     await waitFor(svc.url, sub.body.ticket_id as string);
@@ -124,6 +124,8 @@ describe('webhooks', () => {
       metrics = await (await fetch(`${svc.url}/metrics`)).text();
     }
     expect(metrics).toMatch(/backserv_webhook_deliveries_total\{outcome="failed"\} 1\b/);
+    // The policy's refusal cannot change on a retry: one attempt, then given up.
+    expect(metrics).not.toMatch(/backserv_webhook_deliveries_total\{outcome="retry"\}/);
     expect(rx.got).toHaveLength(0);
   });
 

@@ -5,6 +5,12 @@ import type { LookupFunction } from 'node:net';
 import { forbiddenReason, parseAddress, type UrlAllowlist } from './address-policy.js';
 import { InvalidImageError } from '../../tasks/invalid-image-error.js';
 
+/**
+ * The policy refused the address (not a lookup failure): retrying cannot help, so a webhook to it
+ * is dropped at once rather than retried.
+ */
+export class AddressRefusedError extends InvalidImageError {}
+
 export interface ResolvedAddress {
   address: string;
   family: 4 | 6;
@@ -60,7 +66,7 @@ export async function resolveChecked(
     if (reason === null) continue;
     if (!allowlist.allows(host, address)) {
       // Neither the address nor its kind: a caller must not learn what an internal name points to.
-      throw new InvalidImageError(field, literal === null ? `host "${host}" is not allowed: its address is not one this server fetches from` : 'this address is not allowed');
+      throw new AddressRefusedError(field, literal === null ? `host "${host}" is not allowed: its address is not one this server fetches from` : 'this address is not allowed');
     }
     internal = true;
   }
