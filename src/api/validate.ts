@@ -18,7 +18,8 @@ export interface SubmitBody {
 }
 
 function describe(err: ErrorObject, root: string): string {
-  const path = root + err.instancePath.replace(/\//g, '.');
+  // instancePath is "/a/b"; at the top level (no root) it must not start with a dot.
+  const path = [root, ...err.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.');
   switch (err.keyword) {
     case 'additionalProperties':
       return `${path ? path + '.' : ''}${String(err.params.additionalProperty)} is not a known field`;

@@ -11,7 +11,7 @@ import { CancelledError, TaskError } from '../../src/tasks/task-errors.js';
 import type { ResultMeta } from '../../src/tasks/types.js';
 import { FFMPEG_ENV } from '../../src/video/locate-ffmpeg.js';
 import { decodeRgbFrames, probeVideo } from '../../src/video/probe.js';
-import { FAILING_FFMPEG, fakeFfmpeg, ffmpegChildren, ffmpegPath, mad, mean, videoContext } from './support.js';
+import { FAILING_FFMPEG, fakeFfmpeg, ffmpegChildren, ffmpegPath, ffmpegSource, mad, mean, videoContext } from './support.js';
 
 async function framesOf(dir: string, result: ResultMeta): Promise<Uint8Array[]> {
   return decodeRgbFrames(ffmpegPath, join(dir, result.file), result.width as number, result.height as number);
@@ -33,7 +33,7 @@ describe('video_creation pipeline', () => {
     const result = await runVideoCreation({ prompt: 'a red fox in snow', duration: 2, fps: 8, width: 128, height: 96, seed: 11 }, ctx);
     expect(result).toMatchObject({
       file: `${ctx.ticketId}.mp4`, content_type: 'video/mp4', width: 128, height: 96, frames: 16, fps: 8, duration: 2,
-      seed: 11, model: 'sd-turbo', motion: 0.5, strength: 0.4, keyframes: 3, steps: 1, img2img_steps: 3, ffmpeg: 'npm',
+      seed: 11, model: 'sd-turbo', motion: 0.5, strength: 0.4, keyframes: 3, steps: 1, img2img_steps: 3, ffmpeg: ffmpegSource,
     });
     // 3 text-to-image keyframes (1 step each) + 16 img2img frames (1 of 3 steps each).
     expect(result.unet_steps).toBe(3 + 16);

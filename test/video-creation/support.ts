@@ -9,7 +9,10 @@ import { SessionCache, chooseDevice } from '../../src/runtime/index.js';
 import { locateFfmpeg } from '../../src/video/locate-ffmpeg.js';
 import { directContext } from '../helpers/pipeline-context.js';
 
-export const ffmpegPath = locateFfmpeg().path;
+const located = locateFfmpeg();
+/** The ffmpeg the pipeline will pick here: a system one on the PATH when present, else the npm build. */
+export const ffmpegPath = located.path;
+export const ffmpegSource = located.source;
 export const sessions = new SessionCache({ device: chooseDevice('cpu'), intraOpThreads: 1 }, 8);
 export const kernels = loadKernels();
 
