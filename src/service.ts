@@ -40,7 +40,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   const store = new SqliteTaskStore(join(config.dataDir, 'backserv.sqlite'), config.sqliteSync);
   const models = createRegistry(config.modelsDir);
-  const pool = createWorkerPool(config, opts.workerFile);
+  let hostCrashes = 0;
+  const pool = createWorkerPool(config, { workerFile: opts.workerFile, log, onCrash: () => { hostCrashes++; } });
   sweepTempResults(join(config.dataDir, 'results'), log);
   const results = createResultStore(config);
   log.info({ results: results.kind }, `results stored in ${results.kind === 's3' ? 'S3-compatible storage' : 'the results folder'}`);
@@ -53,11 +54,12 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   const app = createApp({
     config, store, scheduler, models, log, results, backends: sqliteApiBackends(config),
+    workerHostCrashes: () => hostCrashes,
     readyInfo: () => ({
       device: device.device,
       device_reason: device.reason,
       native_kernels: kernels.backend,
-      workers: { size: pool.size, busy: pool.busy },
+      workers: { size: pool.size, busy: pool.busy, isolated: config.workerHost, host_crashes: hostCrashes },
     }),
   });
   const http = await listen(app, config, log);

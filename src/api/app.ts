@@ -32,6 +32,8 @@ export interface AppDeps {
   log: Logger;
   /** Idempotency, rate-limit and webhook state (SQLite in one process, Redis across serve nodes). */
   backends: ApiBackends;
+  /** Crashes of the worker host process so far (embedded mode), for /metrics. */
+  workerHostCrashes?(): number;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
@@ -53,7 +55,7 @@ export function createApp(deps: AppDeps): BackservApp {
   // Errors Koa sees outside the middleware chain (sockets cut by clients, mostly).
   app.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'connection error'));
   // SSE, webhooks, idempotency, keys, metrics, docs, playground (src/api/extras.ts).
-  const extras = createApiExtras({ config, store, frontend: scheduler, log, validator, baseUrl, backends: deps.backends });
+  const extras = createApiExtras({ config, store, frontend: scheduler, log, validator, baseUrl, backends: deps.backends, workerHostCrashes: deps.workerHostCrashes });
   app.use(extras.observe);
   app.use(errorMiddleware(log));
   // The registry reads the models folder on every call; a submit should not. One second of

@@ -41,6 +41,7 @@ export interface ExtrasDeps {
   resolver?: HostResolver;
   /** Idempotency, rate limit and webhook state, chosen by the composition root; closed by close(). */
   backends: ApiBackends;
+  workerHostCrashes?(): number;
 }
 
 export interface ApiExtras {
@@ -77,6 +78,16 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   const webhookAttempts = new Counter({ name: 'backserv_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   const webhookLive = new Counter({ name: 'backserv_webhook_live_total', help: 'Best-effort start/progress webhooks by event and outcome', labelNames: ['event', 'outcome'], registers: [registry] });
   const sseOpen = new Gauge({ name: 'backserv_sse_streams', help: 'Open /events streams', registers: [registry] });
+  const crashes = d.workerHostCrashes;
+  if (crashes) {
+    new Counter({
+      name: 'backserv_worker_host_crashes_total', help: 'Times the worker host process died and was restarted', registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(crashes());
+      },
+    });
+  }
 
   const { idempotency, limiter, webhooks: hooks } = d.backends;
   const sender: SenderConfig | null = api.webhookSecret

@@ -33,6 +33,8 @@ export interface Config {
   modelsDir: string;
   device: DeviceSetting;
   workers: number;
+  /** Run the pool in a supervised child process (BACKSERV_WORKER_HOST, default 1). */
+  workerHost: boolean;
   intraOpThreads: number;
   /** Base for result URLs; null = derive from the request's Host. */
   publicUrl: string | null;
@@ -62,6 +64,7 @@ export function loadConfig(env: Env = process.env): Config {
     modelsDir: resolve(env.BACKSERV_MODELS_DIR || './models'),
     device: parseDeviceSetting(env.BACKSERV_DEVICE),
     workers,
+    workerHost: env.BACKSERV_WORKER_HOST !== '0',
     // Split the cores between workers so two sessions do not fight over the same threads.
     intraOpThreads: envInt(env, 'BACKSERV_INTRA_OP_THREADS', Math.max(1, Math.floor(cpus().length / workers)), 0, 256),
     publicUrl: env.BACKSERV_PUBLIC_URL ? env.BACKSERV_PUBLIC_URL.replace(/\/+$/, '') : null,

@@ -8,7 +8,7 @@ import type { Logger } from '../infra/logging.js';
 import type { NewTask, TaskStore } from '../store/task-store.js';
 import type { Progress, TaskRecord, TaskStatus, TaskType } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
-import type { RunHandle } from '../workers/pool.js';
+import type { RunHandle } from '../workers/task-pool.js';
 import { FairQueue } from './fair-queue.js';
 import { TaskEvents } from './task-events.js';
 import type { CancelOutcome, TaskFrontend } from './task-frontend.js';

@@ -44,7 +44,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
   if (role !== 'serve') {
     const device = chooseDevice(config.device);
     log.info({ device: device.device, reason: device.reason }, `execution device: ${device.device}`);
-    const pool = createWorkerPool(config, workerFile);
+    const pool = createWorkerPool(config, { workerFile, log });
     const registry = createRegistry(config.modelsDir);
     const sub = connectSubscriber(url, `backserv-worker-sub-${config.servName}`, config.redisCluster);
     sub.on('error', () => undefined);

@@ -8,7 +8,7 @@ import type { Logger } from '../infra/logging.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
 import type { TaskRecord } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
-import type { RunHandle, WorkerPool } from '../workers/pool.js';
+import type { RunHandle, TaskPool } from '../workers/task-pool.js';
 import type { Capabilities } from './capabilities.js';
 import { channels, workersKey, type RedisClient } from '../infra/redis/connection.js';
 
@@ -42,7 +42,7 @@ export class RedisWorkerNode {
     private readonly store: RedisTaskStore,
     private readonly redis: RedisClient,
     private readonly sub: RedisClient,
-    private readonly pool: WorkerPool,
+    private readonly pool: TaskPool,
     private readonly opts: WorkerNodeOptions,
     private readonly log: Logger,
   ) {

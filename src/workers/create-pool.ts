@@ -1,13 +1,31 @@
-/** The worker pool as every deployment builds it from the Config. */
+/**
+ * The worker pool as every deployment builds it from the Config: in a supervised child process
+ * (the worker host, the default, so a native crash cannot take the API down), or as threads of
+ * this process (BACKSERV_WORKER_HOST=0: one process less, for debugging).
+ */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import { WorkerPool } from './pool.js';
+import type { Logger } from '../infra/logging.js';
+import { HostPool, type HostCrash } from './host/host-pool.js';
+import { WorkerPool, type PoolOptions } from './pool.js';
+import type { TaskPool } from './task-pool.js';
 
-export function createWorkerPool(config: Config, workerFile?: string): WorkerPool {
+export interface CreatePoolOptions {
+  workerFile?: string;
+  log: Logger;
+  onCrash?(crash: HostCrash): void;
+}
+
+export function createWorkerPool(config: Config, opts: CreatePoolOptions): TaskPool {
+  const options = poolOptions(config, opts.workerFile);
+  return config.workerHost ? new HostPool({ pool: options, log: opts.log, onCrash: opts.onCrash }) : new WorkerPool(options);
+}
+
+function poolOptions(config: Config, workerFile: string | undefined): PoolOptions {
   const resultsDir = join(config.dataDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  return new WorkerPool({
+  return {
     size: config.workers,
     cancelGraceMs: config.limits.cancelGraceMs,
     workerFile,
@@ -29,5 +47,5 @@ export function createWorkerPool(config: Config, workerFile?: string): WorkerPoo
         maxOutputPixels: config.limits.upscaleMaxOutputPixels,
       },
     },
-  });
+  };
 }

@@ -35,6 +35,11 @@ export interface WorkerFailure {
   code?: ErrorCode;
   /** For the log only (raw messages, paths): never stored or shown to a client. */
   detail?: string;
+  /**
+   * Not the task's own failure: the process running it died (`host_crash`: re-queue it, the
+   * attempt counts) or the server shut down (`shutdown`: re-queue it, the attempt does not count).
+   */
+  interrupted?: 'host_crash' | 'shutdown';
 }
 
 export type WorkerResponse = { ok: true; result: ResultMeta } | WorkerFailure;

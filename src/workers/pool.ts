@@ -13,6 +13,7 @@ import { mayTerminate } from '../runtime/native-gate.js';
 import type { TaskType } from '../tasks/types.js';
 import type { WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
+import type { RunHandle, TaskPool } from './task-pool.js';
 
 export interface PoolOptions {
   size: number;
@@ -22,13 +23,6 @@ export interface PoolOptions {
   workerFile?: string;
 }
 
-export interface RunHandle {
-  /** Settles once the task no longer occupies a worker. */
-  done: Promise<WorkerResponse>;
-  /** Ask the task to stop; resolves when it has stopped (cooperatively or by termination). */
-  cancel(): Promise<void>;
-}
-
 /** Running from sources (tsx/vitest) the worker is a .ts file, loaded through tsx. */
 export function defaultWorkerFile(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -36,7 +30,7 @@ export function defaultWorkerFile(): string {
   return existsSync(js) ? js : join(here, 'worker.ts');
 }
 
-export class WorkerPool {
+export class WorkerPool implements TaskPool {
   private readonly piscina: Piscina;
   private running = 0;
 

@@ -1,0 +1,40 @@
+/**
+ * Entry of the worker host: a child process that owns the Piscina pool, the ONNX Runtime sessions
+ * and libvips. A native crash (SIGSEGV, abort, OOM kill) ends this process only; the API process
+ * that forked it keeps answering and starts a new host. It lives exactly as long as its IPC
+ * channel: when the parent goes away, so does the host.
+ */
+import { WorkerPool } from '../pool.js';
+import type { RunHandle } from '../task-pool.js';
+import type { FromHost, ToHost } from './protocol.js';
+
+const send = (msg: FromHost) => process.send?.(msg);
+const runs = new Map<number, RunHandle>();
+let pool: WorkerPool | null = null;
+
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', (msg: ToHost) => {
+  switch (msg.type) {
+    case 'init':
+      pool = new WorkerPool(msg.options);
+      send({ type: 'ready' });
+      return;
+    case 'run': {
+      if (!pool) throw new Error('run before init');
+      const handle = pool.run(msg.ticketId, msg.taskType, msg.params, (step, total) => send({ type: 'progress', id: msg.id, step, total }));
+      runs.set(msg.id, handle);
+      void handle.done.then((response) => {
+        runs.delete(msg.id);
+        send({ type: 'done', id: msg.id, response });
+      });
+      return;
+    }
+    case 'cancel':
+      void runs.get(msg.id)?.cancel();
+      return;
+    case 'close':
+      void (pool?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      return;
+  }
+});

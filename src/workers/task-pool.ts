@@ -1,0 +1,22 @@
+/**
+ * The seam between the queue and whatever runs pipelines: threads in this process (WorkerPool)
+ * or threads in a supervised child process (HostPool). The queue sees slots and run handles only.
+ */
+import type { TaskType } from '../tasks/types.js';
+import type { WorkerResponse } from './messages.js';
+
+export interface RunHandle {
+  /** Settles once the task no longer occupies a slot. */
+  done: Promise<WorkerResponse>;
+  /** Ask the task to stop; resolves when it has stopped (cooperatively or by termination). */
+  cancel(): Promise<void>;
+}
+
+export interface TaskPool {
+  readonly size: number;
+  readonly busy: number;
+  readonly idle: number;
+  run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
+    onProgress: (step: number, total: number) => void): RunHandle;
+  close(): Promise<void>;
+}
