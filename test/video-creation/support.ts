@@ -44,9 +44,9 @@ export function mean(xs: number[]): number {
   return xs.reduce((s, x) => s + x, 0) / xs.length;
 }
 
-/** Live (non-zombie) ffmpeg children of this process, from /proc (Linux). */
-export function ffmpegChildren(): number[] {
-  const out: number[] = [];
+/** pid → [comm, state, ppid] of every process, from /proc (Linux). */
+function processTable(): Map<number, { comm: string; state: string; ppid: number }> {
+  const table = new Map<number, { comm: string; state: string; ppid: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
@@ -58,9 +58,24 @@ export function ffmpegChildren(): number[] {
     // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(ppid) === process.pid && comm === 'ffmpeg' && state !== 'Z') out.push(Number(name));
+    table.set(Number(name), { comm, state, ppid: Number(ppid) });
   }
-  return out;
+  return table;
+}
+
+/**
+ * Live (non-zombie) ffmpeg processes started under this one: its children, or the children of
+ * the worker host it forked (pipelines run there).
+ */
+export function ffmpegChildren(): number[] {
+  const table = processTable();
+  const under = (pid: number): boolean => {
+    for (let p = table.get(pid)?.ppid, depth = 0; p !== undefined && p > 1 && depth < 8; p = table.get(p)?.ppid, depth++) {
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  return [...table].filter(([pid, p]) => p.comm === 'ffmpeg' && p.state !== 'Z' && under(pid)).map(([pid]) => pid);
 }
 
 /** Whether a process runs (exists and is not a zombie), whatever its name (fake ffmpegs exec `sleep`). */
