@@ -35,8 +35,6 @@ export interface SdModel {
   readonly kernels: Kernels;
   readonly tokenizer: ClipTokenizer;
   readonly schedulerConfig: RawSchedulerConfig;
-  /** `_class_name` of the scheduler config (picks defaults for unknown model ids). */
-  readonly schedulerClass: string;
   readonly vaeScaling: number;
   readonly textEncoder: Session;
   readonly textIds: ValueSignature;
@@ -120,7 +118,6 @@ export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: 
     kernels,
     tokenizer,
     schedulerConfig,
-    schedulerClass: typeof schedulerConfig._class_name === 'string' ? schedulerConfig._class_name : '',
     vaeScaling,
     textEncoder,
     textIds,
