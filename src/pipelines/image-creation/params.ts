@@ -37,7 +37,7 @@ const schema: ParamsSchema = {
     width: dimension(IMAGE_SIZE.max, 'width'),
     height: dimension(IMAGE_SIZE.max, 'height'),
     steps: { type: 'integer', minimum: 1, maximum: 100, description: `denoising steps; default: ${perModel('steps')}` },
-    guidance_scale: { type: 'number', minimum: 0, maximum: 30, description: `classifier-free guidance scale (≤ 1: none); default: ${perModel('guidanceScale')}` },
+    guidance_scale: { type: 'number', minimum: 0, maximum: 30, description: `guidance scale: classifier-free guidance above 1 (LCM models take it as an embedding instead); default: ${perModel('guidanceScale')}` },
     seed,
     scheduler: { type: 'string', enum: [...SCHEDULER_NAMES], description: `sampler; default: ${perModel('scheduler')}` },
     model: modelId('image_creation'),
