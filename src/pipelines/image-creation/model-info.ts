@@ -6,7 +6,7 @@
  * Both files are optional; a size the API would refuse as input is not used as a default.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ModelRegistry } from '../../models/types.js';
 import type { TaskType } from '../../tasks/types.js';
 import { TaskError } from '../../tasks/task-errors.js';
@@ -15,22 +15,27 @@ import type { SdModelInfo } from './defaults.js';
 import { IMAGE_SIZE } from './params.js';
 import { incompatible } from './tensor-io.js';
 
-/** A JSON object from a model folder, null when the file is absent; a broken file is the model's fault. */
-export function readConfig(path: string): Record<string, unknown> | null {
+/**
+ * A JSON object from a model folder (`file` relative to it), null when the file is absent; a
+ * broken file is the model's fault. The message names the model's own files, not the server's layout.
+ */
+export function readConfig(dir: string, file: string): Record<string, unknown> | null {
+  const path = join(dir, file);
   if (!existsSync(path)) return null;
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
-    return parsed as Record<string, unknown>;
-  } catch (err) {
-    throw incompatible(`${path}: ${(err as Error).message}`);
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw incompatible(`${basename(dir)}/${file} is not valid JSON`);
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw incompatible(`${basename(dir)}/${file} is not a JSON object`);
+  return parsed as Record<string, unknown>;
 }
 
 const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
 function vaeDownscale(dir: string): number {
-  const channels = readConfig(join(dir, 'vae_decoder', 'config.json'))?.block_out_channels;
+  const channels = readConfig(dir, 'vae_decoder/config.json')?.block_out_channels;
   return Array.isArray(channels) && channels.length > 0 ? 2 ** (channels.length - 1) : 8;
 }
 
@@ -39,7 +44,7 @@ function usable(side: number): boolean {
 }
 
 export function nativeSize(dir: string): SdModelInfo['nativeSize'] {
-  const sample = readConfig(join(dir, 'unet', 'config.json'))?.sample_size;
+  const sample = readConfig(dir, 'unet/config.json')?.sample_size;
   const [h, w] = Array.isArray(sample) ? sample : [sample, sample];
   if (!positiveInt(h) || !positiveInt(w)) return null;
   const f = vaeDownscale(dir);
@@ -48,7 +53,7 @@ export function nativeSize(dir: string): SdModelInfo['nativeSize'] {
 }
 
 export function readSdModelInfo(id: string, dir: string): SdModelInfo {
-  const scheduler = readConfig(join(dir, 'scheduler', 'scheduler_config.json'));
+  const scheduler = readConfig(dir, 'scheduler/scheduler_config.json');
   const cls = scheduler?._class_name;
   return { id, dir, schedulerClass: typeof cls === 'string' ? cls : '', nativeSize: nativeSize(dir) };
 }

@@ -101,8 +101,8 @@ function unetIo(unet: Session): UnetIo {
 }
 
 export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string): Promise<SdModel> {
-  const schedulerConfig = readConfig(join(dir, 'scheduler', 'scheduler_config.json')) ?? {};
-  const vaeConfig = readConfig(join(dir, 'vae_decoder', 'config.json')) ?? {};
+  const schedulerConfig = readConfig(dir, 'scheduler/scheduler_config.json') ?? {};
+  const vaeConfig = readConfig(dir, 'vae_decoder/config.json') ?? {};
   const vaeScaling = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : DEFAULT_VAE_SCALING;
   const tokenizer = loadTokenizer(sessions, dir);
   // Sequential on purpose: each load already uses the worker's intra-op threads.
