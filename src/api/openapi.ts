@@ -1,13 +1,15 @@
 /**
  * The OpenAPI 3.1 document, generated from the same schema objects ajv validates requests with
- * (schemas.ts), so the document and the server cannot disagree about what is accepted. OpenAPI
+ * (the envelope in schemas.ts, each task type's params from its pipeline via the registry), so the
+ * document and the server cannot disagree about what is accepted. OpenAPI
  * 3.1 schemas are JSON Schema 2020-12, a superset of the keywords used there.
  */
 import { TASK_TYPES, type TaskType } from '../tasks/types.js';
 import {
   cancelResponseSchema, errorSchema, healthSchema, progressSchema, readySchema, submitResponseSchema, taskViewSchema,
 } from './response-schemas.js';
-import { paramSchemas, submitSchema } from './schemas.js';
+import { PIPELINE_PARAMS } from '../pipelines/registry.js';
+import { submitSchema } from './schemas.js';
 
 export interface OpenApiOptions {
   version: string;
@@ -38,7 +40,7 @@ const ticketParam = { name: 'ticket_id', in: 'path', required: true, schema: { t
 export function buildOpenApi(opts: OpenApiOptions): Json {
   const schemas: Json = {};
   for (const t of TASK_TYPES) {
-    schemas[`${pascal(t)}Params`] = clone(paramSchemas[t]);
+    schemas[`${pascal(t)}Params`] = clone(PIPELINE_PARAMS[t].schema);
     schemas[`Submit${pascal(t)}`] = submitVariant(t);
   }
   schemas.SubmitRequest = {

@@ -1,11 +1,16 @@
-/** ajv validators compiled once; errors become a 400 whose message names the field. */
+/**
+ * ajv validators compiled once: the submit envelope (schemas.ts) and each task type's task_params
+ * schema from the pipeline registry; errors become a 400 whose message names the field. Defaults
+ * are NOT filled in here (no useDefaults): task_params are stored as sent and the pipeline's
+ * parse applies each default once, in the worker, where the model (and so its defaults) is known.
+ */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { PIPELINE_PARAMS } from '../pipelines/registry.js';
 import { badRequest } from '../tasks/errors.js';
 import type { TaskType } from '../tasks/types.js';
 import { TASK_TYPES, isTaskType } from '../tasks/types.js';
-import { VIDEO } from '../pipelines/video-creation/limits.js';
 import type { WebhookEvent } from '../tasks/webhook-event.js';
-import { paramSchemas, submitSchema } from './schemas.js';
+import { submitSchema } from './schemas.js';
 
 export interface SubmitBody {
   task_type: TaskType;
@@ -35,12 +40,12 @@ export class RequestValidator {
   private readonly params: Record<TaskType, ValidateFunction>;
 
   constructor() {
-    const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: true, allowUnionTypes: true });
+    const ajv = new Ajv({ allErrors: false, useDefaults: false, strict: true, allowUnionTypes: true });
     this.submit = ajv.compile(submitSchema);
-    this.params = Object.fromEntries(TASK_TYPES.map((t) => [t, ajv.compile(paramSchemas[t])])) as Record<TaskType, ValidateFunction>;
+    this.params = Object.fromEntries(TASK_TYPES.map((t) => [t, ajv.compile(PIPELINE_PARAMS[t].schema)])) as Record<TaskType, ValidateFunction>;
   }
 
-  /** Validates and fills defaults in place; throws ApiError 400. */
+  /** Validates without changing the body; throws ApiError 400. */
   submitBody(body: unknown): SubmitBody {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw badRequest('invalid_request', 'The body must be a JSON object with task_type, task_params and user_id.');
@@ -54,13 +59,8 @@ export class RequestValidator {
     const type = b.task_type as TaskType;
     const check = this.params[type];
     if (!check(b.task_params)) throw badRequest('invalid_request', describe(check.errors![0], 'task_params'));
-    const params = b.task_params as Record<string, unknown>;
-    if (type === 'video_creation') {
-      const frames = (params.duration as number) * (params.fps as number);
-      if (frames > VIDEO.maxFrames) {
-        throw badRequest('invalid_request', `task_params.duration × fps = ${frames} frames is over the limit of ${VIDEO.maxFrames}.`);
-      }
-    }
+    const crossed = PIPELINE_PARAMS[type].crossCheck?.(b.task_params as Record<string, unknown>);
+    if (crossed) throw badRequest('invalid_request', crossed);
     return b as unknown as SubmitBody;
   }
 }

@@ -4,6 +4,7 @@ import type { ModelRegistry } from '../models/types.js';
 import type { Kernels } from '../native/types.js';
 import type { SessionCache } from '../runtime/index.js';
 import type { ResultMeta } from '../tasks/types.js';
+import type { TaskParams } from './params/types.js';
 import type { WorkerEnv } from './worker-env.js';
 
 export interface PipelineContext {
@@ -22,4 +23,5 @@ export interface PipelineContext {
   loadImage(ref: string, field: string): Promise<DecodedImage>;
 }
 
-export type Pipeline = (params: Record<string, unknown>, ctx: PipelineContext) => Promise<ResultMeta>;
+/** `params` as validated at the door; the pipeline's first act is its params module's `parse`. */
+export type Pipeline = (params: TaskParams, ctx: PipelineContext) => Promise<ResultMeta>;

@@ -1,4 +1,11 @@
-/** The one table from task type to pipeline, used inside the worker thread. */
+/**
+ * Task type → run function, inside the worker thread. This is the heavy twin of the pipeline
+ * registry (src/pipelines/registry.ts, params only): the run code loads onnxruntime and sharp, so
+ * it cannot sit in the registry the API imports. It is not loaded lazily from the registry with
+ * import() because the tests run workers from TypeScript sources through tsx, whose ESM hooks do
+ * not reach Piscina threads on Node 20 (only its require hooks do), so a dynamic import of a .ts
+ * file fails there. Typed over TASK_TYPES like the registry, so the two cannot disagree.
+ */
 import { runFaceSwap } from '../pipelines/face-swap/index.js';
 import { runImageCreation } from '../pipelines/image-creation/index.js';
 import { runImageUpscale } from '../pipelines/image-upscale/index.js';
@@ -6,15 +13,15 @@ import type { Pipeline } from '../pipelines/types.js';
 import { runVideoCreation } from '../pipelines/video-creation/index.js';
 import type { TaskType } from '../tasks/types.js';
 
-const PIPELINES: Partial<Record<TaskType, Pipeline>> = {
-  image_upscale: runImageUpscale,
+const RUNS: Readonly<Record<TaskType, Pipeline>> = {
   image_creation: runImageCreation,
+  image_upscale: runImageUpscale,
   face_swap: runFaceSwap,
   video_creation: runVideoCreation,
 };
 
 export function loadPipeline(taskType: TaskType): Pipeline {
-  const pipeline = PIPELINES[taskType];
+  const pipeline = RUNS[taskType] as Pipeline | undefined;
   if (!pipeline) throw new Error(`No pipeline for task type ${taskType} in this build`);
   return pipeline;
 }

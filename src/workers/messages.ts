@@ -11,6 +11,7 @@ import type { ResultMeta, TaskType } from '../tasks/types.js';
 export interface WorkerRequest {
   ticketId: string;
   taskType: TaskType;
+  /** task_params as validated at the door, defaults not applied: the pipeline's parse applies them here, where the model is known. */
   params: Record<string, unknown>;
   port: MessagePort;
   env: WorkerEnv;

@@ -7,6 +7,7 @@
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
+import type { TaskParams } from '../params/types.js';
 import type { PipelineContext } from '../types.js';
 import { writeResultFile } from '../write-result.js';
 import { detectFaces, type Detector } from './detect.js';
@@ -14,15 +15,20 @@ import { loadEmap } from './emap.js';
 import { faceEmbedding } from './embed.js';
 import { resolveFaceModels } from './face-models.js';
 import { pasteBack } from './paste-back.js';
+import { parse, type FaceSwapSettings } from './params.js';
 import { pickSourceFace, pickTargetFaces } from './select.js';
 import { alignForSwap, runSwapper, swapLatent, SWAP_SIZE } from './swap.js';
 
-export async function runFaceSwap(params: Record<string, unknown>, ctx: PipelineContext): Promise<ResultMeta> {
+export async function runFaceSwap(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
+  return swapFaces(parse(params), ctx);
+}
+
+async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
   const models = resolveFaceModels(ctx.models);
   const [source, target] = await Promise.all([
-    ctx.loadImage(params.source_image as string, 'source_image'),
-    ctx.loadImage(params.target_image as string, 'target_image'),
+    ctx.loadImage(s.sourceImage, 'source_image'),
+    ctx.loadImage(s.targetImage, 'target_image'),
   ]);
   const tFetched = performance.now();
   const [detSession, embSession, swapSession] = await Promise.all([
@@ -35,10 +41,10 @@ export async function runFaceSwap(params: Record<string, unknown>, ctx: Pipeline
   const tLoaded = performance.now();
   await checkpoint(ctx.signal);
 
-  const sourceFace = pickSourceFace(await detectFaces(source, detector, ctx.kernels), params.source_face_index as number | undefined);
+  const sourceFace = pickSourceFace(await detectFaces(source, detector, ctx.kernels), s.sourceFaceIndex);
   await checkpoint(ctx.signal);
   const targetDetected = await detectFaces(target, detector, ctx.kernels);
-  const targetFaces = pickTargetFaces(targetDetected, params.target_face_index as number | undefined);
+  const targetFaces = pickTargetFaces(targetDetected, s.targetFaceIndex);
   const tDetected = performance.now();
   await checkpoint(ctx.signal);
 

@@ -14,15 +14,15 @@ function checkIndex(faces: readonly Face[], index: number, field: string, image:
 }
 
 /** The source face: `index` if given, else the largest. */
-export function pickSourceFace(faces: readonly Face[], index: number | undefined): Face {
+export function pickSourceFace(faces: readonly Face[], index: number | 'largest'): Face {
   if (faces.length === 0) throw new TaskError('no face found in source_image');
-  if (index !== undefined) return checkIndex(faces, index, 'source_face_index', 'source_image');
+  if (index !== 'largest') return checkIndex(faces, index, 'source_face_index', 'source_image');
   return faces.reduce((best, f) => (area(f) > area(best) ? f : best));
 }
 
 /** The target faces: only `index` if given, else all of them. */
-export function pickTargetFaces(faces: readonly Face[], index: number | undefined): Face[] {
+export function pickTargetFaces(faces: readonly Face[], index: number | 'all'): Face[] {
   if (faces.length === 0) throw new TaskError('no face found in target_image');
-  if (index !== undefined) return [checkIndex(faces, index, 'target_face_index', 'target_image')];
+  if (index !== 'all') return [checkIndex(faces, index, 'target_face_index', 'target_image')];
   return [...faces];
 }

@@ -1,17 +1,30 @@
 /**
- * Per-model defaults for the parameters a request may leave out, and the checks that need
- * the model (the schema already bounds every field). A model id without an entry gets its
- * defaults from its scheduler config's class, as diffusers would load it.
+ * What a Stable Diffusion model runs with when the request leaves a setting out. Steps, guidance
+ * and scheduler come from this table by model id (or, for an id not listed, by the class in its
+ * scheduler_config.json, as diffusers would load it); the image size comes from the model folder
+ * itself when it says (unet/config.json `sample_size` × the VAE's downscale, diffusers' rule),
+ * else from the table. Light on purpose: the API process imports it through params.ts.
  */
 import { randomInt } from 'node:crypto';
-import { isSchedulerName, type SchedulerName } from './schedulers/index.js';
-import { TaskError } from '../../tasks/task-errors.js';
+import type { SchedulerName } from './schedulers/names.js';
 
 export interface ModelDefaults {
   steps: number;
   guidanceScale: number;
   scheduler: SchedulerName;
+  /** Side of the square image the model was trained at, when its folder does not say. */
   size: number;
+}
+
+/** The facts about an installed SD model that its defaults depend on (read by model-info.ts). */
+export interface SdModelInfo {
+  id: string;
+  /** Absolute folder of the model. */
+  dir: string;
+  /** `_class_name` of scheduler/scheduler_config.json, '' when absent. */
+  schedulerClass: string;
+  /** The trained size declared by the folder's configs; null when they declare none. */
+  nativeSize: { width: number; height: number } | null;
 }
 
 export const MODEL_DEFAULTS: Readonly<Record<string, ModelDefaults>> = Object.freeze({
@@ -30,48 +43,22 @@ const BY_CLASS: Readonly<Record<string, ModelDefaults>> = {
   DDIMScheduler: { ...MODEL_DEFAULTS.sd15, scheduler: 'ddim' },
 };
 
-export function defaultsFor(modelId: string, schedulerClass: string): ModelDefaults {
-  return MODEL_DEFAULTS[modelId] ?? BY_CLASS[schedulerClass] ?? MODEL_DEFAULTS.sd15;
-}
-
-/** A request after defaults: everything the pipeline needs, nothing optional. */
-export interface CreationSettings {
-  prompt: string;
-  negativePrompt: string;
-  width: number;
-  height: number;
+/** Every default of one model, the size resolved to width and height. */
+export interface ResolvedDefaults {
   steps: number;
   guidanceScale: number;
-  seed: number;
   scheduler: SchedulerName;
+  width: number;
+  height: number;
+}
+
+export function defaultsFor(model: Pick<SdModelInfo, 'id' | 'schedulerClass' | 'nativeSize'>): ResolvedDefaults {
+  const d = MODEL_DEFAULTS[model.id] ?? BY_CLASS[model.schedulerClass] ?? MODEL_DEFAULTS.sd15;
+  const size = model.nativeSize ?? { width: d.size, height: d.size };
+  return { steps: d.steps, guidanceScale: d.guidanceScale, scheduler: d.scheduler, width: size.width, height: size.height };
 }
 
 /** Seeds are u32 (the schema's range; torch keeps only the low 32 bits anyway). */
 export function randomSeed(): number {
   return randomInt(0, 2 ** 32 - 1);
-}
-
-function int(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) ? value : fallback;
-}
-
-export function resolveSettings(params: Record<string, unknown>, defaults: ModelDefaults): CreationSettings {
-  const width = int(params.width, defaults.size);
-  const height = int(params.height, defaults.size);
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
-    // The schema checks this at the door; repeated for callers that skip it (video, tests).
-    if (v < 8 || v % 8 !== 0) throw new TaskError(`${name} must be a positive multiple of 8, got ${v}`, 'invalid_params');
-  }
-  const scheduler = params.scheduler === undefined ? defaults.scheduler : params.scheduler;
-  if (!isSchedulerName(scheduler)) throw new TaskError(`unknown scheduler ${String(scheduler)}`, 'invalid_params');
-  return {
-    prompt: typeof params.prompt === 'string' ? params.prompt : '',
-    negativePrompt: typeof params.negative_prompt === 'string' ? params.negative_prompt : '',
-    width,
-    height,
-    steps: int(params.steps, defaults.steps),
-    guidanceScale: typeof params.guidance_scale === 'number' ? params.guidance_scale : defaults.guidanceScale,
-    seed: int(params.seed, randomSeed()),
-    scheduler,
-  };
 }

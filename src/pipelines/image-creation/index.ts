@@ -11,6 +11,9 @@ export { generateLatents, usesCfg, UnetBuffers, LATENT_CHANNELS } from './unet-l
 export type { GenerateOptions, GeneratedLatents } from './unet-loop.js';
 export { decodeLatents, encodeImage, tileStarts, DECODE_TILE } from './vae.js';
 export type { DecodeOptions, DecodeTiling, DecodedRgb, RgbImage } from './vae.js';
-export { MODEL_DEFAULTS, defaultsFor, resolveSettings, randomSeed } from './defaults.js';
-export type { CreationSettings, ModelDefaults } from './defaults.js';
+export { MODEL_DEFAULTS, defaultsFor, randomSeed } from './defaults.js';
+export type { ModelDefaults, ResolvedDefaults, SdModelInfo } from './defaults.js';
+export { imageCreationParams, IMAGE_SIZE } from './params.js';
+export type { CreationSettings } from './params.js';
+export { readSdModelInfo, sdModelLookup } from './model-info.js';
 export { randn, TorchCpuGenerator, NoiseStream } from './noise.js';

@@ -5,21 +5,23 @@
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
+import type { TaskParams } from '../params/types.js';
 import { type PipelineContext } from '../types.js';
-import { TaskError } from '../../tasks/task-errors.js';
 import { writeResultFile } from '../write-result.js';
-import { defaultsFor, resolveSettings } from './defaults.js';
+import { sdModelLookup } from './model-info.js';
+import { parse, type CreationSettings } from './params.js';
 import { openSdModel } from './sd-model.js';
 import { encodePrompt } from './text-encoder.js';
 import { generateLatents, usesCfg } from './unet-loop.js';
 import { decodeLatents } from './vae.js';
 
-export async function runImageCreation(params: Record<string, unknown>, ctx: PipelineContext): Promise<ResultMeta> {
+export async function runImageCreation(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
+  return create(parse(params, sdModelLookup(ctx.models, 'image_creation')), ctx);
+}
+
+async function create(s: CreationSettings, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
-  const resolved = ctx.models.resolve('image_creation', params.model as string | undefined);
-  if (!resolved) throw new TaskError('No Stable Diffusion model is installed any more; ask the operator to install one.', 'model_unavailable');
-  const model = await openSdModel(ctx.sessions, ctx.kernels, resolved.id, resolved.dir);
-  const s = resolveSettings(params, defaultsFor(model.id, model.schedulerClass));
+  const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir);
   const total = s.steps + 1;
   ctx.progress(0, total);
   await checkpoint(ctx.signal);

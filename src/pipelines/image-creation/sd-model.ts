@@ -4,10 +4,11 @@
  * from the session, never assumed). Sessions come from the worker's SessionCache, so a model
  * loads once per worker; the tokenizer is memoised alongside that cache.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kernels } from '../../native/types.js';
 import type { SessionCache, Session, ValueSignature } from '../../runtime/index.js';
+import { readConfig } from './model-info.js';
 import type { RawSchedulerConfig } from './schedulers/index.js';
 import { ClipTokenizer, readHfBpe, readPadToken } from './tokenizer/index.js';
 import { floatType, incompatible, inputSpec, outputSpec, type FloatType } from './tensor-io.js';
@@ -34,8 +35,6 @@ export interface SdModel {
   readonly kernels: Kernels;
   readonly tokenizer: ClipTokenizer;
   readonly schedulerConfig: RawSchedulerConfig;
-  /** `_class_name` of the scheduler config (picks defaults for unknown model ids). */
-  readonly schedulerClass: string;
   readonly vaeScaling: number;
   readonly textEncoder: Session;
   readonly textIds: ValueSignature;
@@ -52,16 +51,6 @@ export interface SdModel {
 }
 
 const tokenizers = new WeakMap<SessionCache, Map<string, ClipTokenizer>>();
-
-function readJson(path: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
-    return parsed as Record<string, unknown>;
-  } catch (err) {
-    throw incompatible(`${path}: ${(err as Error).message}`);
-  }
-}
 
 /** The pad token: tokenizer_config.json first, then special_tokens_map.json; none → EOS. */
 function padToken(tokenizerDir: string): string | undefined {
@@ -112,10 +101,8 @@ function unetIo(unet: Session): UnetIo {
 }
 
 export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string): Promise<SdModel> {
-  const schedulerPath = join(dir, 'scheduler', 'scheduler_config.json');
-  const schedulerConfig = existsSync(schedulerPath) ? readJson(schedulerPath) : {};
-  const vaeConfigPath = join(dir, 'vae_decoder', 'config.json');
-  const vaeConfig = existsSync(vaeConfigPath) ? readJson(vaeConfigPath) : {};
+  const schedulerConfig = readConfig(dir, 'scheduler/scheduler_config.json') ?? {};
+  const vaeConfig = readConfig(dir, 'vae_decoder/config.json') ?? {};
   const vaeScaling = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : DEFAULT_VAE_SCALING;
   const tokenizer = loadTokenizer(sessions, dir);
   // Sequential on purpose: each load already uses the worker's intra-op threads.
@@ -131,7 +118,6 @@ export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: 
     kernels,
     tokenizer,
     schedulerConfig,
-    schedulerClass: typeof schedulerConfig._class_name === 'string' ? schedulerConfig._class_name : '',
     vaeScaling,
     textEncoder,
     textIds,

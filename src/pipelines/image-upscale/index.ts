@@ -9,17 +9,25 @@ import { encodePng } from '../../imaging/png-text.js';
 import { inNative } from '../../runtime/native-gate.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
+import type { TaskParams } from '../params/types.js';
 import { type PipelineContext } from '../types.js';
 import { TaskError } from '../../tasks/task-errors.js';
 import { writeResultFile } from '../write-result.js';
+import { parse, type UpscaleSettings } from './params.js';
 import { upscaleRgb } from './upscale-rgb.js';
 
-export async function runImageUpscale(params: Record<string, unknown>, ctx: PipelineContext): Promise<ResultMeta> {
+export async function runImageUpscale(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
+  const settings = parse(params, (requested) => {
+    const model = ctx.models.resolve('image_upscale', requested);
+    if (!model) throw new TaskError('No upscale model is installed any more; ask the operator to install one.', 'model_unavailable');
+    return model;
+  });
+  return upscale(settings, ctx);
+}
+
+async function upscale({ imageUrl, scaleFactor, model }: UpscaleSettings, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
-  const scaleFactor = (params.scale_factor as number | undefined) ?? 4;
-  const model = ctx.models.resolve('image_upscale', params.model as string | undefined);
-  if (!model) throw new TaskError('No upscale model is installed any more; ask the operator to install one.', 'model_unavailable');
-  const img = await ctx.loadImage(params.image_url as string, 'image_url');
+  const img = await ctx.loadImage(imageUrl, 'image_url');
   const tFetched = performance.now();
   const session = await ctx.sessions.get(join(model.dir, 'model.onnx'));
   const tLoaded = performance.now();

@@ -2,7 +2,9 @@
  * video_creation: text-to-image keyframes + an img2img chain from a Stable Diffusion model, streamed
  * into one ffmpeg process as H.264 MP4. Frame sources are swappable (FrameSource).
  */
-export { runVideoCreation, createVideoCreation, VIDEO_DEFAULTS } from './pipeline.js';
+export { runVideoCreation, createVideoCreation } from './pipeline.js';
+export { VIDEO, VIDEO_DEFAULTS, videoCreationParams } from './params.js';
+export type { VideoSettings } from './params.js';
 export type { VideoCreationDeps } from './pipeline.js';
 export type { FrameSource, VideoFrame } from './frame-source.js';
 export { SdFrameSource } from './sd-frame-source.js';

@@ -4,30 +4,25 @@
  * most a frame or two is in memory. Progress counts frames; a cancel or any failure kills
  * ffmpeg and deletes the partial file, so only a finished video is ever published.
  */
-import { VIDEO } from './limits.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { FFMPEG_ENV, locateFfmpeg, type LocatedFfmpeg } from '../../video/locate-ffmpeg.js';
 import { Mp4Encoder, type EncodeStats, type Mp4EncoderOptions } from '../../video/mp4-encoder.js';
 import { join } from 'node:path';
 import { checkpoint } from '../checkpoint.js';
-import { defaultsFor, openSdModel, resolveSettings, usesCfg } from '../image-creation/index.js';
+import { openSdModel, sdModelLookup, usesCfg } from '../image-creation/index.js';
+import type { TaskParams } from '../params/types.js';
 import { type Pipeline, type PipelineContext } from '../types.js';
-import { CancelledError, TaskError } from '../../tasks/task-errors.js';
+import { CancelledError } from '../../tasks/task-errors.js';
 import type { FrameSource } from './frame-source.js';
-import { DEFAULT_MOTION, planVideo } from './plan.js';
+import { parse } from './params.js';
+import { planVideo } from './plan.js';
 import { SdFrameSource } from './sd-frame-source.js';
-
-export const VIDEO_DEFAULTS = Object.freeze({ duration: 2, fps: 8, motion: DEFAULT_MOTION });
 
 export interface VideoCreationDeps {
   /** Which ffmpeg to run (default: BACKSERV_FFMPEG, else PATH, else the npm package). */
   ffmpeg?(): LocatedFfmpeg;
   /** Encoder settings over the defaults (timeouts; tests force failures with extra args). */
   encoder?: Partial<Omit<Mp4EncoderOptions, 'ffmpegPath' | 'width' | 'height' | 'fps' | 'outFile'>>;
-}
-
-function int(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) ? value : fallback;
 }
 
 interface StreamTimings {
@@ -56,22 +51,12 @@ async function stream(source: FrameSource, encoder: Mp4Encoder, ctx: PipelineCon
 }
 
 export function createVideoCreation(deps: VideoCreationDeps = {}): Pipeline {
-  return async function runVideoCreation(params: Record<string, unknown>, ctx: PipelineContext): Promise<ResultMeta> {
+  return async function runVideoCreation(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
     const t0 = performance.now();
-    const duration = int(params.duration, VIDEO_DEFAULTS.duration);
-    const fps = int(params.fps, VIDEO_DEFAULTS.fps);
-    const frames = duration * fps;
-    // The API checks these at the door; repeated for direct callers.
-    if (duration < 1 || fps < 1 || frames > VIDEO.maxFrames) {
-      throw new TaskError(`duration × fps must give 1 to ${VIDEO.maxFrames} frames, got ${duration} s × ${fps} fps`, 'invalid_params');
-    }
-    const motion = typeof params.motion === 'number' ? params.motion : VIDEO_DEFAULTS.motion;
+    const s = parse(params, sdModelLookup(ctx.models, 'video_creation'));
+    const { frames, fps, motion } = s;
     const ffmpeg = (deps.ffmpeg ?? (() => locateFfmpeg({ configured: process.env[FFMPEG_ENV] })))();
-
-    const resolved = ctx.models.resolve('video_creation', params.model as string | undefined);
-    if (!resolved) throw new TaskError('No Stable Diffusion model is installed any more; ask the operator to install one.', 'model_unavailable');
-    const model = await openSdModel(ctx.sessions, ctx.kernels, resolved.id, resolved.dir);
-    const s = resolveSettings(params, defaultsFor(model.id, model.schedulerClass));
+    const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir);
     const plan = planVideo(frames, fps, motion, s.steps);
     const guided = usesCfg(model, s.guidanceScale);
     const source = new SdFrameSource({

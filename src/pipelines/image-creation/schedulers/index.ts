@@ -1,6 +1,6 @@
 /**
- * Scheduler factory: name + the model's scheduler_config.json → a Scheduler. Names follow the
- * API's `scheduler` parameter.
+ * Scheduler factory: name + the model's scheduler_config.json → a Scheduler. The names are the
+ * API's `scheduler` parameter (names.ts).
  */
 import { resolveSchedulerConfig, type RawSchedulerConfig } from './config.js';
 import { DdimScheduler } from './ddim.js';
@@ -8,31 +8,24 @@ import { DpmppTwoMKarrasScheduler } from './dpmpp-2m-karras.js';
 import { EulerAncestralScheduler } from './euler-ancestral.js';
 import { EulerScheduler } from './euler.js';
 import { LcmScheduler } from './lcm.js';
-import type { Scheduler, SchedulerName } from './types.js';
+import type { SchedulerName } from './names.js';
+import type { Scheduler, SchedulerConfig } from './types.js';
 
-export const SCHEDULER_NAMES: readonly SchedulerName[] = Object.freeze(['euler', 'euler_a', 'ddim', 'lcm', 'dpmpp_2m_karras']);
-
-export function isSchedulerName(value: unknown): value is SchedulerName {
-  return typeof value === 'string' && (SCHEDULER_NAMES as readonly string[]).includes(value);
-}
+// Keyed by the names list's type: a name without a class (or a class without a name) fails to compile.
+const CLASSES: Readonly<Record<SchedulerName, new (config: SchedulerConfig) => Scheduler>> = {
+  euler: EulerScheduler,
+  euler_a: EulerAncestralScheduler,
+  ddim: DdimScheduler,
+  lcm: LcmScheduler,
+  dpmpp_2m_karras: DpmppTwoMKarrasScheduler,
+};
 
 /** `config` is the parsed scheduler_config.json (unknown keys such as `_class_name` are ignored). */
 export function createScheduler(name: SchedulerName, config: RawSchedulerConfig = {}): Scheduler {
-  const resolved = resolveSchedulerConfig(name, config);
-  switch (name) {
-    case 'euler':
-      return new EulerScheduler(resolved);
-    case 'euler_a':
-      return new EulerAncestralScheduler(resolved);
-    case 'ddim':
-      return new DdimScheduler(resolved);
-    case 'lcm':
-      return new LcmScheduler(resolved);
-    case 'dpmpp_2m_karras':
-      return new DpmppTwoMKarrasScheduler(resolved);
-  }
+  return new CLASSES[name](resolveSchedulerConfig(name, config));
 }
 
+export { SCHEDULER_NAMES, isSchedulerName } from './names.js';
 export { resolveSchedulerConfig } from './config.js';
 export type { RawSchedulerConfig } from './config.js';
 export { getGuidanceScaleEmbedding } from './guidance-embedding.js';

@@ -4,7 +4,9 @@
  * All array work writes into caller-provided buffers so the loop allocates nothing per step.
  */
 
-export type SchedulerName = 'euler' | 'euler_a' | 'ddim' | 'lcm' | 'dpmpp_2m_karras';
+import type { SchedulerName } from './names.js';
+
+export type { SchedulerName } from './names.js';
 export type BetaSchedule = 'scaled_linear' | 'linear';
 export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';

@@ -1,0 +1,99 @@
+/**
+ * image_creation's parameters: the task_params schema (bounds and descriptions; no default that
+ * depends on the model) and `parse`, which applies every default once and returns the Settings
+ * the pipeline runs on. A request that leaves out width/height gets the model's trained size, one
+ * that gives them gets exactly those. The SD parts are shared with video_creation. Light: the API
+ * process imports this file (schema, OpenAPI); no onnxruntime, sharp or pipeline code.
+ */
+import { optionalInt, optionalNumber, optionalOneOf, optionalString, requiredString } from '../params/read.js';
+import { modelId, seed, text } from '../params/schema-parts.js';
+import type { ModelLookup, ParamsModule, ParamsSchema, PropertySchema, TaskParams } from '../params/types.js';
+import { TaskError } from '../../tasks/task-errors.js';
+import { defaultsFor, MODEL_DEFAULTS, randomSeed, type ModelDefaults, type ResolvedDefaults, type SdModelInfo } from './defaults.js';
+import { SCHEDULER_NAMES, type SchedulerName } from './schedulers/names.js';
+
+export const IMAGE_SIZE = { min: 64, max: 1024, multipleOf: 8 } as const;
+
+/** "the model's (sd-turbo 1, sd15 25, …)", from the defaults table, so the document cannot drift from it. */
+function perModel(key: keyof ModelDefaults): string {
+  return `the model's (${Object.entries(MODEL_DEFAULTS).map(([id, d]) => `${id} ${d[key]}`).join(', ')})`;
+}
+
+export const dimension = (maximum: number, side: 'width' | 'height', cap = ''): PropertySchema => ({
+  type: 'integer', minimum: IMAGE_SIZE.min, maximum, multipleOf: IMAGE_SIZE.multipleOf,
+  description: `image ${side} in pixels; default: the size the model was trained at, declared by its unet/config.json, else ${perModel('size')}${cap}`,
+});
+
+export const prompt = text(2000, 1, 'what to generate');
+export const negativePrompt = text(2000, 0, 'what to steer away from (takes effect with classifier-free guidance); default: none');
+
+const schema: ParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['prompt'],
+  properties: {
+    prompt,
+    negative_prompt: negativePrompt,
+    width: dimension(IMAGE_SIZE.max, 'width'),
+    height: dimension(IMAGE_SIZE.max, 'height'),
+    steps: { type: 'integer', minimum: 1, maximum: 100, description: `denoising steps; default: ${perModel('steps')}` },
+    guidance_scale: { type: 'number', minimum: 0, maximum: 30, description: `guidance scale: classifier-free guidance above 1 (LCM models take it as an embedding instead); default: ${perModel('guidanceScale')}` },
+    seed,
+    scheduler: { type: 'string', enum: [...SCHEDULER_NAMES], description: `sampler; default: ${perModel('scheduler')}` },
+    model: modelId('image_creation'),
+  },
+};
+
+/** What both SD task types take from a request: the text, the size and the seed. */
+export interface SdImageSettings {
+  prompt: string;
+  negativePrompt: string;
+  width: number;
+  height: number;
+  seed: number;
+  model: SdModelInfo;
+}
+
+/** An image_creation request after defaults: everything the pipeline needs, nothing optional. */
+export interface CreationSettings extends SdImageSettings {
+  steps: number;
+  guidanceScale: number;
+  scheduler: SchedulerName;
+}
+
+function side(params: TaskParams, field: 'width' | 'height', fallback: number): number {
+  const v = optionalInt(params, field) ?? fallback;
+  // The schema checks this at the door; repeated for callers that skip it (tests, bench).
+  if (v < 8 || v % 8 !== 0) throw new TaskError(`${field} must be a positive multiple of 8, got ${v}`, 'invalid_params');
+  return v;
+}
+
+/** The SD fields of a request; `maxSide` caps the model's size where the task type allows less (video). */
+export function parseSdImage(params: TaskParams, model: SdModelInfo, defaults: ResolvedDefaults, maxSide: number = IMAGE_SIZE.max): SdImageSettings {
+  return {
+    prompt: requiredString(params, 'prompt'),
+    negativePrompt: optionalString(params, 'negative_prompt') ?? '',
+    width: side(params, 'width', Math.min(defaults.width, maxSide)),
+    height: side(params, 'height', Math.min(defaults.height, maxSide)),
+    seed: optionalInt(params, 'seed') ?? randomSeed(),
+    model,
+  };
+}
+
+/** The installed model the request runs on (task_params.model or the preferred one) and its defaults. */
+export function sdModel(params: TaskParams, lookup: ModelLookup<SdModelInfo>): { model: SdModelInfo; defaults: ResolvedDefaults } {
+  const model = lookup(optionalString(params, 'model'));
+  return { model, defaults: defaultsFor(model) };
+}
+
+export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): CreationSettings {
+  const { model, defaults } = sdModel(params, lookup);
+  return {
+    ...parseSdImage(params, model, defaults),
+    steps: optionalInt(params, 'steps') ?? defaults.steps,
+    guidanceScale: optionalNumber(params, 'guidance_scale') ?? defaults.guidanceScale,
+    scheduler: optionalOneOf(params, 'scheduler', SCHEDULER_NAMES) ?? defaults.scheduler,
+  };
+}
+
+export const imageCreationParams: ParamsModule<CreationSettings, SdModelInfo> = { schema, parse };
