@@ -1,17 +1,21 @@
 /**
  * Redis TaskStore for scale-out. Task records are hashes; every transition is one Lua script
- * (src/store/redis/lua.ts) that also maintains the status counters and the fair-queue index,
- * so a serve node that dies right after answering 202 has already made the task claimable.
+ * (src/store/redis/scripts/*.lua, the header of each says its KEYS, ARGV and answer) that also
+ * maintains the status counters and the fair-queue index, so a serve node that dies right after
+ * answering 202 has already made the task claimable.
  * Passes the same conformance suite as the SQLite store.
  */
 import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
-import * as lua from './redis/lua.js';
-import { LuaScript } from '../infra/redis/script.js';
+import { loadScripts, scriptDir } from '../infra/redis/script-loader.js';
 import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
 import type { RedisClient } from '../infra/redis/connection.js';
 
-const S = Object.fromEntries(Object.entries(lua).map(([k, src]) => [k, new LuaScript(src)])) as Record<keyof typeof lua, LuaScript>;
+const S = loadScripts(scriptDir(import.meta.url, 'redis/scripts'), {
+  CREATE: 'create', MARK_STARTED: 'mark-started', CLAIM: 'claim', CLAIM_TYPED: 'claim-typed',
+  SET_PROGRESS: 'set-progress', COMPLETE: 'complete', COMPLETE_AND_CLAIM: 'complete-and-claim',
+  FAIL: 'fail', CANCEL: 'cancel', REQUEUE: 'requeue', RECOVER: 'recover', RENEW: 'renew', POSITION: 'position',
+});
 
 export const INTERRUPTED_MESSAGE =
   'Interrupted: the worker running this task stopped responding, %d time(s); it was not retried again. ' +
