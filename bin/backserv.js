@@ -57,7 +57,7 @@ if (cmd === 'version' || cmd === '--version' || cmd === '-v') {
 }
 if (cmd === 'openapi') {
   const { buildOpenApi } = await import(distEntry(join('api', 'openapi.js')));
-  const { parseApiKeys } = await import(distEntry(join('api', 'extras-config.js')));
+  const { parseApiKeys } = await import(distEntry(join('config', 'api-settings.js')));
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   let authRequired;
   try {
