@@ -8,6 +8,7 @@
   ARGV[3]  completed_at for the tasks that fail
   ARGV[4]  lease deadline bound (ms since the epoch, or '+inf')
   ARGV[5]  error message, a format with one %d (the attempts)
+  ARGV[6]  error code
   Returns  {requeued ids..., '|', failed ids...}
 ]]
 --@include "finish"
@@ -20,7 +21,7 @@ for _, id in ipairs(ids) do
   if redis.call('HGET', k, 'status') ~= 'In Progress' then
     redis.call('ZREM', P .. 'running', id)
   elseif attempts >= tonumber(ARGV[2]) then
-    redis.call('HSET', k, 'error_info', string.format(ARGV[5], attempts))
+    redis.call('HSET', k, 'error_info', string.format(ARGV[5], attempts), 'error_code', ARGV[6])
     finish(id, 'Failed', ARGV[3])
     table.insert(failed, id)
   else
