@@ -35,7 +35,7 @@ export async function runRedisQueueBench(opts: BenchOptions): Promise<BenchRow[]
       upscale: { tile: 1, pad: 0, maxOutputPixels: 1 },
     },
   });
-  const frontend = new RedisFrontend(store, redis, subS, { maxQueued: 0, maxQueuedPerUser: 0, cancelWaitMs: 1000 }, log);
+  const frontend = new RedisFrontend(store, redis, subS, { maxQueued: 0, maxQueuedPerUser: 0, cancelWaitMs: 1000, slots: () => SLOTS }, log);
   const node = new RedisWorkerNode(store, redis, subW, pool, {
     servName: 'bench', leaseMs: 30_000, maxAttempts: 3, describe: {},
     capabilities: () => ({ task_types: ['image_upscale'], models: { image_upscale: ['noop'] } }),

@@ -45,6 +45,7 @@ export const taskViewSchema = {
     status: { type: 'string', enum: [...STATUSES] },
     result_info: nullable({ type: 'string', description: 'absolute URL of the primary result file, once Completed' }),
     error_info: nullable({ type: 'string' }),
+    error_code: nullable({ type: 'string', description: "a Failed task's error code (the README's error table, where task or both); null otherwise" }),
     started_at: nullable(isoTime),
     completed_at: nullable(isoTime),
     ticket_id: { type: 'string' },

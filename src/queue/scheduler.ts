@@ -3,23 +3,14 @@
  * queue, and feeds the worker pool. The store is the truth; the queue is an index over its
  * `Queueing` rows, rebuilt on start, so a crash loses nothing that was accepted.
  */
-import { queueFull } from '../tasks/errors.js';
 import type { Logger } from '../infra/logging.js';
 import type { NewTask, TaskStore } from '../store/task-store.js';
-import type { Progress, TaskRecord, TaskStatus, TaskType } from '../tasks/types.js';
-import type { WorkerResponse } from '../workers/messages.js';
-import type { RunHandle } from '../workers/task-pool.js';
+import type { Progress, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { FairQueue } from './fair-queue.js';
+import { queueFullError } from './queue-full.js';
 import { TaskEvents } from './task-events.js';
 import type { CancelOutcome, TaskFrontend } from './task-frontend.js';
-
-/** What the scheduler needs from a pool (the Piscina pool, or a stand-in in unit tests). */
-export interface TaskRunner {
-  readonly size: number;
-  readonly idle: number;
-  run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
-    onProgress: (step: number, total: number) => void): RunHandle;
-}
+import { TaskLifecycle, type TaskRunner } from './task-lifecycle.js';
 
 export interface SchedulerLimits {
   maxQueued: number;
@@ -29,18 +20,9 @@ export interface SchedulerLimits {
 
 export type { CancelOutcome } from './task-frontend.js';
 
-interface Running {
-  handle: RunHandle;
-  progress: Progress | null;
-  lastWrite: number;
-  cancelling: Promise<void> | null;
-}
-
-const PROGRESS_WRITE_INTERVAL_MS = 250;
-
 export class Scheduler implements TaskFrontend {
   private readonly queue = new FairQueue();
-  private readonly running = new Map<string, Running>();
+  private readonly tasks: TaskLifecycle;
   private pumping = false;
   private stopped = false;
   private paused = false;
@@ -55,8 +37,17 @@ export class Scheduler implements TaskFrontend {
     private readonly limits: SchedulerLimits,
     private readonly log: Logger,
     /** Makes a finished result reachable (S3 upload); default: it already is (results folder). */
-    private readonly publish: (file: string, contentType: string) => Promise<void> = async () => undefined,
-  ) {}
+    publish?: (file: string, contentType: string) => Promise<void>,
+  ) {
+    this.tasks = new TaskLifecycle({
+      runner, store, publish, log,
+      hooks: {
+        progress: (id, progress) => this.events.emit('progress', id, progress),
+        status: (id, status) => this.emitStatus(id, status),
+        settled: () => this.pump(),
+      },
+    });
+  }
 
   async start(): Promise<void> {
     const report = await this.store.recoverInterrupted(this.limits.maxAttempts, new Date().toISOString());
@@ -70,12 +61,13 @@ export class Scheduler implements TaskFrontend {
 
   /** Capacity check, durable insert, enqueue. Throws ApiError 429 when full. */
   async submit(task: NewTask): Promise<TaskRecord> {
+    const full = { userId: task.user_id, slots: this.runner.size };
     if (this.queue.size >= this.limits.maxQueued) {
-      throw queueFull(`The server queue is full (${this.limits.maxQueued} tasks waiting); retry later.`, this.retryAfter(this.queue.size));
+      throw queueFullError({ ...full, scope: 'global', depth: this.queue.size, limit: this.limits.maxQueued });
     }
     const mine = this.queue.sizeOf(task.user_id);
     if (mine >= this.limits.maxQueuedPerUser) {
-      throw queueFull(`user_id ${task.user_id} already has ${mine} tasks waiting (limit ${this.limits.maxQueuedPerUser}); retry when some finish.`, this.retryAfter(mine));
+      throw queueFullError({ ...full, scope: 'user', depth: mine, limit: this.limits.maxQueuedPerUser });
     }
     const record = await this.store.create(task);
     this.queue.push(record.ticket_id, record.user_id);
@@ -90,19 +82,11 @@ export class Scheduler implements TaskFrontend {
 
   /** Live progress of a running task (fresher than the store's throttled copy). */
   liveProgress(ticketId: string): Progress | null {
-    return this.running.get(ticketId)?.progress ?? null;
+    return this.tasks.progress(ticketId);
   }
 
   async queueStats(): Promise<{ queued: number; running: number }> {
-    return { queued: this.queue.size, running: this.running.size };
-  }
-
-  get queuedCount(): number {
-    return this.queue.size;
-  }
-
-  get runningCount(): number {
-    return this.running.size;
+    return { queued: this.queue.size, running: this.tasks.size };
   }
 
   async cancel(ticketId: string): Promise<CancelOutcome> {
@@ -112,12 +96,8 @@ export class Scheduler implements TaskFrontend {
       await this.emitStatus(ticketId, 'Cancelled');
       return { kind: 'cancelled', was: was ?? 'Queueing' };
     }
-    const run = this.running.get(ticketId);
-    if (run) {
-      run.cancelling ??= run.handle.cancel();
-      await run.cancelling;
-      // The completion handler has settled the record by now; report what it became.
-    }
+    // A running task is stopped first; its settle records the cancel, so report what it became.
+    const ran = await this.tasks.stop(ticketId);
     const was = await this.store.cancel(ticketId, now());
     if (was) {
       await this.emitStatus(ticketId, 'Cancelled');
@@ -125,7 +105,7 @@ export class Scheduler implements TaskFrontend {
     }
     const rec = await this.store.get(ticketId);
     if (!rec) return { kind: 'not_found' };
-    if (rec.status === 'Cancelled' && run) {
+    if (rec.status === 'Cancelled' && ran) {
       // The worker stopped and its settle() recorded the cancel.
       await this.emitStatus(ticketId, 'Cancelled');
       return { kind: 'cancelled', was: 'In Progress' };
@@ -135,7 +115,7 @@ export class Scheduler implements TaskFrontend {
 
   /** Resolves when nothing is queued or running (tests, graceful shutdown). */
   whenIdle(): Promise<void> {
-    if (this.queue.size === 0 && this.running.size === 0) return Promise.resolve();
+    if (this.queue.size === 0 && this.tasks.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -152,10 +132,6 @@ export class Scheduler implements TaskFrontend {
   resume(): void {
     this.paused = false;
     this.pump();
-  }
-
-  private retryAfter(depth: number): number {
-    return Math.min(600, Math.max(1, Math.ceil(depth / Math.max(1, this.runner.size))));
   }
 
   private pump(): void {
@@ -175,52 +151,7 @@ export class Scheduler implements TaskFrontend {
       const rec = await this.store.markStarted(next.ticketId, this.servName, new Date().toISOString());
       if (!rec) continue; // cancelled or finished meanwhile
       this.events.emit('status', rec.ticket_id, 'In Progress', rec);
-      this.launch(rec);
-    }
-  }
-
-  private launch(rec: TaskRecord): void {
-    const log = this.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
-    log.info({ attempt: rec.attempts }, 'task started');
-    const entry: Running = { handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, cancelling: null };
-    entry.handle = this.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total) => {
-      entry.progress = { step, total, percent: total > 0 ? Math.round((1000 * step) / total) / 10 : 0 };
-      this.events.emit('progress', rec.ticket_id, entry.progress);
-      const t = Date.now();
-      if (t - entry.lastWrite >= PROGRESS_WRITE_INTERVAL_MS || step === total) {
-        entry.lastWrite = t;
-        void this.store.setProgress(rec.ticket_id, entry.progress);
-      }
-    });
-    this.running.set(rec.ticket_id, entry);
-    void entry.handle.done
-      .then((res) => this.settle(rec.ticket_id, res, log))
-      .catch((err: unknown) => log.error({ err }, 'failed to record task outcome'))
-      .finally(() => {
-        this.running.delete(rec.ticket_id);
-        this.pump();
-      });
-  }
-
-  private async settle(ticketId: string, res: WorkerResponse, log: Logger): Promise<void> {
-    const at = new Date().toISOString();
-    if (res.ok) {
-      try {
-        await this.publish(res.result.file, res.result.content_type);
-      } catch (err) {
-        if (await this.store.fail(ticketId, (err as Error).message, at)) await this.emitStatus(ticketId, 'Failed');
-        log.error({ err: (err as Error).message }, 'could not publish the result');
-        return;
-      }
-      if (await this.store.complete(ticketId, res.result, at)) await this.emitStatus(ticketId, 'Completed');
-      log.info({ file: res.result.file }, 'task completed');
-    } else if (res.cancelled) {
-      // The cancel() that asked for this emits the event once the record is final.
-      await this.store.cancel(ticketId, at);
-      log.info('task cancelled');
-    } else {
-      if (await this.store.fail(ticketId, res.message, at)) await this.emitStatus(ticketId, 'Failed');
-      log.warn({ code: res.code, error: res.message }, 'task failed');
+      this.tasks.launch(rec);
     }
   }
 
@@ -230,7 +161,7 @@ export class Scheduler implements TaskFrontend {
   }
 
   private notifyIdle(): void {
-    if (this.queue.size === 0 && this.running.size === 0) {
+    if (this.queue.size === 0 && this.tasks.size === 0) {
       for (const w of this.idleWaiters.splice(0)) w();
     }
   }

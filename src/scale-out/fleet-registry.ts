@@ -46,6 +46,12 @@ export class FleetRegistry implements ModelRegistry {
     clearInterval(this.timer);
   }
 
+  /** Worker slots in the fleet (from the heartbeats; 1 until a worker has been seen). */
+  slots(): number {
+    const total = (this.fleet ?? []).reduce((n, w) => n + (Number((w as { slots?: unknown }).slots) || 0), 0);
+    return Math.max(1, total);
+  }
+
   private fleetModels(type: TaskType): string[] | null {
     if (!this.fleet) return null;
     const ids = new Set<string>();

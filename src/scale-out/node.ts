@@ -68,15 +68,16 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
   if (role !== 'worker') {
     const sub = connectSubscriber(url, `backserv-serve-sub-${config.servName}`, config.redisCluster);
     sub.on('error', () => undefined);
+    // What can be submitted is what the live workers can run, not what this node has installed.
+    const models = new FleetRegistry(createRegistry(config.modelsDir), redis, config.redisPrefix, FLEET_WINDOW_MS, log);
+    await models.refresh();
     const frontend = new RedisFrontend(store, redis, sub, {
       maxQueued: config.limits.maxQueued,
       maxQueuedPerUser: config.limits.maxQueuedPerUser,
       cancelWaitMs: config.limits.cancelGraceMs + 2000,
+      slots: () => models.slots(),
     }, log);
     await frontend.start();
-    // What can be submitted is what the live workers can run, not what this node has installed.
-    const models = new FleetRegistry(createRegistry(config.modelsDir), redis, config.redisPrefix, FLEET_WINDOW_MS, log);
-    await models.refresh();
     const app = createApp({
       config, store, scheduler: frontend, models, log, results, backends: redisApiBackends(config, redis),
       readyInfo: async () => {

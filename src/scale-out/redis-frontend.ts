@@ -3,8 +3,8 @@
  * fair index), cancels mark the task and tell the node running it, and status changes from
  * every node are re-emitted locally for live views.
  */
-import { queueFull } from '../tasks/errors.js';
 import type { Logger } from '../infra/logging.js';
+import { queueFullError } from '../queue/queue-full.js';
 import { TaskEvents } from '../queue/task-events.js';
 import type { CancelOutcome, TaskFrontend } from '../queue/task-frontend.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
@@ -18,6 +18,8 @@ export interface FrontendLimits {
   maxQueuedPerUser: number;
   /** How long a cancel waits for the worker to confirm it stopped. */
   cancelWaitMs: number;
+  /** Slots of the workers draining the queue, for Retry-After (see queue-full.ts). */
+  slots: () => number;
 }
 
 export class RedisFrontend implements TaskFrontend {
@@ -64,10 +66,8 @@ export class RedisFrontend implements TaskFrontend {
   async submit(task: NewTask): Promise<TaskRecord> {
     const out = await guardRedis(this.store.createQueued(task, this.limits.maxQueued, this.limits.maxQueuedPerUser));
     if (!out.ok) {
-      const retry = Math.min(600, Math.max(1, Math.ceil(out.depth / 10)));
-      throw out.scope === 'global'
-        ? queueFull(`The server queue is full (${out.depth} tasks waiting); retry later.`, retry)
-        : queueFull(`user_id ${task.user_id} already has ${out.depth} tasks waiting (limit ${this.limits.maxQueuedPerUser}); retry when some finish.`, retry);
+      const limit = out.scope === 'global' ? this.limits.maxQueued : this.limits.maxQueuedPerUser;
+      throw queueFullError({ scope: out.scope, depth: out.depth, limit, userId: task.user_id, slots: this.limits.slots() });
     }
     return out.record; // the create script published the event and the wake-up
   }
@@ -122,5 +122,4 @@ export class RedisFrontend implements TaskFrontend {
     const counts = await guardRedis(this.store.countByStatus());
     return { queued: counts.Queueing, running: counts['In Progress'] };
   }
-
 }

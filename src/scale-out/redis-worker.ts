@@ -1,14 +1,15 @@
 /**
  * A worker node: claims tasks from Redis in fair order into its own pool, keeps their leases
  * alive with a heartbeat, stops them when a cancel arrives, and re-queues tasks of workers
- * that died (their leases lapse). A completion counts only if the task is still on this
- * claim, so a task re-claimed after a stall is never completed twice.
+ * that died (their leases lapse). Running and settling a claimed task is the shared
+ * TaskLifecycle's; a completion counts only if the task is still on this claim, so a task
+ * re-claimed after a stall is never completed twice.
  */
 import type { Logger } from '../infra/logging.js';
+import { TaskLifecycle } from '../queue/task-lifecycle.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
-import type { TaskRecord } from '../tasks/types.js';
-import type { WorkerResponse } from '../workers/messages.js';
-import type { RunHandle, TaskPool } from '../workers/task-pool.js';
+import type { ResultMeta, TaskRecord } from '../tasks/types.js';
+import type { TaskPool } from '../workers/task-pool.js';
 import type { Capabilities } from './capabilities.js';
 import { channels, workersKey, type RedisClient } from '../infra/redis/connection.js';
 
@@ -24,14 +25,8 @@ export interface WorkerNodeOptions {
   publish?: (file: string, contentType: string) => Promise<void>;
 }
 
-interface Running {
-  handle: RunHandle;
-  attempt: number;
-  lastWrite: number;
-}
-
 export class RedisWorkerNode {
-  private readonly running = new Map<string, Running>();
+  private readonly tasks: TaskLifecycle;
   private readonly ch: ReturnType<typeof channels>;
   private timers: NodeJS.Timeout[] = [];
   private filling = false;
@@ -47,6 +42,14 @@ export class RedisWorkerNode {
     private readonly log: Logger,
   ) {
     this.ch = channels(store.prefix);
+    this.tasks = new TaskLifecycle({
+      runner: pool, store, publish: opts.publish, log,
+      hooks: {
+        complete: (rec, result, at) => this.completeAndClaim(rec, result, at),
+        record: retryWhileUnreachable,
+        settled: () => this.fill(),
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -85,7 +88,7 @@ export class RedisWorkerNode {
         const types = this.capabilities().task_types;
         while (!this.stopped && this.pool.idle > 0 && types.length > 0) {
           const recs = await this.store.claimMany(this.opts.servName, new Date().toISOString(), types, this.pool.idle);
-          for (const rec of recs) this.launch(rec);
+          for (const rec of recs) this.tasks.launch(rec);
           if (recs.length === 0) break;
         }
       } catch (err) {
@@ -96,63 +99,23 @@ export class RedisWorkerNode {
     })();
   }
 
-  private launch(rec: TaskRecord): void {
-    const log = this.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
-    log.info({ attempt: rec.attempts }, 'task started');
-    const entry: Running = { handle: undefined as unknown as RunHandle, attempt: rec.attempts, lastWrite: 0 };
-    entry.handle = this.pool.run(rec.ticket_id, rec.task_type, rec.params, (step, total) => {
-      const t = Date.now();
-      if (t - entry.lastWrite < 250 && step !== total) return;
-      entry.lastWrite = t;
-      const percent = total > 0 ? Math.round((1000 * step) / total) / 10 : 0;
-      void this.store.setProgress(rec.ticket_id, { step, total, percent }).catch(() => undefined);
-    });
-    this.running.set(rec.ticket_id, entry);
-    void entry.handle.done
-      .then((res) => retryWhileUnreachable(() => this.settle(rec.ticket_id, entry.attempt, res, log)))
-      .catch((err: unknown) => log.error({ err }, 'failed to record task outcome'))
-      .finally(() => {
-        this.running.delete(rec.ticket_id);
-        this.fill();
-      });
-  }
-
-  private async settle(ticketId: string, attempt: number, res: WorkerResponse, log: Logger): Promise<void> {
-    const at = new Date().toISOString();
-    if (res.ok) {
-      try {
-        await this.opts.publish?.(res.result.file, res.result.content_type);
-      } catch (err) {
-        if (await this.store.fail(ticketId, (err as Error).message, at, attempt)) log.error({ err: (err as Error).message }, 'could not publish the result');
-        return;
-      }
-      // The freed slot takes its next task in the same round trip (unless this node is stopping).
-      const types = this.stopped ? [] : this.capabilities().task_types;
-      const { completed, next } = await this.store.completeAndClaim(ticketId, res.result, at, attempt, this.opts.servName, types, this.pool.idle);
-      if (completed) {
-        log.info({ file: res.result.file }, 'task completed');
-      } else {
-        log.warn('result discarded: the task was cancelled or re-claimed meanwhile');
-      }
-      for (const rec of next) this.launch(rec);
-    } else if (res.cancelled) {
-      log.info('task cancelled');
-    } else if (await this.store.fail(ticketId, res.message, at, attempt)) {
-      log.warn({ code: res.code, error: res.message }, 'task failed');
-    }
+  /** The freed slot takes its next task in the same round trip (unless this node is stopping). */
+  private async completeAndClaim(rec: TaskRecord, result: ResultMeta, at: string): Promise<boolean> {
+    const types = this.stopped ? [] : this.capabilities().task_types;
+    const { completed, next } = await this.store.completeAndClaim(rec.ticket_id, result, at, rec.attempts, this.opts.servName, types, this.pool.idle);
+    for (const task of next) this.tasks.launch(task);
+    return completed;
   }
 
   private async cancelLocal(ticketId: string): Promise<void> {
-    const run = this.running.get(ticketId);
-    if (!run) return;
-    await run.handle.cancel();
+    if (!(await this.tasks.stop(ticketId))) return;
     await this.redis.publish(this.ch.cancelled, ticketId).catch(() => undefined);
   }
 
   private async heartbeat(): Promise<void> {
     try {
-      await this.store.renewLeases([...this.running.keys()]);
-      const beat = { name: this.opts.servName, ...this.opts.describe, ...this.capabilities(), slots: this.pool.size, busy: this.running.size, at: Date.now() };
+      await this.store.renewLeases(this.tasks.ids());
+      const beat = { name: this.opts.servName, ...this.opts.describe, ...this.capabilities(), slots: this.pool.size, busy: this.tasks.size, at: Date.now() };
       await this.redis.hset(workersKey(this.store.prefix), this.opts.servName, JSON.stringify(beat));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'heartbeat failed (RedisClient unreachable?)');
@@ -170,7 +133,6 @@ export class RedisWorkerNode {
       this.log.debug({ err: (err as Error).message }, 'reap failed');
     }
   }
-
 }
 
 /** Live workers from their heartbeats (seen within `maxAgeMs`). */

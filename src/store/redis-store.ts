@@ -1,19 +1,23 @@
 /**
  * Redis TaskStore for scale-out. Task records are hashes; every transition is one Lua script
- * (src/store/redis/lua.ts) that also maintains the status counters and the fair-queue index,
- * so a serve node that dies right after answering 202 has already made the task claimable.
+ * (src/store/redis/scripts/*.lua, the header of each says its KEYS, ARGV and answer) that also
+ * maintains the status counters and the fair-queue index, so a serve node that dies right after
+ * answering 202 has already made the task claimable.
  * Passes the same conformance suite as the SQLite store.
  */
-import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
+import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
-import * as lua from './redis/lua.js';
-import { LuaScript } from '../infra/redis/script.js';
-import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
+import { loadScripts, scriptDir } from '../infra/redis/script-loader.js';
+import { INTERRUPTED_CODE, type NewTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import type { RedisClient } from '../infra/redis/connection.js';
 
-const S = Object.fromEntries(Object.entries(lua).map(([k, src]) => [k, new LuaScript(src)])) as Record<keyof typeof lua, LuaScript>;
+const S = loadScripts(scriptDir(import.meta.url, 'redis/scripts'), {
+  CREATE: 'create', MARK_STARTED: 'mark-started', CLAIM_TYPED: 'claim-typed', SET_PROGRESS: 'set-progress',
+  COMPLETE: 'complete', COMPLETE_AND_CLAIM: 'complete-and-claim', FAIL: 'fail', CANCEL: 'cancel',
+  RECOVER: 'recover', RENEW: 'renew', POSITION: 'position',
+});
 
-export const INTERRUPTED_MESSAGE =
+const INTERRUPTED_MESSAGE =
   'Interrupted: the worker running this task stopped responding, %d time(s); it was not retried again. ' +
   'Submit it again; if it keeps happening, check the worker logs for a crash.';
 
@@ -39,6 +43,7 @@ function toRecord(h: Record<string, string>): TaskRecord {
     started_at: h.started_at ?? null,
     completed_at: h.completed_at ?? null,
     error_info: h.error_info ?? null,
+    error_code: h.error_code ?? null,
     result: h.result ? (JSON.parse(h.result) as ResultMeta) : null,
     progress: h.progress ? (JSON.parse(h.progress) as Progress) : null,
     attempts: Number(h.attempts ?? 0),
@@ -83,13 +88,6 @@ export class RedisTaskStore implements TaskStore {
     return r ? toRecord(pairs(r)) : null;
   }
 
-  /** The next task in fair order, already In Progress on `servName` with a lease; null if none. */
-  async claim(servName: string, at: string, taskTypes?: readonly string[], scan = 64): Promise<TaskRecord | null> {
-    if (taskTypes) return (await this.claimMany(servName, at, taskTypes, 1, scan))[0] ?? null;
-    const r = await S.CLAIM.run(this.redis, [this.prefix, servName, at, this.deadline()]);
-    return r ? toRecord(pairs(r)) : null;
-  }
-
   /**
    * Up to `count` tasks of `taskTypes` (a worker may lack some models) in fair order, each In
    * Progress on `servName`, looking at most `scan` entries deep into each user's lane.
@@ -122,17 +120,13 @@ export class RedisTaskStore implements TaskStore {
     return (await S.COMPLETE.run(this.redis, [this.prefix, ticketId, JSON.stringify(result), at, attempt])) === 1;
   }
 
-  async fail(ticketId: string, error: string, at: string, attempt = 0): Promise<boolean> {
-    return (await S.FAIL.run(this.redis, [this.prefix, ticketId, error, at, attempt])) === 1;
+  async fail(ticketId: string, failure: TaskFailure, at: string, attempt = 0): Promise<boolean> {
+    return (await S.FAIL.run(this.redis, [this.prefix, ticketId, failure.message, failure.code, at, attempt])) === 1;
   }
 
   async cancel(ticketId: string, at: string): Promise<TaskStatus | null> {
     const r = await S.CANCEL.run(this.redis, [this.prefix, ticketId, at]);
     return r ? (r as TaskStatus) : null;
-  }
-
-  async requeue(ticketId: string): Promise<boolean> {
-    return (await S.REQUEUE.run(this.redis, [this.prefix, ticketId])) === 1;
   }
 
   async listQueued(): Promise<TaskRecord[]> {
@@ -152,7 +146,7 @@ export class RedisTaskStore implements TaskStore {
   }
 
   private async recover(maxAttempts: number, at: string, before: string): Promise<RecoveryReport> {
-    const r = (await S.RECOVER.run(this.redis, [this.prefix, maxAttempts, at, before, INTERRUPTED_MESSAGE])) as string[];
+    const r = (await S.RECOVER.run(this.redis, [this.prefix, maxAttempts, at, before, INTERRUPTED_MESSAGE, INTERRUPTED_CODE])) as string[];
     const bar = r.indexOf('|');
     return { requeued: r.slice(0, bar), failed: r.slice(bar + 1) };
   }
@@ -164,10 +158,6 @@ export class RedisTaskStore implements TaskStore {
   async queuePosition(ticketId: string): Promise<number | null> {
     const r = await S.POSITION.run(this.redis, [this.prefix, ticketId]);
     return typeof r === 'number' ? r : null;
-  }
-
-  async queuedCount(): Promise<number> {
-    return this.redis.hlen(`${this.prefix}owner`);
   }
 
   async countByStatus(): Promise<Record<TaskStatus, number>> {

@@ -5,9 +5,9 @@
  * per submit.
  */
 import Database from 'better-sqlite3';
-import type { Progress, ResultMeta, TaskRecord, TaskStatus } from '../tasks/types.js';
+import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
-import type { NewTask, RecoveryReport, TaskStore } from './task-store.js';
+import { INTERRUPTED_CODE, type NewTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import { openSqlite } from '../infra/open-sqlite.js';
 
 interface Row {
@@ -22,6 +22,7 @@ interface Row {
   started_at: string | null;
   completed_at: string | null;
   error_info: string | null;
+  error_code: string | null;
   result: string | null;
   progress: string | null;
   attempts: number;
@@ -40,12 +41,23 @@ CREATE TABLE IF NOT EXISTS tasks (
   started_at   TEXT,
   completed_at TEXT,
   error_info   TEXT,
+  error_code   TEXT,
   result       TEXT,
   progress     TEXT,
   attempts     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status, seq);
 `;
+
+/** Columns added after the first release: a data folder from an older version gains them on open. */
+const ADDED_COLUMNS: readonly [name: string, type: string][] = [['error_code', 'TEXT']];
+
+function migrate(db: Database.Database): void {
+  const have = new Set((db.prepare('PRAGMA table_info(tasks)').all() as { name: string }[]).map((c) => c.name));
+  for (const [name, type] of ADDED_COLUMNS) {
+    if (!have.has(name)) db.exec(`ALTER TABLE tasks ADD COLUMN ${name} ${type}`);
+  }
+}
 
 function toRecord(r: Row): TaskRecord {
   return {
@@ -60,6 +72,7 @@ function toRecord(r: Row): TaskRecord {
     started_at: r.started_at,
     completed_at: r.completed_at,
     error_info: r.error_info,
+    error_code: r.error_code,
     result: r.result ? (JSON.parse(r.result) as ResultMeta) : null,
     progress: r.progress ? (JSON.parse(r.progress) as Progress) : null,
     attempts: r.attempts,
@@ -73,6 +86,7 @@ export class SqliteTaskStore implements TaskStore {
   constructor(file: string, sync: 'normal' | 'full' = 'normal') {
     this.db = openSqlite(file, sync);
     this.db.exec(SCHEMA);
+    migrate(this.db);
     this.stmt = this.prepare();
   }
 
@@ -85,10 +99,11 @@ export class SqliteTaskStore implements TaskStore {
       start: db.prepare(`UPDATE tasks SET status = 'In Progress', serv_name = ?, started_at = ?, completed_at = NULL,
         progress = NULL, attempts = attempts + 1 WHERE ticket_id = ? AND status = 'Queueing' RETURNING *`),
       progress: db.prepare(`UPDATE tasks SET progress = ? WHERE ticket_id = ? AND status = 'In Progress'`),
-      complete: db.prepare(`UPDATE tasks SET status = 'Completed', result = ?, completed_at = ?
-        WHERE ticket_id = ? AND status = 'In Progress'`),
-      fail: db.prepare(`UPDATE tasks SET status = 'Failed', error_info = ?, completed_at = ?
-        WHERE ticket_id = ? AND status IN ('Queueing', 'In Progress')`),
+      // @attempt pins the claim (0 = any), as the Redis scripts do.
+      complete: db.prepare(`UPDATE tasks SET status = 'Completed', result = @result, completed_at = @at
+        WHERE ticket_id = @id AND status = 'In Progress' AND (@attempt = 0 OR attempts = @attempt)`),
+      fail: db.prepare(`UPDATE tasks SET status = 'Failed', error_info = @message, error_code = @code, completed_at = @at
+        WHERE ticket_id = @id AND (status = 'Queueing' OR (status = 'In Progress' AND (@attempt = 0 OR attempts = @attempt)))`),
       cancel: db.prepare(`UPDATE tasks SET status = 'Cancelled', completed_at = ?
         WHERE ticket_id = ? AND status IN ('Queueing', 'In Progress')`),
       requeue: db.prepare(`UPDATE tasks SET status = 'Queueing', progress = NULL
@@ -118,12 +133,12 @@ export class SqliteTaskStore implements TaskStore {
     this.stmt.progress.run(JSON.stringify(progress), ticketId);
   }
 
-  async complete(ticketId: string, result: ResultMeta, at: string): Promise<boolean> {
-    return this.stmt.complete.run(JSON.stringify(result), at, ticketId).changes === 1;
+  async complete(ticketId: string, result: ResultMeta, at: string, attempt = 0): Promise<boolean> {
+    return this.stmt.complete.run({ id: ticketId, result: JSON.stringify(result), at, attempt }).changes === 1;
   }
 
-  async fail(ticketId: string, error: string, at: string): Promise<boolean> {
-    return this.stmt.fail.run(error, at, ticketId).changes === 1;
+  async fail(ticketId: string, failure: TaskFailure, at: string, attempt = 0): Promise<boolean> {
+    return this.stmt.fail.run({ id: ticketId, message: failure.message, code: failure.code, at, attempt }).changes === 1;
   }
 
   async cancel(ticketId: string, at: string): Promise<TaskStatus | null> {
@@ -133,10 +148,6 @@ export class SqliteTaskStore implements TaskStore {
       return this.stmt.cancel.run(at, ticketId).changes === 1 ? (row.status as TaskStatus) : null;
     })();
     return before;
-  }
-
-  async requeue(ticketId: string): Promise<boolean> {
-    return this.stmt.requeue.run(ticketId).changes === 1;
   }
 
   async listQueued(): Promise<TaskRecord[]> {
@@ -150,7 +161,7 @@ export class SqliteTaskStore implements TaskStore {
         if (r.attempts >= maxAttempts) {
           const msg = `Interrupted: the server stopped while this task was running, ${r.attempts} time(s); ` +
             'it was not retried again. Submit it again; if it keeps happening, check the server log for a crash.';
-          this.stmt.fail.run(msg, at, r.ticket_id);
+          this.stmt.fail.run({ id: r.ticket_id, message: msg, code: INTERRUPTED_CODE, at, attempt: 0 });
           report.failed.push(r.ticket_id);
         } else {
           this.stmt.requeue.run(r.ticket_id);

@@ -3,7 +3,11 @@
  * status, so a late progress report or a completion racing a cancel can never move a
  * task out of a final state. Implementations: SQLite (embedded) and Redis (scale-out).
  */
-import type { Progress, ResultMeta, TaskRecord, TaskStatus, TaskType } from '../tasks/types.js';
+import type { ErrorCode } from '../tasks/errors.js';
+import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus, TaskType } from '../tasks/types.js';
+
+/** The code of a task that recovery gave up on: its worker (or the whole server) kept dying. */
+export const INTERRUPTED_CODE: ErrorCode = 'worker_crashed';
 
 export interface NewTask {
   ticket_id: string;
@@ -27,19 +31,20 @@ export interface TaskStore {
   markStarted(ticketId: string, servName: string, at: string): Promise<TaskRecord | null>;
   /** Only while In Progress. */
   setProgress(ticketId: string, progress: Progress): Promise<void>;
-  /** In Progress → Completed. */
-  complete(ticketId: string, result: ResultMeta, at: string): Promise<boolean>;
-  /** Queueing|In Progress → Failed. */
-  fail(ticketId: string, error: string, at: string): Promise<boolean>;
-  /** Queueing|In Progress → Cancelled; returns the status before, or null if not cancellable. */
+  /**
+   * In Progress → Completed. With `attempt` > 0, only while the task is still on that claim
+   * (its attempts count): a task re-claimed after its worker stalled is not completed twice.
+   */
+  complete(ticketId: string, result: ResultMeta, at: string, attempt?: number): Promise<boolean>;
+  /** Queueing|In Progress → Failed, storing the code and message; `attempt` as for complete(). */
+  fail(ticketId: string, failure: TaskFailure, at: string, attempt?: number): Promise<boolean>;
+  /** Queueing|In Progress → Cancelled (no error code); the status before, or null if not cancellable. */
   cancel(ticketId: string, at: string): Promise<TaskStatus | null>;
-  /** In Progress → Queueing (a worker was lost), keeping the attempt count. */
-  requeue(ticketId: string): Promise<boolean>;
   /** Queueing tasks in acceptance order (rebuilds the in-memory queue after a restart). */
   listQueued(): Promise<TaskRecord[]>;
   /**
-   * After a crash: every In Progress task goes back to Queueing, or to Failed once it has
-   * been started `maxAttempts` times.
+   * After a crash: every In Progress task goes back to Queueing (keeping its attempts count), or
+   * to Failed (`worker_crashed`) once it has been started `maxAttempts` times.
    */
   recoverInterrupted(maxAttempts: number, at: string): Promise<RecoveryReport>;
   countByStatus(): Promise<Record<TaskStatus, number>>;

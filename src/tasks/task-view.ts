@@ -5,6 +5,8 @@ export interface TaskView {
   status: string;
   result_info: string | null;
   error_info: string | null;
+  /** The catalogued code of a Failed task's error (README error table); null otherwise. */
+  error_code: string | null;
   started_at: string | null;
   completed_at: string | null;
   ticket_id: string;
@@ -29,6 +31,7 @@ export function taskView(rec: TaskRecord, baseUrl: string, queuePosition: number
     status: rec.status,
     result_info: resultInfo,
     error_info: rec.error_info,
+    error_code: rec.error_code,
     started_at: rec.started_at,
     completed_at: rec.completed_at,
     ticket_id: rec.ticket_id,

@@ -1,4 +1,5 @@
 /** The task record and its vocabulary, shared by every layer (types only). */
+import type { ErrorCode } from './errors.js';
 
 export const TASK_TYPES = ['image_creation', 'image_upscale', 'face_swap', 'video_creation'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
@@ -44,10 +45,21 @@ export interface TaskRecord {
   started_at: string | null;
   completed_at: string | null;
   error_info: string | null;
+  /**
+   * The catalogued code of a Failed task's error (src/tasks/errors.ts); null otherwise, and for
+   * tasks that failed before codes were stored. A string: a newer node may know more codes.
+   */
+  error_code: string | null;
   result: ResultMeta | null;
   progress: Progress | null;
   /** How many times the task has been started (crash recovery bounds this). */
   attempts: number;
   /** Monotonic order of acceptance; fairness and queue position use it. */
   seq: number;
+}
+
+/** Why a task failed: a catalogued code for programs and a message for people (error_info). */
+export interface TaskFailure {
+  code: ErrorCode;
+  message: string;
 }

@@ -7,8 +7,8 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FairQueue } from '../../src/queue/fair-queue.js';
 import { RedisTaskStore } from '../../src/store/redis-store.js';
-import { TASK_TYPES } from '../../src/tasks/types.js';
 import { newTask } from '../store/conformance.js';
+import { claimOne } from '../helpers/claim-one.js';
 import { REDIS_URL, dropPrefix, testPrefix } from '../helpers/redis.js';
 
 interface OrderAdapter {
@@ -35,25 +35,14 @@ const adapters: Record<string, () => OrderAdapter> = {
       position: async (id) => q.position(id),
     };
   },
+  // The typed claim, with every type runnable (a worker that has all models).
   redis: () => {
     const prefix = testPrefix();
     prefixes.push(prefix);
     const store = new RedisTaskStore(redis, prefix);
     return {
       push: async (id, user) => void (await store.create(newTask({ ticket_id: id, user_id: user }))),
-      claim: async () => (await store.claim('n', 'T'))?.ticket_id ?? null,
-      remove: async (id) => (await store.cancel(id, 'T')) === 'Queueing',
-      position: (id) => store.queuePosition(id),
-    };
-  },
-  // The typed claim (workers without every model) must keep the same order when all types run.
-  'redis typed claim': () => {
-    const prefix = testPrefix();
-    prefixes.push(prefix);
-    const store = new RedisTaskStore(redis, prefix);
-    return {
-      push: async (id, user) => void (await store.create(newTask({ ticket_id: id, user_id: user }))),
-      claim: async () => (await store.claim('n', 'T', [...TASK_TYPES]))?.ticket_id ?? null,
+      claim: async () => (await claimOne(store))?.ticket_id ?? null,
       remove: async (id) => (await store.cancel(id, 'T')) === 'Queueing',
       position: (id) => store.queuePosition(id),
     };

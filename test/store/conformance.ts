@@ -32,7 +32,7 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
     it('creates a Queueing task and reads it back with every field', async () => {
       const t = newTask({ params: { image_url: 'data:image/png;base64,AAAA', nested: { a: [1, 2] } } });
       const rec = await store.create(t);
-      expect(rec).toMatchObject({ ...t, status: 'Queueing', started_at: null, completed_at: null, error_info: null, result: null, attempts: 0 });
+      expect(rec).toMatchObject({ ...t, status: 'Queueing', started_at: null, completed_at: null, error_info: null, error_code: null, result: null, attempts: 0 });
       expect(await store.get(t.ticket_id)).toEqual(rec);
       expect(await store.get('missing')).toBeNull();
     });
@@ -59,7 +59,7 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
       rec = await store.get(t.ticket_id);
       expect(rec).toMatchObject({ status: 'Completed', completed_at: '2026-01-01T00:00:01.000Z', result: { file: 'x.png', width: 8 } });
       // Final states are final.
-      expect(await store.fail(t.ticket_id, 'late', 'T')).toBe(false);
+      expect(await store.fail(t.ticket_id, { code: 'task_failed', message: 'late' }, 'T')).toBe(false);
       expect(await store.cancel(t.ticket_id, 'T')).toBeNull();
       await store.setProgress(t.ticket_id, { step: 9, total: 9, percent: 100 });
       expect((await store.get(t.ticket_id))?.status).toBe('Completed');
@@ -80,12 +80,48 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
       expect(await store.listQueued()).toEqual([]);
     });
 
-    it('fails tasks with an error message', async () => {
+    it('fails tasks with an error message and its code', async () => {
+      const t = newTask();
+      const q = newTask();
+      await store.create(t);
+      await store.create(q);
+      await store.markStarted(t.ticket_id, 'n', 'T');
+      expect(await store.fail(t.ticket_id, { code: 'task_failed', message: 'no face found in source_image' }, 'T2')).toBe(true);
+      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Failed', error_info: 'no face found in source_image', error_code: 'task_failed', completed_at: 'T2' });
+      expect(await store.fail(q.ticket_id, { code: 'model_unavailable', message: 'no model' }, 'T3')).toBe(true); // a queued task too
+      expect(await store.get(q.ticket_id)).toMatchObject({ status: 'Failed', error_code: 'model_unavailable' });
+      // Final: a second failure changes neither the code nor the message.
+      expect(await store.fail(t.ticket_id, { code: 'worker_crashed', message: 'again' }, 'T4')).toBe(false);
+      expect(await store.get(t.ticket_id)).toMatchObject({ error_info: 'no face found in source_image', error_code: 'task_failed' });
+      expect(await store.countByStatus()).toMatchObject({ Failed: 2, Queueing: 0 });
+    });
+
+    it('gives a cancelled task no error code, and a late failure cannot add one', async () => {
+      const a = newTask();
+      const b = newTask();
+      await store.create(a);
+      await store.create(b);
+      await store.markStarted(b.ticket_id, 'n', 'T');
+      await store.cancel(a.ticket_id, 'T1');
+      await store.cancel(b.ticket_id, 'T1');
+      expect(await store.fail(b.ticket_id, { code: 'worker_crashed', message: 'the run ended badly' }, 'T2', 1)).toBe(false);
+      for (const t of [a, b]) {
+        expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Cancelled', error_info: null, error_code: null });
+      }
+    });
+
+    it('refuses a completion or failure from an earlier claim of the task', async () => {
       const t = newTask();
       await store.create(t);
       await store.markStarted(t.ticket_id, 'n', 'T');
-      expect(await store.fail(t.ticket_id, 'no face found in source_image', 'T2')).toBe(true);
-      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Failed', error_info: 'no face found in source_image' });
+      await store.recoverInterrupted(5, 'R'); // its worker was lost: back to the queue
+      expect((await store.markStarted(t.ticket_id, 'n', 'T'))?.attempts).toBe(2);
+      const result = { file: 'x.png', content_type: 'image/png' };
+      expect(await store.complete(t.ticket_id, result, 'T1', 1)).toBe(false);
+      expect(await store.fail(t.ticket_id, { code: 'worker_crashed', message: 'old run' }, 'T1', 1)).toBe(false);
+      expect((await store.get(t.ticket_id))?.status).toBe('In Progress');
+      expect(await store.complete(t.ticket_id, result, 'T2', 2)).toBe(true);
+      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Completed', completed_at: 'T2', attempts: 2, error_code: null });
     });
 
     it('recovers interrupted tasks: re-queued with bounded attempts, then Failed', async () => {
@@ -104,18 +140,9 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
         }
       }
       const rec = await store.get(t.ticket_id);
-      expect(rec).toMatchObject({ status: 'Failed', attempts: 3, completed_at: 'R' });
+      expect(rec).toMatchObject({ status: 'Failed', attempts: 3, completed_at: 'R', error_code: 'worker_crashed' });
       expect(rec?.error_info).toMatch(/interrupted/i);
       expect((await store.get(q.ticket_id))?.status).toBe('Queueing');
-    });
-
-    it('requeue moves a running task back to Queueing', async () => {
-      const t = newTask();
-      await store.create(t);
-      await store.markStarted(t.ticket_id, 'n', 'T');
-      expect(await store.requeue(t.ticket_id)).toBe(true);
-      expect(await store.requeue(t.ticket_id)).toBe(false);
-      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Queueing', attempts: 1 });
     });
 
     it('counts tasks by status', async () => {
@@ -134,9 +161,13 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
       await store.create(b);
       await store.markStarted(b.ticket_id, 'n', 'T');
       await store.complete(b.ticket_id, { file: 'b.png', content_type: 'image/png' }, 'T2');
+      const c = newTask();
+      await store.create(c);
+      await store.fail(c.ticket_id, { code: 'invalid_params', message: 'width too large for this model' }, 'T3');
       store = await reopen();
       expect((await store.get(a.ticket_id))?.status).toBe('Queueing');
       expect((await store.get(b.ticket_id))?.result).toEqual({ file: 'b.png', content_type: 'image/png' });
+      expect(await store.get(c.ticket_id)).toMatchObject({ status: 'Failed', error_code: 'invalid_params', error_info: 'width too large for this model' });
     });
   });
 }

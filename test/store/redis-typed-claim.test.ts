@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../../src/store/redis-store.js';
 import type { TaskType } from '../../src/tasks/types.js';
+import { claimOne } from '../helpers/claim-one.js';
 import { REDIS_URL, dropPrefix, testPrefix } from '../helpers/redis.js';
 import { newTask } from './conformance.js';
 
@@ -28,7 +29,7 @@ async function push(s: RedisTaskStore, id: string, user: string, type: TaskType)
 
 const claimIds = async (s: RedisTaskStore, types: TaskType[] | undefined, n: number) => {
   const out: (string | null)[] = [];
-  for (let i = 0; i < n; i++) out.push((await s.claim('w', 'T', types))?.ticket_id ?? null);
+  for (let i = 0; i < n; i++) out.push((await claimOne(s, types))?.ticket_id ?? null);
   return out;
 };
 
@@ -54,34 +55,34 @@ describe('typed claim (Redis)', () => {
     await push(s, 'y-up', 'y', 'image_upscale');
     await push(s, 'y-up2', 'y', 'image_upscale');
     expect(await claimIds(s, ['image_upscale'], 1)).toEqual(['y-up']);
-    // x is still at the head of the ring: an untyped claim serves x before y's second task.
+    // x is still at the head of the ring: a worker that runs every type serves x before y's second task.
     expect(await claimIds(s, undefined, 2)).toEqual(['x-sd', 'y-up2']);
   });
 
   it('no runnable types: claims nothing and changes nothing', async () => {
     const s = store();
     await push(s, 'q', 'u', 'face_swap');
-    expect(await s.claim('w', 'T', [])).toBeNull();
-    expect(await s.claim('w', 'T', ['video_creation'])).toBeNull();
+    expect(await claimOne(s, [])).toBeNull();
+    expect(await claimOne(s, ['video_creation'])).toBeNull();
     expect(await s.queuePosition('q')).toBe(0);
-    expect((await s.claim('w', 'T', ['face_swap']))?.ticket_id).toBe('q');
+    expect((await claimOne(s, ['face_swap']))?.ticket_id).toBe('q');
   });
 
   it('finds a runnable task past the first chunk of a long ring of users', async () => {
     const s = store();
     for (let i = 0; i < 70; i++) await push(s, `sd-${i}`, `user-${i}`, 'image_creation');
     await push(s, 'far', 'user-69', 'image_upscale');
-    expect((await s.claim('w', 'T', ['image_upscale']))?.ticket_id).toBe('far');
-    expect(await s.claim('w', 'T', ['image_upscale'])).toBeNull();
-    expect((await s.claim('w', 'T', ['image_creation']))?.ticket_id).toBe('sd-0'); // the ring's head is unchanged
+    expect((await claimOne(s, ['image_upscale']))?.ticket_id).toBe('far');
+    expect(await claimOne(s, ['image_upscale'])).toBeNull();
+    expect((await claimOne(s, ['image_creation']))?.ticket_id).toBe('sd-0'); // the ring's head is unchanged
   });
 
   it('looks only `scan` entries deep into a lane', async () => {
     const s = store();
     for (let i = 0; i < 5; i++) await push(s, `sd${i}`, 'deep', 'image_creation');
     await push(s, 'up', 'deep', 'image_upscale');
-    expect(await s.claim('w', 'T', ['image_upscale'], 5)).toBeNull();
-    expect((await s.claim('w', 'T', ['image_upscale'], 6))?.ticket_id).toBe('up');
+    expect(await claimOne(s, ['image_upscale'], 5)).toBeNull();
+    expect((await claimOne(s, ['image_upscale'], 6))?.ticket_id).toBe('up');
   });
 
   it('completeAndClaim completes the task and claims the next for the freed slot in one call', async () => {
@@ -89,7 +90,7 @@ describe('typed claim (Redis)', () => {
     await push(s, 'one', 'u', 'image_upscale');
     await push(s, 'sd', 'v', 'image_creation');
     await push(s, 'two', 'u', 'image_upscale');
-    const first = await s.claim('w', 'T', ['image_upscale']);
+    const first = await claimOne(s, ['image_upscale']);
     expect(first?.ticket_id).toBe('one');
     const result = { file: 'one.png', content_type: 'image/png', width: 1, height: 1 };
     const r = await s.completeAndClaim('one', result as never, 'T2', first!.attempts, 'w', ['image_upscale'], 1);

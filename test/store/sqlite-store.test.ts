@@ -1,6 +1,8 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { SqliteTaskStore } from '../../src/store/sqlite-store.js';
 import { taskStoreConformance } from './conformance.js';
 
@@ -15,4 +17,30 @@ taskStoreConformance('sqlite', async () => {
       return current;
     },
   };
+});
+
+describe('SQLite store: a data folder from before error codes', () => {
+  it('gains the error_code column on open, keeps its rows, and stores codes from then on', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-old-')), 'tasks.sqlite');
+    // The tasks table as the first release created it (no error_code).
+    const old = new Database(file);
+    old.exec(`CREATE TABLE tasks (seq INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id TEXT NOT NULL UNIQUE,
+      task_type TEXT NOT NULL, user_id TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL,
+      serv_name TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, completed_at TEXT, error_info TEXT,
+      result TEXT, progress TEXT, attempts INTEGER NOT NULL DEFAULT 0)`);
+    old.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at, completed_at, error_info, attempts)
+      VALUES ('old', 'image_upscale', 'u', '{}', 'Failed', 'n', 'T0', 'T1', 'it broke', 1)`).run();
+    old.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at)
+      VALUES ('waiting', 'image_upscale', 'u', '{}', 'Queueing', 'n', 'T0')`).run();
+    old.close();
+
+    let store = new SqliteTaskStore(file);
+    expect(await store.get('old')).toMatchObject({ status: 'Failed', error_info: 'it broke', error_code: null });
+    expect(await store.fail('waiting', { code: 'invalid_params', message: 'no' }, 'T2')).toBe(true);
+    await store.close();
+    store = new SqliteTaskStore(file); // opening a migrated file again changes nothing
+    expect(await store.get('waiting')).toMatchObject({ status: 'Failed', error_code: 'invalid_params' });
+    expect((await store.get('old'))?.error_code).toBeNull();
+    await store.close();
+  });
 });

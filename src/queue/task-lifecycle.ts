@@ -1,0 +1,152 @@
+/**
+ * A claimed task's life on this node, the same in embedded and scale-out mode: run it on the
+ * pool, report its progress (every report to live views, the store's copy at most every 250 ms),
+ * then settle it: publish the result and complete it, record the failure with its error code, or
+ * record the cancel. Claiming stays with the caller (the in-memory fair queue over SQLite, or the
+ * Redis scripts with their leases); every write is pinned to the claim that ran the task.
+ */
+import type { Logger } from '../infra/logging.js';
+import type { TaskStore } from '../store/task-store.js';
+import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
+import type { WorkerResponse } from '../workers/messages.js';
+import type { RunHandle, TaskPool } from '../workers/task-pool.js';
+
+/** What the lifecycle needs from a pool (a TaskPool, or a stand-in in unit tests). */
+export type TaskRunner = Pick<TaskPool, 'size' | 'idle' | 'run'>;
+
+/** What the caller adds to the shared steps. Every hook is optional. */
+export interface LifecycleHooks {
+  /** Every progress report, unthrottled (live views on this node). */
+  progress?(ticketId: string, progress: Progress): void;
+  /** The lifecycle has just moved the task to `status` (Completed or Failed) in the store. */
+  status?(ticketId: string, status: TaskStatus): Promise<void>;
+  /** Records a completion (scale-out claims the freed slot's next task in the same call). */
+  complete?(rec: TaskRecord, result: ResultMeta, at: string): Promise<boolean>;
+  /** Wraps recording the outcome (scale-out retries through a short Redis outage). */
+  record?(work: () => Promise<void>): Promise<void>;
+  /** The task has let go of its slot and its outcome is recorded (or given up on). */
+  settled?(ticketId: string): void;
+}
+
+export interface LifecycleDeps {
+  runner: TaskRunner;
+  store: Pick<TaskStore, 'setProgress' | 'complete' | 'fail' | 'cancel'>;
+  /** Makes a finished result reachable (S3 upload); a results folder needs nothing. */
+  publish?: (file: string, contentType: string) => Promise<void>;
+  log: Logger;
+  hooks?: LifecycleHooks;
+}
+
+interface Active {
+  record: TaskRecord;
+  handle: RunHandle;
+  progress: Progress | null;
+  lastWrite: number;
+  stopping: Promise<void> | null;
+}
+
+/** The store's copy of the progress is written at most this often (and at the last step). */
+export const PROGRESS_WRITE_INTERVAL_MS = 250;
+
+export function progressOf(step: number, total: number): Progress {
+  return { step, total, percent: total > 0 ? Math.round((1000 * step) / total) / 10 : 0 };
+}
+
+export class TaskLifecycle {
+  private readonly active = new Map<string, Active>();
+  private readonly hooks: LifecycleHooks;
+
+  constructor(private readonly deps: LifecycleDeps) {
+    this.hooks = deps.hooks ?? {};
+  }
+
+  /** Tasks running on this node. */
+  get size(): number {
+    return this.active.size;
+  }
+
+  ids(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** The latest progress of a task running here (fresher than the store's throttled copy). */
+  progress(ticketId: string): Progress | null {
+    return this.active.get(ticketId)?.progress ?? null;
+  }
+
+  /** Runs a task that the caller has claimed (In Progress, `rec.attempts` = this claim). */
+  launch(rec: TaskRecord): void {
+    const log = this.deps.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
+    log.info({ attempt: rec.attempts }, 'task started');
+    const entry: Active = { record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null };
+    entry.handle = this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total) => {
+      entry.progress = progressOf(step, total);
+      this.hooks.progress?.(rec.ticket_id, entry.progress);
+      const t = Date.now();
+      if (t - entry.lastWrite < PROGRESS_WRITE_INTERVAL_MS && step !== total) return;
+      entry.lastWrite = t;
+      this.deps.store.setProgress(rec.ticket_id, entry.progress)
+        .catch((err: unknown) => log.debug({ err: (err as Error).message }, 'could not store progress'));
+    });
+    this.active.set(rec.ticket_id, entry);
+    const record = this.hooks.record ?? ((work) => work());
+    void entry.handle.done
+      .then((res) => record(() => this.settle(rec, res, log)))
+      .catch((err: unknown) => log.error({ err }, 'failed to record task outcome'))
+      .finally(() => {
+        this.active.delete(rec.ticket_id);
+        this.hooks.settled?.(rec.ticket_id);
+      });
+  }
+
+  /**
+   * Asks a task running here to stop and waits until it has let go of its worker; false if it
+   * is not running here. Repeated calls share the one stop.
+   */
+  async stop(ticketId: string): Promise<boolean> {
+    const entry = this.active.get(ticketId);
+    if (!entry) return false;
+    entry.stopping ??= entry.handle.cancel();
+    await entry.stopping;
+    return true;
+  }
+
+  private async settle(rec: TaskRecord, res: WorkerResponse, log: Logger): Promise<void> {
+    const at = new Date().toISOString();
+    const id = rec.ticket_id;
+    if (res.ok) {
+      try {
+        await this.deps.publish?.(res.result.file, res.result.content_type);
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'could not publish the result');
+        await this.fail(rec, { code: 'storage_failed', message: (err as Error).message }, at);
+        return;
+      }
+      const completed = this.hooks.complete
+        ? await this.hooks.complete(rec, res.result, at)
+        : await this.deps.store.complete(id, res.result, at, rec.attempts);
+      if (!completed) {
+        log.warn('result discarded: the task was cancelled or re-claimed meanwhile');
+        return;
+      }
+      await this.hooks.status?.(id, 'Completed');
+      log.info({ file: res.result.file }, 'task completed');
+    } else if (res.cancelled) {
+      // Whoever asked for the cancel reports it; recording it here (a no-op where that caller
+      // already has) makes the record final before the slot is reused.
+      await this.deps.store.cancel(id, at);
+      log.info('task cancelled');
+    } else {
+      // A failure without a code is a fault of ours, not of the task's input.
+      const failure: TaskFailure = { code: res.code ?? 'internal_error', message: res.message };
+      // `detail` (raw library text, paths) is for the log only, never stored.
+      if (await this.fail(rec, failure, at)) log.warn({ code: failure.code, error: failure.message, detail: res.detail }, 'task failed');
+    }
+  }
+
+  private async fail(rec: TaskRecord, failure: TaskFailure, at: string): Promise<boolean> {
+    const failed = await this.deps.store.fail(rec.ticket_id, failure, at, rec.attempts);
+    if (failed) await this.hooks.status?.(rec.ticket_id, 'Failed');
+    return failed;
+  }
+}

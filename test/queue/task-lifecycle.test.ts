@@ -1,0 +1,105 @@
+/**
+ * The shared task lifecycle against a real SQLite store, with a stand-in runner that answers
+ * as a pool worker would: progress is throttled into the store, every outcome is recorded with
+ * its code (a refused upload too), and an outcome from an earlier claim is discarded.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/infra/logging.js';
+import { TaskLifecycle, type LifecycleHooks, type TaskRunner } from '../../src/queue/task-lifecycle.js';
+import { SqliteTaskStore } from '../../src/store/sqlite-store.js';
+import type { Progress, TaskRecord, TaskStatus } from '../../src/tasks/types.js';
+import type { WorkerResponse } from '../../src/workers/messages.js';
+import { newTask } from '../store/conformance.js';
+
+/** Reports `steps` progress events at once, then answers `response`. */
+function runner(response: WorkerResponse, steps = 0): TaskRunner {
+  return {
+    size: 1,
+    idle: 1,
+    run(_id, _type, _params, onProgress) {
+      for (let s = 1; s <= steps; s++) onProgress(s, steps);
+      return { done: Promise.resolve(response), cancel: async () => undefined };
+    },
+  };
+}
+
+let store: SqliteTaskStore;
+let progressWrites: Progress[];
+let statuses: TaskStatus[];
+
+beforeEach(() => {
+  store = new SqliteTaskStore(join(mkdtempSync(join(tmpdir(), 'backserv-life-')), 't.sqlite'));
+  progressWrites = [];
+  const setProgress = store.setProgress.bind(store);
+  store.setProgress = async (id, p) => {
+    progressWrites.push(p);
+    await setProgress(id, p);
+  };
+  statuses = [];
+});
+afterEach(async () => store.close());
+
+/** Creates and claims a task, runs it to the end, and returns the stored record. */
+async function runOnce(r: TaskRunner, extra: Partial<LifecycleHooks> & { publish?: () => Promise<void> } = {}): Promise<TaskRecord> {
+  const t = newTask();
+  await store.create(t);
+  const rec = (await store.markStarted(t.ticket_id, 'n', 'T'))!;
+  const { publish, ...hooks } = extra;
+  const settled = new Promise<void>((resolve) => {
+    const life = new TaskLifecycle({
+      runner: r, store, publish, log: silentLogger(),
+      hooks: { ...hooks, status: async (_id, s) => void statuses.push(s), settled: () => resolve() },
+    });
+    life.launch(rec);
+  });
+  await settled;
+  return (await store.get(t.ticket_id))!;
+}
+
+const OK: WorkerResponse = { ok: true, result: { file: 'x.png', content_type: 'image/png' } };
+
+describe('task lifecycle', () => {
+  it('passes every progress report on, and writes the store at most every 250 ms and at the last step', async () => {
+    const live: number[] = [];
+    const rec = await runOnce(runner(OK, 10), { progress: (_id, p) => void live.push(p.step) });
+    expect(live).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(progressWrites).toEqual([{ step: 1, total: 10, percent: 10 }, { step: 10, total: 10, percent: 100 }]);
+    expect(rec).toMatchObject({ status: 'Completed', progress: { step: 10, percent: 100 }, error_code: null });
+    expect(statuses).toEqual(['Completed']);
+  });
+
+  it("records a worker's failure with its code", async () => {
+    const rec = await runOnce(runner({ ok: false, cancelled: false, code: 'ffmpeg_failed', message: 'ffmpeg exited with 1' }));
+    expect(rec).toMatchObject({ status: 'Failed', error_code: 'ffmpeg_failed', error_info: 'ffmpeg exited with 1' });
+    expect(statuses).toEqual(['Failed']);
+  });
+
+  it('a failure without a code is internal_error; a refused upload is storage_failed', async () => {
+    expect(await runOnce(runner({ ok: false, cancelled: false, message: 'odd' }))).toMatchObject({ status: 'Failed', error_code: 'internal_error' });
+    const refused = await runOnce(runner(OK), { publish: async () => { throw new Error('S3 answered 403 AccessDenied'); } });
+    expect(refused).toMatchObject({ status: 'Failed', error_code: 'storage_failed', error_info: 'S3 answered 403 AccessDenied', result: null });
+  });
+
+  it('records a cancel without an error code', async () => {
+    const rec = await runOnce(runner({ ok: false, cancelled: true, message: 'Task cancelled' }));
+    expect(rec).toMatchObject({ status: 'Cancelled', error_code: null, error_info: null });
+    expect(statuses).toEqual([]); // the cancel's caller announces it
+  });
+
+  it('discards the outcome of an earlier claim of the task', async () => {
+    const t = newTask();
+    await store.create(t);
+    const first = (await store.markStarted(t.ticket_id, 'n', 'T'))!;
+    await store.recoverInterrupted(5, 'R');
+    await store.markStarted(t.ticket_id, 'n', 'T'); // claim 2 now owns it
+    for (const res of [OK, { ok: false, cancelled: false, code: 'model_error', message: 'nan' } as WorkerResponse]) {
+      await new Promise<void>((resolve) => {
+        new TaskLifecycle({ runner: runner(res), store, log: silentLogger(), hooks: { settled: () => resolve() } }).launch(first);
+      });
+    }
+    expect(await store.get(t.ticket_id)).toMatchObject({ status: 'In Progress', attempts: 2, error_code: null, result: null });
+  });
+});
