@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down; running tasks will be re-queued');
+    log.info({ signal }, 'shutting down: no new claims; running tasks get BACKSERV_DRAIN_TIMEOUT_MS to finish, the rest are re-queued');
     node.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -74,10 +74,13 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     async close() {
       if (closed) return;
       closed = true;
-      scheduler.stop();
+      // HTTP keeps answering while running tasks get their drain time (queries, cancels, and
+      // submits, which wait in the durable queue for the next start).
+      await scheduler.drain(config.limits.drainTimeoutMs);
       await http.close();
       await app.closeExtras();
       await pool.close();
+      await scheduler.settled();
       await store.close();
     },
   };

@@ -15,6 +15,8 @@ export interface Limits {
   /** Starts of one task before a crash loop is declared Failed. */
   maxAttempts: number;
   cancelGraceMs: number;
+  /** On SIGTERM: how long running tasks may go on before they are stopped and re-queued. */
+  drainTimeoutMs: number;
   fetchMaxBytes: number;
   fetchTimeoutMs: number;
   fetchMaxRedirects: number;
@@ -83,6 +85,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxQueuedPerUser: envInt(env, 'BACKSERV_MAX_QUEUED_PER_USER', 1_000, 1, 10_000_000),
       maxAttempts: envInt(env, 'BACKSERV_MAX_ATTEMPTS', 3, 1, 100),
       cancelGraceMs: envInt(env, 'BACKSERV_CANCEL_GRACE_MS', 5_000, 0, 600_000),
+      drainTimeoutMs: envInt(env, 'BACKSERV_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
       fetchMaxBytes: envInt(env, 'BACKSERV_FETCH_MAX_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
       fetchTimeoutMs: envInt(env, 'BACKSERV_FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
       fetchMaxRedirects: envInt(env, 'BACKSERV_FETCH_MAX_REDIRECTS', 3, 0, 20),

@@ -39,6 +39,20 @@ export class FairQueue {
 
   push(ticketId: string, userId: string): void {
     if (this.owner.has(ticketId)) return;
+    this.laneOf(userId).tickets.push(ticketId);
+    this.owner.set(ticketId, userId);
+  }
+
+  /** Back at the front of its user's lane: an interrupted task was that user's oldest work. */
+  pushFront(ticketId: string, userId: string): void {
+    if (this.owner.has(ticketId)) return;
+    const lane = this.laneOf(userId);
+    if (lane.head > 0) lane.tickets[--lane.head] = ticketId;
+    else lane.tickets.unshift(ticketId);
+    this.owner.set(ticketId, userId);
+  }
+
+  private laneOf(userId: string): UserLane {
     let lane = this.lanes.get(userId);
     if (!lane) {
       lane = { user: userId, tickets: [], head: 0 };
@@ -49,8 +63,7 @@ export class FairQueue {
       this.cursor = (this.cursor + 1) % this.ring.length;
       if (this.ring.length === 1) this.cursor = 0;
     }
-    lane.tickets.push(ticketId);
-    this.owner.set(ticketId, userId);
+    return lane;
   }
 
   /** Next ticket in fair order, removed from the queue. */

@@ -40,8 +40,12 @@ export class Scheduler implements TaskFrontend {
     publish?: (file: string, contentType: string) => Promise<void>,
   ) {
     this.tasks = new TaskLifecycle({
-      runner, store, publish, log,
+      runner, store, publish, log, maxAttempts: limits.maxAttempts,
       hooks: {
+        requeued: (rec) => {
+          this.queue.pushFront(rec.ticket_id, rec.user_id);
+          void this.emitStatus(rec.ticket_id, 'Queueing');
+        },
         progress: (id, progress) => this.events.emit('progress', id, progress),
         status: (id, status) => this.emitStatus(id, status),
         settled: () => this.pump(),
@@ -122,6 +126,23 @@ export class Scheduler implements TaskFrontend {
   /** Stop claiming; running tasks are left to the pool's shutdown (and to recovery on restart). */
   stop(): void {
     this.stopped = true;
+  }
+
+  /**
+   * Graceful shutdown, first half: stop claiming and give running tasks up to `ms` to finish.
+   * Whatever still runs is stopped by the pool's close and re-queued by its settle (the
+   * attempt not counted); `settled()` waits for those records.
+   */
+  async drain(ms: number): Promise<boolean> {
+    this.stopped = true;
+    const idle = await this.tasks.drain(ms);
+    if (!idle) this.log.warn({ running: this.tasks.size, drain_ms: ms }, 'drain time is up; re-queueing what still runs');
+    return idle;
+  }
+
+  /** Every running task's outcome is recorded (after the pool has closed). */
+  settled(): Promise<void> {
+    return this.tasks.whenIdle();
   }
 
   /** Hold claims (drain mode for maintenance); queued tasks stay queued and cancellable. */

@@ -24,13 +24,17 @@ export interface LifecycleHooks {
   complete?(rec: TaskRecord, result: ResultMeta, at: string): Promise<boolean>;
   /** Wraps recording the outcome (scale-out retries through a short Redis outage). */
   record?(work: () => Promise<void>): Promise<void>;
+  /** The task went back to the queue (its process died, or this node shut down). */
+  requeued?(rec: TaskRecord): void;
   /** The task has let go of its slot and its outcome is recorded (or given up on). */
   settled?(ticketId: string): void;
 }
 
 export interface LifecycleDeps {
   runner: TaskRunner;
-  store: Pick<TaskStore, 'setProgress' | 'complete' | 'fail' | 'cancel'>;
+  store: Pick<TaskStore, 'setProgress' | 'complete' | 'fail' | 'cancel' | 'interrupt'>;
+  /** Starts of one task before a crash that keeps recurring ends it Failed. */
+  maxAttempts: number;
   /** Makes a finished result reachable (S3 upload); a results folder needs nothing. */
   publish?: (file: string, contentType: string) => Promise<void>;
   log: Logger;
@@ -55,6 +59,7 @@ export function progressOf(step: number, total: number): Progress {
 export class TaskLifecycle {
   private readonly active = new Map<string, Active>();
   private readonly hooks: LifecycleHooks;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: LifecycleDeps) {
     this.hooks = deps.hooks ?? {};
@@ -63,6 +68,21 @@ export class TaskLifecycle {
   /** Tasks running on this node. */
   get size(): number {
     return this.active.size;
+  }
+
+  /** Resolves once no task runs here and every outcome is recorded (shutdown waits on it). */
+  whenIdle(): Promise<void> {
+    if (this.active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Like whenIdle, but gives up after `ms`; true if it became idle. */
+  async drain(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+    const idle = await Promise.race([this.whenIdle().then(() => true as const), expired]);
+    clearTimeout(timer);
+    return idle;
   }
 
   ids(): string[] {
@@ -96,6 +116,7 @@ export class TaskLifecycle {
       .finally(() => {
         this.active.delete(rec.ticket_id);
         this.hooks.settled?.(rec.ticket_id);
+        if (this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
       });
   }
 
@@ -131,6 +152,15 @@ export class TaskLifecycle {
       }
       await this.hooks.status?.(id, 'Completed');
       log.info({ file: res.result.file }, 'task completed');
+    } else if (res.interrupted) {
+      // Not the task's own failure: it goes back to the queue (a crash counts as an attempt,
+      // a shutdown does not), or ends Failed once crashes have used up its attempts.
+      const outcome = await this.deps.store.interrupt(id, {
+        attempt: rec.attempts, countsAsAttempt: res.interrupted === 'host_crash', maxAttempts: this.deps.maxAttempts, at,
+      });
+      log.warn({ reason: res.interrupted, outcome, detail: res.detail }, 'task interrupted');
+      if (outcome === 'requeued') this.hooks.requeued?.(rec);
+      if (outcome === 'failed') await this.hooks.status?.(id, 'Failed');
     } else if (res.cancelled) {
       // Whoever asked for the cancel reports it; recording it here (a no-op where that caller
       // already has) makes the record final before the slot is reused.

@@ -59,8 +59,9 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     await node.start();
     log.info({ serv_name: config.servName, slots: pool.size }, 'worker node ready');
     closers.push(async () => {
-      await node.stop();
+      await node.drain(config.limits.drainTimeoutMs);
       await pool.close();
+      await node.stop();
       sub.disconnect();
     });
   }

@@ -43,7 +43,7 @@ export class RedisWorkerNode {
   ) {
     this.ch = channels(store.prefix);
     this.tasks = new TaskLifecycle({
-      runner: pool, store, publish: opts.publish, log,
+      runner: pool, store, publish: opts.publish, log, maxAttempts: opts.maxAttempts,
       hooks: {
         complete: (rec, result, at) => this.completeAndClaim(rec, result, at),
         record: retryWhileUnreachable,
@@ -66,8 +66,16 @@ export class RedisWorkerNode {
     this.fill();
   }
 
+  /** Stop claiming and give running tasks up to `ms` to finish; leases are still renewed meanwhile. */
+  async drain(ms: number): Promise<void> {
+    this.stopped = true;
+    if (!(await this.tasks.drain(ms))) this.log.warn({ running: this.tasks.size, drain_ms: ms }, 'drain time is up; re-queueing what still runs');
+  }
+
+  /** After the pool has closed: wait until every interrupted task is re-queued, then leave the fleet. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.tasks.whenIdle();
     for (const t of this.timers) clearInterval(t);
     await this.redis.hdel(workersKey(this.store.prefix), this.opts.servName).catch(() => undefined);
   }

@@ -8,18 +8,22 @@
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
 import { loadScripts, scriptDir } from '../infra/redis/script-loader.js';
-import { INTERRUPTED_CODE, type NewTask, type RecoveryReport, type TaskStore } from './task-store.js';
+import { INTERRUPTED_CODE, type Interruption, type NewTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import type { RedisClient } from '../infra/redis/connection.js';
 
 const S = loadScripts(scriptDir(import.meta.url, 'redis/scripts'), {
   CREATE: 'create', MARK_STARTED: 'mark-started', CLAIM_TYPED: 'claim-typed', SET_PROGRESS: 'set-progress',
   COMPLETE: 'complete', COMPLETE_AND_CLAIM: 'complete-and-claim', FAIL: 'fail', CANCEL: 'cancel',
-  RECOVER: 'recover', RENEW: 'renew', POSITION: 'position',
+  RECOVER: 'recover', RENEW: 'renew', POSITION: 'position', INTERRUPT: 'interrupt',
 });
 
 const INTERRUPTED_MESSAGE =
   'Interrupted: the worker running this task stopped responding, %d time(s); it was not retried again. ' +
   'Submit it again; if it keeps happening, check the worker logs for a crash.';
+
+const CRASHED_MESSAGE =
+  'The worker process running this task crashed, %d time(s); it was not retried again. ' +
+  'Submit it again; if it keeps happening, the operator should check the worker log.';
 
 export type CreateOutcome = { ok: true; record: TaskRecord } | { ok: false; scope: 'global' | 'user'; depth: number };
 
@@ -133,6 +137,12 @@ export class RedisTaskStore implements TaskStore {
     const ids = await this.redis.zrange(`${this.prefix}queued`, '0', '-1');
     const recs = await Promise.all(ids.map((id) => this.get(id)));
     return recs.filter((r): r is TaskRecord => r !== null);
+  }
+
+  async interrupt(ticketId: string, how: Interruption): Promise<'requeued' | 'failed' | null> {
+    const r = await S.INTERRUPT.run(this.redis, [this.prefix, ticketId, how.attempt, how.maxAttempts,
+      how.countsAsAttempt ? '1' : '0', how.at, CRASHED_MESSAGE, INTERRUPTED_CODE]);
+    return r === 'requeued' || r === 'failed' ? r : null;
   }
 
   /** Embedded semantics (every running task was interrupted): used on a single-node restart. */

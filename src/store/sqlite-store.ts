@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
-import { INTERRUPTED_CODE, type NewTask, type RecoveryReport, type TaskStore } from './task-store.js';
+import { INTERRUPTED_CODE, type Interruption, type NewTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import { openSqlite } from '../infra/open-sqlite.js';
 
 interface Row {
@@ -108,6 +108,9 @@ export class SqliteTaskStore implements TaskStore {
         WHERE ticket_id = ? AND status IN ('Queueing', 'In Progress')`),
       requeue: db.prepare(`UPDATE tasks SET status = 'Queueing', progress = NULL
         WHERE ticket_id = ? AND status = 'In Progress'`),
+      // A shutdown gives the claim back: the next start is the same attempt again.
+      giveBack: db.prepare(`UPDATE tasks SET status = 'Queueing', progress = NULL, attempts = attempts - @uncount
+        WHERE ticket_id = @id AND status = 'In Progress' AND attempts = @attempt`),
       queued: db.prepare(`SELECT * FROM tasks WHERE status = 'Queueing' ORDER BY seq`),
       running: db.prepare(`SELECT ticket_id, attempts FROM tasks WHERE status = 'In Progress'`),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
@@ -170,6 +173,17 @@ export class SqliteTaskStore implements TaskStore {
       }
       return report;
     })();
+  }
+
+  async interrupt(ticketId: string, how: Interruption): Promise<'requeued' | 'failed' | null> {
+    if (how.countsAsAttempt && how.attempt >= how.maxAttempts) {
+      const msg = `The worker process running this task crashed, ${how.attempt} time(s); it was not retried again. ` +
+        'Submit it again; if it keeps happening, the operator should check the server log.';
+      const failed = this.stmt.fail.run({ id: ticketId, message: msg, code: INTERRUPTED_CODE, at: how.at, attempt: how.attempt }).changes === 1;
+      return failed ? 'failed' : null;
+    }
+    const back = this.stmt.giveBack.run({ id: ticketId, attempt: how.attempt, uncount: how.countsAsAttempt ? 0 : 1 }).changes === 1;
+    return back ? 'requeued' : null;
   }
 
   async countByStatus(): Promise<Record<TaskStatus, number>> {

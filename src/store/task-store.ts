@@ -18,6 +18,17 @@ export interface NewTask {
   created_at: string;
 }
 
+/** Why a running task stopped without an outcome of its own. */
+export interface Interruption {
+  /** The claim that ran it: a task re-claimed meanwhile is left alone. */
+  attempt: number;
+  /** A crash counts as an attempt (so a task that crashes its worker every time ends Failed); a shutdown does not. */
+  countsAsAttempt: boolean;
+  maxAttempts: number;
+  /** completed_at, if it ends Failed. */
+  at: string;
+}
+
 export interface RecoveryReport {
   requeued: string[];
   failed: string[];
@@ -47,6 +58,12 @@ export interface TaskStore {
    * to Failed (`worker_crashed`) once it has been started `maxAttempts` times.
    */
   recoverInterrupted(maxAttempts: number, at: string): Promise<RecoveryReport>;
+  /**
+   * In Progress (on `attempt`) → Queueing at the front of its user's lane, or → Failed
+   * (`worker_crashed`) when a counted interruption reaches `maxAttempts`; null if the task had
+   * already moved on.
+   */
+  interrupt(ticketId: string, how: Interruption): Promise<'requeued' | 'failed' | null>;
   countByStatus(): Promise<Record<TaskStatus, number>>;
   close(): Promise<void>;
 }

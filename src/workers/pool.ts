@@ -15,6 +15,8 @@ import type { WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
 import type { RunHandle, TaskPool } from './task-pool.js';
 
+const SHUTDOWN: WorkerResponse = { ok: false, cancelled: false, code: 'worker_crashed', message: 'The server shut down while the task ran.', interrupted: 'shutdown' };
+
 export interface PoolOptions {
   size: number;
   env: WorkerEnv;
@@ -33,6 +35,8 @@ export function defaultWorkerFile(): string {
 export class WorkerPool implements TaskPool {
   private readonly piscina: Piscina;
   private running = 0;
+  private closing = false;
+  private readonly active = new Set<RunHandle>();
 
   constructor(private readonly opts: PoolOptions) {
     const filename = opts.workerFile ?? defaultWorkerFile();
@@ -72,15 +76,18 @@ export class WorkerPool implements TaskPool {
     const done: Promise<WorkerResponse> = this.piscina
       .run(request, { transferList: [port2], signal: kill.signal })
       .then(
-        (res: WorkerResponse) => res,
+        // A run stopped because the pool closes is interrupted, not cancelled or failed by its own fault.
+        (res: WorkerResponse) => (this.closing && !res.ok ? SHUTDOWN : res),
         (err: unknown): WorkerResponse => {
           if (kill.signal.aborted) return { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' };
+          if (this.closing) return SHUTDOWN;
           const message = err instanceof Error ? err.message : String(err);
           return { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker running this task crashed.', detail: message };
         },
       )
       .finally(() => {
         this.running--;
+        this.active.delete(handle);
         port1.close();
       });
     const cancel = async (): Promise<void> => {
@@ -97,10 +104,19 @@ export class WorkerPool implements TaskPool {
       await done;
       clearTimeout(timer!);
     };
-    return { done, cancel };
+    const handle: RunHandle = { done, cancel };
+    this.active.add(handle);
+    return handle;
   }
 
+  /**
+   * Stops what still runs the way cancel does (cooperatively, then by terminating the thread
+   * outside native code after the grace period): Piscina's own close would wait for running tasks.
+   * Their handles report `interrupted: 'shutdown'`, so the queue re-queues them.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.active].map((h) => h.cancel()));
     await this.piscina.close({ force: true });
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Native work runs in a supervised child process (the worker host). A task that aborts that
  * process (SIGABRT, as a segfault or abort in onnxruntime or libvips would) takes down the host
- * only: HTTP keeps answering throughout, the task ends with a worker-crash error, the host is
- * restarted and the next task runs.
+ * only: HTTP keeps answering throughout, the task is re-queued (the attempt counts) until its
+ * attempts are used up and then ends with worker_crashed, the host is restarted and the next task runs.
  */
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +51,9 @@ describe('worker host isolation', () => {
     expect(bad.status).toBe(202);
     const done = await waitFor(svc.url, bad.body.ticket_id as string);
     expect(done.status).toBe('Failed');
-    expect(String(done.error_info)).toMatch(/crashed/);
+    // Each crash re-queued it with the attempt counted; the second (BACKSERV_MAX_ATTEMPTS=2) ended it.
+    expect(done.error_code).toBe('worker_crashed');
+    expect(String(done.error_info)).toMatch(/crashed, 2 time/);
     expect(String(done.error_info)).not.toMatch(/SIGABRT|\/|pid/i);
 
     const ok = await submit(svc.url, 'image_upscale', { image_url: `${files.url}/lowres_bryan.png` });
@@ -61,7 +63,7 @@ describe('worker host isolation', () => {
 
     expect(health.length).toBeGreaterThan(5);
     expect(health.every((s) => s === 200)).toBe(true);
-    expect(await metric('backserv_worker_host_crashes_total')).toBeGreaterThan(before);
+    expect(await metric('backserv_worker_host_crashes_total')).toBe(before + 2);
     const ready = (await (await fetch(`${svc.url}/ready`)).json()) as { workers: { isolated: boolean; host_crashes: number } };
     expect(ready.workers.isolated).toBe(true);
     expect(ready.workers.host_crashes).toBeGreaterThanOrEqual(1);

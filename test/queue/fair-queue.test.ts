@@ -76,4 +76,20 @@ describe('FairQueue', () => {
     expect(q.size).toBe(0);
     expect(q.position('t5')).toBeNull();
   });
+
+  it('pushFront puts an interrupted task first in its user\'s lane, also after shifts, and for a user with no lane', () => {
+    const q = new FairQueue();
+    for (const t of ['a1', 'a2', 'a3']) q.push(t, 'a');
+    q.push('b1', 'b');
+    expect(q.shift()?.ticketId).toBe('a1');
+    q.pushFront('a1', 'a'); // the claimed task came back
+    expect(q.position('a1')).toBe(1); // b's turn first: fairness between users holds
+    q.pushFront('c0', 'c');
+    expect(q.sizeOf('c')).toBe(1);
+    const order: string[] = [];
+    for (let e = q.shift(); e; e = q.shift()) order.push(e.ticketId);
+    expect(order.slice(0, 2)).toContain('b1');
+    expect(order.filter((t) => t.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+    expect(order).toHaveLength(5);
+  });
 });

@@ -50,7 +50,7 @@ async function runOnce(r: TaskRunner, extra: Partial<LifecycleHooks> & { publish
   const { publish, ...hooks } = extra;
   const settled = new Promise<void>((resolve) => {
     const life = new TaskLifecycle({
-      runner: r, store, publish, log: silentLogger(),
+      runner: r, store, publish, log: silentLogger(), maxAttempts: 2,
       hooks: { ...hooks, status: async (_id, s) => void statuses.push(s), settled: () => resolve() },
     });
     life.launch(rec);
@@ -89,6 +89,25 @@ describe('task lifecycle', () => {
     expect(statuses).toEqual([]); // the cancel's caller announces it
   });
 
+  it('re-queues a task whose process died (attempt counted) and fails it once the attempts are used up', async () => {
+    const crashed: WorkerResponse = { ok: false, cancelled: false, code: 'worker_crashed', message: 'x', interrupted: 'host_crash' };
+    const requeued: string[] = [];
+    const first = await runOnce(runner(crashed), { requeued: (rec) => void requeued.push(rec.ticket_id) });
+    expect(first).toMatchObject({ status: 'Queueing', attempts: 1, error_code: null });
+    expect(requeued).toEqual([first.ticket_id]);
+    // Second start of the same task (maxAttempts 2): the crash ends it.
+    const rec = (await store.markStarted(first.ticket_id, 'n', 'T'))!;
+    await new Promise<void>((resolve) => {
+      new TaskLifecycle({ runner: runner(crashed), store, log: silentLogger(), maxAttempts: 2, hooks: { settled: () => resolve() } }).launch(rec);
+    });
+    expect(await store.get(first.ticket_id)).toMatchObject({ status: 'Failed', attempts: 2, error_code: 'worker_crashed' });
+  });
+
+  it('re-queues a task stopped by a shutdown without counting the attempt', async () => {
+    const stopped: WorkerResponse = { ok: false, cancelled: false, code: 'worker_crashed', message: 'x', interrupted: 'shutdown' };
+    expect(await runOnce(runner(stopped))).toMatchObject({ status: 'Queueing', attempts: 0, error_code: null });
+  });
+
   it('discards the outcome of an earlier claim of the task', async () => {
     const t = newTask();
     await store.create(t);
@@ -97,7 +116,7 @@ describe('task lifecycle', () => {
     await store.markStarted(t.ticket_id, 'n', 'T'); // claim 2 now owns it
     for (const res of [OK, { ok: false, cancelled: false, code: 'model_error', message: 'nan' } as WorkerResponse]) {
       await new Promise<void>((resolve) => {
-        new TaskLifecycle({ runner: runner(res), store, log: silentLogger(), hooks: { settled: () => resolve() } }).launch(first);
+        new TaskLifecycle({ runner: runner(res), store, log: silentLogger(), maxAttempts: 2, hooks: { settled: () => resolve() } }).launch(first);
       });
     }
     expect(await store.get(t.ticket_id)).toMatchObject({ status: 'In Progress', attempts: 2, error_code: null, result: null });

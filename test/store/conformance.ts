@@ -145,6 +145,30 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
       expect((await store.get(q.ticket_id))?.status).toBe('Queueing');
     });
 
+    it('interrupt: a crash re-queues with the attempt counted, then fails at the cap; a shutdown gives the attempt back', async () => {
+      const t = newTask();
+      const other = newTask({ user_id: t.user_id });
+      await store.create(t);
+      await store.create(other);
+      const crash = (attempt: number) => ({ attempt, countsAsAttempt: true, maxAttempts: 2, at: 'X' });
+      expect((await store.markStarted(t.ticket_id, 'n', 'T'))?.attempts).toBe(1);
+      expect(await store.interrupt(t.ticket_id, crash(1))).toBe('requeued');
+      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Queueing', attempts: 1, progress: null });
+      // A shutdown does not count: the next start is attempt 2 again.
+      expect((await store.markStarted(t.ticket_id, 'n', 'T'))?.attempts).toBe(2);
+      expect(await store.interrupt(t.ticket_id, { attempt: 2, countsAsAttempt: false, maxAttempts: 2, at: 'X' })).toBe('requeued');
+      expect((await store.get(t.ticket_id))?.attempts).toBe(1);
+      expect((await store.markStarted(t.ticket_id, 'n', 'T'))?.attempts).toBe(2);
+      // An interruption reported for an earlier claim changes nothing.
+      expect(await store.interrupt(t.ticket_id, crash(1))).toBeNull();
+      expect(await store.interrupt(t.ticket_id, crash(2))).toBe('failed');
+      const rec = await store.get(t.ticket_id);
+      expect(rec).toMatchObject({ status: 'Failed', attempts: 2, completed_at: 'X', error_code: 'worker_crashed' });
+      expect(rec?.error_info).toMatch(/crashed, 2 time/);
+      expect(await store.interrupt(t.ticket_id, crash(2))).toBeNull();
+      expect((await store.get(other.ticket_id))?.status).toBe('Queueing');
+    });
+
     it('counts tasks by status', async () => {
       const a = newTask();
       await store.create(a);
