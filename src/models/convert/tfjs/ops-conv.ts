@@ -71,6 +71,7 @@ function convolution(depthwise: boolean, fused: boolean): OpHandler {
     let y = gr.op('Conv', inputs, attrs);
     if (ops.length > 1) throw new TfjsConvertError(`node "${node.name}" (${node.op}) fuses [${attrStrings(node, 'fused_ops')}]; only BiasAdd followed by one activation is supported`);
     if (ops.length === 1) {
+      if (ops[0] === 'Prelu' && !ins[arg]) throw new TfjsConvertError(`node "${node.name}" (${node.op}) fuses Prelu but has no alpha input`);
       const alpha = ops[0] === 'Prelu' ? gr.asNchwBroadcast(ins[arg], node) : undefined;
       y = activation(gr, node, ops[0], y, alpha);
     }
