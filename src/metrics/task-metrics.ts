@@ -4,6 +4,7 @@
  * model load time pipelines report in `result.timings.model_load_ms` (near 0 on a session-cache
  * hit, so the histogram shows both cold loads and warm reuse).
  */
+import type { QueuedTask } from '../store/task-store.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { TaskEvents } from '../queue/task-events.js';
 import { FINAL_STATUSES, TASK_TYPES, type TaskRecord, type TaskStatus, type TaskType } from '../tasks/types.js';
@@ -68,7 +69,7 @@ export class TaskMetrics {
   }
 
   /** Seed the queue gauge with tasks queued before this process subscribed (restart). */
-  start(alreadyQueued: TaskRecord[]): void {
+  start(alreadyQueued: readonly QueuedTask[]): void {
     for (const r of alreadyQueued) this.queued.set(r.ticket_id, r.task_type);
     this.events.on('status', this.onStatus);
   }

@@ -8,7 +8,7 @@
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
 import { loadScripts, scriptDir } from '../infra/redis/script-loader.js';
-import { INTERRUPTED_CODE, type Interruption, type NewTask, type RecoveryReport, type TaskStore } from './task-store.js';
+import { INTERRUPTED_CODE, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import type { RedisClient } from '../infra/redis/connection.js';
 
 const S = loadScripts(scriptDir(import.meta.url, 'redis/scripts'), {
@@ -133,10 +133,16 @@ export class RedisTaskStore implements TaskStore {
     return r ? (r as TaskStatus) : null;
   }
 
-  async listQueued(): Promise<TaskRecord[]> {
+  async listQueued(): Promise<QueuedTask[]> {
     const ids = await this.redis.zrange(`${this.prefix}queued`, '0', '-1');
-    const recs = await Promise.all(ids.map((id) => this.get(id)));
-    return recs.filter((r): r is TaskRecord => r !== null);
+    // Five small fields per task, never the params (which can be large).
+    const rows = await Promise.all(ids.map((id) => this.redis.hmget(`${this.prefix}t:${id}`, 'user_id', 'task_type', 'seq', 'created_at')));
+    const out: QueuedTask[] = [];
+    ids.forEach((ticket_id, i) => {
+      const [user_id, task_type, seq, created_at] = rows[i]!;
+      if (user_id && task_type && seq && created_at) out.push({ ticket_id, user_id, task_type: task_type as QueuedTask['task_type'], seq: Number(seq), created_at });
+    });
+    return out;
   }
 
   async interrupt(ticketId: string, how: Interruption): Promise<'requeued' | 'failed' | null> {

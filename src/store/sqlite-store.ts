@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
-import { INTERRUPTED_CODE, type Interruption, type NewTask, type RecoveryReport, type TaskStore } from './task-store.js';
+import { INTERRUPTED_CODE, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import { openSqlite } from '../infra/open-sqlite.js';
 
 interface Row {
@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS tasks (
   attempts     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status, seq);
+-- Covers the start-up listing: the queue is rebuilt from this index alone, never from the rows
+-- (whose params may be megabytes each).
+CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(status, seq, ticket_id, user_id, task_type, created_at);
 `;
 
 /** Columns added after the first release: a data folder from an older version gains them on open. */
@@ -111,7 +114,7 @@ export class SqliteTaskStore implements TaskStore {
       // A shutdown gives the claim back: the next start is the same attempt again.
       giveBack: db.prepare(`UPDATE tasks SET status = 'Queueing', progress = NULL, attempts = attempts - @uncount
         WHERE ticket_id = @id AND status = 'In Progress' AND attempts = @attempt`),
-      queued: db.prepare(`SELECT * FROM tasks WHERE status = 'Queueing' ORDER BY seq`),
+      queued: db.prepare(`SELECT seq, ticket_id, user_id, task_type, created_at FROM tasks WHERE status = 'Queueing' ORDER BY seq`),
       running: db.prepare(`SELECT ticket_id, attempts FROM tasks WHERE status = 'In Progress'`),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
     };
@@ -153,8 +156,8 @@ export class SqliteTaskStore implements TaskStore {
     return before;
   }
 
-  async listQueued(): Promise<TaskRecord[]> {
-    return (this.stmt.queued.all() as Row[]).map(toRecord);
+  async listQueued(): Promise<QueuedTask[]> {
+    return this.stmt.queued.all() as QueuedTask[];
   }
 
   async recoverInterrupted(maxAttempts: number, at: string): Promise<RecoveryReport> {

@@ -29,6 +29,12 @@ export interface Interruption {
   at: string;
 }
 
+/**
+ * A queued task as start-up needs it: enough to rebuild the fair queue and the metrics, none of
+ * the parameters (which can be large; they are read when the task is claimed).
+ */
+export type QueuedTask = Pick<TaskRecord, 'ticket_id' | 'user_id' | 'task_type' | 'seq' | 'created_at'>;
+
 export interface RecoveryReport {
   requeued: string[];
   failed: string[];
@@ -51,8 +57,8 @@ export interface TaskStore {
   fail(ticketId: string, failure: TaskFailure, at: string, attempt?: number): Promise<boolean>;
   /** Queueing|In Progress → Cancelled (no error code); the status before, or null if not cancellable. */
   cancel(ticketId: string, at: string): Promise<TaskStatus | null>;
-  /** Queueing tasks in acceptance order (rebuilds the in-memory queue after a restart). */
-  listQueued(): Promise<TaskRecord[]>;
+  /** Queueing tasks in acceptance order (rebuilds the in-memory queue after a restart), small columns only. */
+  listQueued(): Promise<QueuedTask[]>;
   /**
    * After a crash: every In Progress task goes back to Queueing (keeping its attempts count), or
    * to Failed (`worker_crashed`) once it has been started `maxAttempts` times.

@@ -44,3 +44,22 @@ describe('SQLite store: a data folder from before error codes', () => {
     await store.close();
   });
 });
+
+describe('SQLite store: start-up reads small columns only', () => {
+  it('lists the queue from the covering index, never from rows whose params are large', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-big-')), 'tasks.sqlite');
+    const store = new SqliteTaskStore(file);
+    const big = 'A'.repeat(1 << 20);
+    for (let i = 0; i < 5; i++) {
+      await store.create({ ticket_id: `t${i}`, task_type: 'image_upscale', user_id: `u${i % 2}`, params: { image_url: `data:image/png;base64,${big}` }, serv_name: 'n', created_at: `T${i}` });
+    }
+    const listed = await store.listQueued();
+    expect(listed).toEqual([0, 1, 2, 3, 4].map((i) => ({ ticket_id: `t${i}`, user_id: `u${i % 2}`, task_type: 'image_upscale', seq: i + 1, created_at: `T${i}` })));
+    await store.close();
+    // The plan SQLite uses for that listing touches the index only (the params live in the rows).
+    const db = new Database(file, { readonly: true });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT seq, ticket_id, user_id, task_type, created_at FROM tasks WHERE status = 'Queueing' ORDER BY seq`).all() as { detail: string }[];
+    db.close();
+    expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING COVERING INDEX tasks_queue/);
+  });
+});
