@@ -36,8 +36,14 @@ function basicCredentials(header: string): string[] | null {
 /** A1111 callers: Basic or Bearer when keys are on; the client address otherwise. */
 export function a1111Caller(ctx: Context, keys: ApiKeys): string {
   if (!keys.enabled) return addressLane(ctx);
-  const basic = basicCredentials(ctx.get('authorization'));
-  if (basic === null) return keys.caller(ctx)!;
+  const header = ctx.get('authorization');
+  const basic = basicCredentials(header);
+  if (basic === null) {
+    if (/^Bearer\s/i.test(header) || ctx.get('x-api-key')) return keys.caller(ctx)!;
+    // A1111 behind --api-auth challenges with Basic; so do we, as its clients expect.
+    throw new ApiError(401, 'unauthorized', 'This server requires credentials: HTTP Basic with one of its API keys as the password, or "Authorization: Bearer <key>".',
+      { 'WWW-Authenticate': 'Basic realm="backserv"' });
+  }
   for (const candidate of basic) {
     const user = keys.userForKey(candidate);
     if (user !== null) return user;
