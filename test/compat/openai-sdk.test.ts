@@ -55,6 +55,12 @@ describe('OpenAI Images API through the official openai package', () => {
     expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
   });
 
+  it('/openapi.json (and so /docs/) lists both compat APIs under their own tags', async () => {
+    const doc = (await getJson(`${svc.url}/openapi.json`)).body as { tags: { name: string }[]; paths: Record<string, unknown> };
+    expect(doc.tags.map((t) => t.name)).toEqual(expect.arrayContaining(['AUTOMATIC1111 compatibility', 'OpenAI Images compatibility']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/sdapi/v1/txt2img', '/sdapi/v1/options', '/v1/images/generations', '/v1/models']));
+  });
+
   it('models.list names the OpenAI aliases and the installed model; retrieve finds one', async () => {
     const ids: string[] = [];
     for await (const m of client.models.list()) ids.push(m.id);
