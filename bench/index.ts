@@ -18,6 +18,7 @@ const PARTS: Record<string, () => Promise<BenchPart>> = {
   diffusion: async () => (await import('./diffusion.js')).runDiffusionBench as BenchPart,
   faceswap: async () => (await import('./faceswap.js')).runFaceswapBench as BenchPart,
   video: async () => (await import('./video.js')).runVideoBench as BenchPart,
+  compat: async () => (await import('./compat.js')).runCompatBench,
 };
 
 function versions(): Record<string, string> {
