@@ -122,6 +122,13 @@ describe('A1111 clients, unchanged', () => {
     expect(info.sampler_name).toBe('Euler'); // sd-turbo's default
   });
 
+  it('an empty prompt makes an unconditional image, as in A1111', async () => {
+    const res = await call(sd('txt2img'), { body: { prompt: '', width: 64, height: 64, seed: 1 } });
+    expect(res.status).toBe(200);
+    expect(await pngSize(res.body.images[0])).toEqual([64, 64]);
+    expect(JSON.parse(res.body.info).prompt).toBe('');
+  });
+
   it('extra-single-image upscales through image_upscale; send_images false returns no images', async () => {
     const image = readFileSync(fixtureImage('lowres_bryan.png')).toString('base64');
     const up = await call(sd('extra-single-image'), { body: { image, upscaling_resize: 2, upscaler_1: 'R-ESRGAN 4x+', resize_mode: 0, show_extras_results: true } });
