@@ -7,9 +7,9 @@ import type { Context } from 'koa';
 import type { SubmitLimiter } from '../api/rate-limit.js';
 import type { Logger } from '../infra/logging.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
-import { ApiError } from '../tasks/errors.js';
 import type { TaskRecord, TaskType } from '../tasks/types.js';
 import type { ActiveCall, ActiveCalls } from './active-calls.js';
+import { CompatError } from './errors.js';
 import type { TaskWaiter } from './task-waiter.js';
 
 export interface CallRunnerDeps {
@@ -59,7 +59,7 @@ export class CallRunner {
       if (ctx.req.socket.destroyed) onClose();
       const all = Promise.all(call.tickets.map((t) => this.d.waiter.wait(t)));
       const limit = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ApiError(504, 'timeout',
+        timer = setTimeout(() => reject(CompatError.of('timeout',
           `The images were not ready within ${Math.round(this.d.waitMs / 1000)} s (BACKSERV_COMPAT_WAIT_MS); their tasks were cancelled. `
           + 'The queue may be long: retry later.')), this.d.waitMs);
       });

@@ -1,18 +1,54 @@
 /**
- * Errors of the compat routes. They reuse ApiError (status, stable code, message, headers) so
- * the shared submit path's errors (429 queue_full, 503 model_unavailable, 400 from the
- * validator) pass through unchanged; each API's middleware then writes them in its own shape.
- * A FieldError also names the request field at fault (A1111: FastAPI's `loc`; OpenAI: `param`).
+ * Errors of the compat routes. Errors of the shared submit path are catalogued ApiErrors
+ * (429 queue_full, 503 model_unavailable, 400 from the validator) and pass through with their
+ * codes; each API's middleware then writes them in its own shape. The few answers only these
+ * APIs give (below) are CompatErrors: they carry their own status, as A1111 (422, FastAPI's
+ * validation status) and OpenAI (404 model_not_found) clients expect, and may name the request
+ * field at fault (A1111: FastAPI's `loc`; OpenAI: `param`).
  */
 import type { Context, Middleware } from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from '../infra/logging.js';
-import { ApiError } from '../tasks/errors.js';
+import { ApiError, ERROR_CATALOGUE, type ErrorCode } from '../tasks/errors.js';
+import type { TaskRecord } from '../tasks/types.js';
 
-export class FieldError extends ApiError {
-  constructor(status: number, code: string, readonly field: string | null, message: string) {
-    super(status, code, message);
+/** Codes only the compat APIs answer with (the README's compat section lists them). */
+export const COMPAT_ERRORS = {
+  not_implemented: { status: 501, meaning: 'the route needs img2img / inpainting, which image_creation does not have yet' },
+  timeout: { status: 504, meaning: 'the images were not ready within BACKSERV_COMPAT_WAIT_MS; their tasks were cancelled' },
+  cancelled: { status: 409, meaning: 'the task was cancelled (interrupt, skip, cancel_task) before it made an image' },
+  model_not_found: { status: 404, meaning: 'OpenAI: the model named is neither an OpenAI image model nor an installed one' },
+} as const;
+
+export type CompatCode = keyof typeof COMPAT_ERRORS;
+
+export class CompatError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | CompatCode,
+    message: string,
+    readonly field: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
   }
+
+  /** A compat-only code with its own status. */
+  static of(code: CompatCode, message: string, field: string | null = null): CompatError {
+    return new CompatError(COMPAT_ERRORS[code].status, code, message, field);
+  }
+
+  /** A bad field: 400 invalid_request (A1111 uses 422, FastAPI's validation status). */
+  static field(field: string | null, message: string, status = 400): CompatError {
+    return new CompatError(status, 'invalid_request', message, field);
+  }
+}
+
+/** The error for a Failed task: its own catalogued code where the record has one, else task_failed. */
+export function failedTaskError(rec: TaskRecord): ApiError {
+  const code = (rec as TaskRecord & { error_code?: unknown }).error_code;
+  const known = typeof code === 'string' && code in ERROR_CATALOGUE ? (code as ErrorCode) : 'task_failed';
+  return new ApiError(known, `The task failed: ${rec.error_info ?? 'no reason recorded'} (ticket ${rec.ticket_id}).`);
 }
 
 export interface ShapedError {
@@ -25,8 +61,8 @@ export interface ShapedError {
 
 /** Any thrown value → what the client may see: ApiErrors as they are, Koa's exposable 4xx, else a bare 500. */
 export function toShaped(err: unknown, ctx: Context, log: Logger): ShapedError {
-  if (err instanceof ApiError) {
-    return { status: err.status, code: err.code, message: err.message, field: err instanceof FieldError ? err.field : null, headers: err.headers };
+  if (err instanceof ApiError || err instanceof CompatError) {
+    return { status: err.status, code: err.code, message: err.message, field: err instanceof CompatError ? err.field : null, headers: err.headers };
   }
   const e = err as { status?: number; expose?: boolean; message?: string };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
@@ -49,9 +85,9 @@ export function ownPrefix(prefix: string, router: Router, log: Logger, write: (c
     try {
       await routes(ctx, () => allowed(ctx, async () => undefined));
       if (ctx.status === 405 && ctx.body === undefined) {
-        throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`);
+        throw new ApiError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`);
       }
-      if (ctx.status === 404 && ctx.body === undefined) throw new ApiError(404, 'not_found', `No route for ${ctx.method} ${ctx.path} on this server.`);
+      if (ctx.status === 404 && ctx.body === undefined) throw new ApiError('not_found', `No route for ${ctx.method} ${ctx.path} on this server.`);
     } catch (err) {
       const shaped = toShaped(err, ctx, log);
       ctx.status = shaped.status;

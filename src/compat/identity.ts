@@ -41,14 +41,14 @@ export function a1111Caller(ctx: Context, keys: ApiKeys): string {
   if (basic === null) {
     if (/^Bearer\s/i.test(header) || ctx.get('x-api-key')) return keys.caller(ctx)!;
     // A1111 behind --api-auth challenges with Basic; so do we, as its clients expect.
-    throw new ApiError(401, 'unauthorized', 'This server requires credentials: HTTP Basic with one of its API keys as the password, or "Authorization: Bearer <key>".',
+    throw new ApiError('unauthorized', 'This server requires credentials: HTTP Basic with one of its API keys as the password, or "Authorization: Bearer <key>".',
       { 'WWW-Authenticate': 'Basic realm="backserv"' });
   }
   for (const candidate of basic) {
     const user = keys.userForKey(candidate);
     if (user !== null) return user;
   }
-  throw new ApiError(401, 'unauthorized', 'The credentials are not valid: use an API key of this server as the password.',
+  throw new ApiError('unauthorized', 'The credentials are not valid: use an API key of this server as the password.',
     { 'WWW-Authenticate': 'Basic realm="backserv"' });
 }
 

@@ -14,7 +14,7 @@ import { compatOpenApi } from '../../src/compat/openapi.js';
 import { chooseModel } from '../../src/compat/openai/model-names.js';
 import { planGenerations } from '../../src/compat/openai/generations.js';
 import { fitSize } from '../../src/compat/size.js';
-import { ApiError } from '../../src/tasks/errors.js';
+import { CompatError } from '../../src/compat/errors.js';
 
 describe('A1111 samplers', () => {
   it('maps the names clients send to our schedulers', () => {
@@ -63,7 +63,7 @@ describe('sizes and names', () => {
     expect(chooseModel('dall-e-3', ['sd-turbo'], null)).toEqual({ id: undefined, alias: true, name: 'dall-e-3' });
     expect(chooseModel('gpt-image-1.5', ['sd-turbo', 'sd15'], 'sd15').id).toBe('sd15');
     expect(chooseModel('sd-turbo', ['sd-turbo'], null)).toEqual({ id: 'sd-turbo', alias: false, name: 'sd-turbo' });
-    expect(() => chooseModel('whisper-1', ['sd-turbo'], null)).toThrow(ApiError);
+    expect(() => chooseModel('whisper-1', ['sd-turbo'], null)).toThrow(CompatError);
     expect(() => chooseModel('dall-e-2', ['sd-turbo'], 'sd15')).toThrow(/not installed/);
     const plan = planGenerations({ prompt: 'x', n: 3, size: 'auto' }, { id: undefined, alias: true, name: 'dall-e-2' });
     expect(plan.requests).toHaveLength(3);

@@ -9,12 +9,11 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { readJsonBody } from '../../api/body.js';
 import type { MountContext } from '../../api/app-mount.js';
-import { ApiError } from '../../tasks/errors.js';
 import type { TaskRecord } from '../../tasks/types.js';
 import type { ActiveCalls } from '../active-calls.js';
 import { BodyCheck } from '../body-check.js';
 import type { CallRunner } from '../call-runner.js';
-import { FieldError, ownPrefix, type ShapedError } from '../errors.js';
+import { CompatError, failedTaskError, ownPrefix, type ShapedError } from '../errors.js';
 import { a1111Caller } from '../identity.js';
 import { installedModels, modelHash, resolveCheckpoint } from '../models.js';
 import { resultBytes } from '../result-bytes.js';
@@ -47,14 +46,14 @@ const optionsCheck = new BodyCheck(OPTIONS_SCHEMA);
 
 function checked(check: BodyCheck, raw: unknown): Record<string, unknown> {
   const r = check.check(raw);
-  if (!r.ok) throw new FieldError(422, 'invalid_request', r.problem.field || null, r.problem.message);
+  if (!r.ok) throw CompatError.field(r.problem.field || null, r.problem.message, 422);
   return r.body;
 }
 
 /** A failed task fails the call (its reason is the task's error_info, which query_task shows too). */
 function throwIfFailed(records: readonly TaskRecord[]): void {
   const failed = records.find((r) => r.status === 'Failed');
-  if (failed) throw new ApiError(500, 'task_failed', `The task failed: ${failed.error_info ?? 'no reason recorded'} (ticket ${failed.ticket_id}).`);
+  if (failed) throw failedTaskError(failed);
 }
 
 export function a1111Router(d: A1111Deps) {
@@ -87,7 +86,7 @@ export function a1111Router(d: A1111Deps) {
   router.post('/img2img', (ctx) => {
     caller(ctx);
     ctx.req.resume();
-    throw new ApiError(501, 'not_implemented', 'img2img and inpainting are not available on this server yet; only txt2img is.');
+    throw CompatError.of('not_implemented', 'img2img and inpainting are not available on this server yet; only txt2img is.');
   });
 
   router.post('/extra-single-image', async (ctx) => {
@@ -98,7 +97,7 @@ export function a1111Router(d: A1111Deps) {
     const records = await d.runner.run(ctx, user, [plan.request]);
     throwIfFailed(records);
     const rec = records[0];
-    if (rec.status !== 'Completed') throw new ApiError(409, 'cancelled', `The upscale was cancelled (ticket ${rec.ticket_id}).`);
+    if (rec.status !== 'Completed') throw CompatError.of('cancelled', `The upscale was cancelled (ticket ${rec.ticket_id}).`);
     const r = rec.result!;
     const text = [`Upscaled ×${String(plan.request.task_params.scale_factor)} with ${String(r.model ?? 'the default upscaler')} to ${r.width}x${r.height}.`, ...plan.notes].join(' ');
     ctx.body = { html_info: `<p>${text.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`, image: (await resultBytes(mount.results, rec)).toString('base64') };
@@ -130,7 +129,7 @@ export function a1111Router(d: A1111Deps) {
     if (typeof asked === 'string') {
       const installed = installedModels(mount.models, 'image_creation');
       const id = resolveCheckpoint(asked, installed);
-      if (!id) throw new FieldError(400, 'invalid_request', 'sd_model_checkpoint', `Checkpoint "${asked}" is not installed; installed: ${installed.join(', ') || 'none'}.`);
+      if (!id) throw CompatError.field('sd_model_checkpoint', `Checkpoint "${asked}" is not installed; installed: ${installed.join(', ') || 'none'}.`);
       await d.options.setCheckpoint(user, id);
       mount.log.info({ user_id: user, checkpoint: id }, 'compat: A1111 default checkpoint set for this user');
     }

@@ -5,7 +5,7 @@
  * values are clamped and said, as A1111 is lenient and clients rely on it.
  */
 import { randomInt } from 'node:crypto';
-import { ApiError } from '../../tasks/errors.js';
+import { CompatError } from '../errors.js';
 import type { TaskRequest } from '../call-runner.js';
 import { resolveCheckpoint } from '../models.js';
 import { fitSize } from '../size.js';
@@ -86,7 +86,7 @@ export function planTxt2img(body: Record<string, unknown>, pc: PlanContext): Txt
   const iters = num(body.n_iter) ?? 1;
   const count = batch * iters;
   if (count > pc.maxImages) {
-    throw new ApiError(422, 'invalid_request', `batch_size × n_iter = ${count} images is over this server's limit of ${pc.maxImages} per request.`);
+    throw CompatError.field('batch_size', `batch_size × n_iter = ${count} images is over this server's limit of ${pc.maxImages} per request.`, 422);
   }
 
   // A1111 makes an unconditional image from an empty prompt; so does a prompt of one space

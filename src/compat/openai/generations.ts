@@ -5,10 +5,9 @@
  * re-encodes the PNG the pipeline wrote.
  */
 import sharp from 'sharp';
-import { ApiError } from '../../tasks/errors.js';
 import type { TaskRecord } from '../../tasks/types.js';
 import type { TaskRequest } from '../call-runner.js';
-import { FieldError } from '../errors.js';
+import { CompatError, failedTaskError } from '../errors.js';
 import { fitSize } from '../size.js';
 import type { ModelChoice } from './model-names.js';
 
@@ -20,13 +19,13 @@ export interface GenerationPlan {
 }
 
 export function planGenerations(body: Record<string, unknown>, model: ModelChoice): GenerationPlan {
-  if (body.stream === true) throw new FieldError(400, 'invalid_request', 'stream', 'Streaming image generation is not available here; leave stream unset.');
+  if (body.stream === true) throw CompatError.field('stream', 'Streaming image generation is not available here; leave stream unset.');
   const params: Record<string, unknown> = { prompt: body.prompt };
   if (model.id) params.model = model.id;
   const size = typeof body.size === 'string' ? body.size.trim() : 'auto';
   if (size !== 'auto') {
     const m = /^(\d{1,5})x(\d{1,5})$/.exec(size);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new FieldError(400, 'invalid_request', 'size', `size must be "WIDTHxHEIGHT" (e.g. 1024x1024) or "auto", not "${size}".`);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw CompatError.field('size', `size must be "WIDTHxHEIGHT" (e.g. 1024x1024) or "auto", not "${size}".`);
     const fitted = fitSize(Number(m[1]), Number(m[2]));
     params.width = fitted.width;
     params.height = fitted.height;
@@ -51,11 +50,11 @@ export async function encodeAs(png: Buffer, plan: GenerationPlan): Promise<Buffe
   return plan.output === 'jpeg' ? sharp(png).jpeg({ quality }).toBuffer() : sharp(png).webp({ quality }).toBuffer();
 }
 
-/** Failed → 500 with the task's reason; all cancelled → 500 too (OpenAI has no "cancelled" answer). */
+/** Failed → the task's error (its reason in the message); all cancelled → 409 cancelled. */
 export function completedOrThrow(records: readonly TaskRecord[]): TaskRecord[] {
   const failed = records.find((r) => r.status === 'Failed');
-  if (failed) throw new ApiError(500, 'task_failed', `Image generation failed: ${failed.error_info ?? 'no reason recorded'} (ticket ${failed.ticket_id}).`);
+  if (failed) throw failedTaskError(failed);
   const done = records.filter((r) => r.status === 'Completed');
-  if (done.length === 0) throw new ApiError(500, 'cancelled', 'The image tasks were cancelled before they finished.');
+  if (done.length === 0) throw CompatError.of('cancelled', 'The image tasks were cancelled before they finished.');
   return done;
 }

@@ -5,7 +5,7 @@
  * may also be named directly.
  */
 import { ApiError } from '../../tasks/errors.js';
-import { FieldError } from '../errors.js';
+import { CompatError } from '../errors.js';
 
 export const OPENAI_ALIASES = ['dall-e-2', 'dall-e-3', 'gpt-image-1'] as const;
 const ALIAS = /^(dall-e-|gpt-image-)/i;
@@ -22,10 +22,10 @@ export function chooseModel(asked: string | null | undefined, installed: readonl
   const name = asked ?? 'dall-e-2';
   if (ALIAS.test(name)) {
     if (configured !== null && !installed.includes(configured)) {
-      throw new ApiError(503, 'model_unavailable', `The server's default image model (${configured}, BACKSERV_COMPAT_OPENAI_MODEL) is not installed.`);
+      throw new ApiError('model_unavailable', `The server's default image model (${configured}, BACKSERV_COMPAT_OPENAI_MODEL) is not installed.`);
     }
     return { id: configured ?? undefined, alias: true, name };
   }
   if (installed.includes(name)) return { id: name, alias: false, name };
-  throw new FieldError(404, 'model_not_found', 'model', `The model '${name}' does not exist here; GET /v1/models lists the ones that do.`);
+  throw CompatError.of('model_not_found', `The model '${name}' does not exist here; GET /v1/models lists the ones that do.`, 'model');
 }

@@ -8,10 +8,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { readJsonBody } from '../../api/body.js';
 import type { MountContext } from '../../api/app-mount.js';
-import { ApiError } from '../../tasks/errors.js';
 import { BodyCheck } from '../body-check.js';
 import type { CallRunner } from '../call-runner.js';
-import { FieldError, ownPrefix, type ShapedError } from '../errors.js';
+import { CompatError, ownPrefix, type ShapedError } from '../errors.js';
 import { openaiCaller } from '../identity.js';
 import { installedModels } from '../models.js';
 import { resultBytes, resultUrl } from '../result-bytes.js';
@@ -51,7 +50,7 @@ export function openaiRouter(d: OpenAiDeps) {
   router.post('/images/generations', async (ctx) => {
     if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined); // 401 before reading a body
     const r = generationsCheck.check(await readJsonBody(ctx, mount.config.limits.bodyBytes));
-    if (!r.ok) throw new FieldError(400, 'invalid_request', r.problem.field || null, r.problem.message);
+    if (!r.ok) throw CompatError.field(r.problem.field || null, r.problem.message);
     const body = r.body;
     d.unknown.note('images/generations', body, GENERATIONS_FIELDS);
     const user = openaiCaller(ctx, mount.keys, body.user);
@@ -75,7 +74,7 @@ export function openaiRouter(d: OpenAiDeps) {
     router.post(path, (ctx) => {
       if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined);
       ctx.req.resume();
-      throw new ApiError(501, 'not_implemented', `Image ${path.slice(8)} need img2img and inpainting, which this server does not have yet; /v1/images/generations works.`);
+      throw CompatError.of('not_implemented', `Image ${path.slice(8)} need img2img and inpainting, which this server does not have yet; /v1/images/generations works.`);
     });
   }
 
@@ -91,7 +90,7 @@ export function openaiRouter(d: OpenAiDeps) {
   router.get('/models/:id', (ctx) => {
     if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined);
     const m = modelList().find((x) => x.id === ctx.params.id);
-    if (!m) throw new FieldError(404, 'model_not_found', 'model', `The model '${ctx.params.id}' does not exist here.`);
+    if (!m) throw CompatError.of('model_not_found', `The model '${ctx.params.id}' does not exist here.`, 'model');
     ctx.body = m;
   });
 
