@@ -46,8 +46,8 @@ export class CompatError extends Error {
 
 /** The error for a Failed task: its own catalogued code where the record has one, else task_failed. */
 export function failedTaskError(rec: TaskRecord): ApiError {
-  const code = (rec as TaskRecord & { error_code?: unknown }).error_code;
-  const known = typeof code === 'string' && code in ERROR_CATALOGUE ? (code as ErrorCode) : 'task_failed';
+  const code = rec.error_code;
+  const known = code !== null && code in ERROR_CATALOGUE ? (code as ErrorCode) : 'task_failed';
   return new ApiError(known, `The task failed: ${rec.error_info ?? 'no reason recorded'} (ticket ${rec.ticket_id}).`);
 }
 

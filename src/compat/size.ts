@@ -4,7 +4,7 @@
  * rounded to the nearest multiple of 8. Clients of A1111 and OpenAI ask for sizes our models
  * do not take (1792×1024, 1000×1000); the answer reports what was made.
  */
-import { IMAGE_SIZE } from '../api/schemas.js';
+import { IMAGE_SIZE } from '../pipelines/image-creation/params.js';
 
 export interface Fitted {
   width: number;
