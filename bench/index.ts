@@ -19,6 +19,7 @@ const PARTS: Record<string, () => Promise<BenchPart>> = {
   faceswap: async () => (await import('./faceswap.js')).runFaceswapBench as BenchPart,
   video: async () => (await import('./video.js')).runVideoBench as BenchPart,
   restart: async () => (await import('./restart.js')).runRestartBench,
+  compat: async () => (await import('./compat.js')).runCompatBench,
 };
 
 function versions(): Record<string, string> {

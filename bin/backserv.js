@@ -58,6 +58,7 @@ if (cmd === 'version' || cmd === '--version' || cmd === '-v') {
 if (cmd === 'openapi') {
   const { buildOpenApi } = await import(distEntry(join('api', 'openapi.js')));
   const { parseApiKeys } = await import(distEntry(join('config', 'api-settings.js')));
+  const { compatOpenApi } = await import(distEntry(join('compat', 'openapi.js')));
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   let authRequired;
   try {
@@ -65,7 +66,7 @@ if (cmd === 'openapi') {
   } catch (err) {
     fail(err.message);
   }
-  process.stdout.write(JSON.stringify(buildOpenApi({ version, authRequired }), null, 2) + '\n');
+  process.stdout.write(JSON.stringify(buildOpenApi({ version, authRequired, extra: [compatOpenApi()] }), null, 2) + '\n');
   process.exit(0);
 }
 if (cmd === 'start' || cmd === 'serve' || cmd === 'worker') {

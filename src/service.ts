@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApp } from './api/app.js';
 import { sqliteApiBackends } from './api/backends-sqlite.js';
+import { compatMount, SqliteUserOptions } from './compat/index.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './infra/logging.js';
 import { createRegistry } from './models/registry.js';
@@ -54,6 +55,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   const app = createApp({
     config, store, scheduler, models, log, results, backends: sqliteApiBackends(config),
+    mounts: [compatMount(new SqliteUserOptions(join(config.dataDir, 'backserv-compat.sqlite')))],
     workerHostCrashes: () => hostCrashes,
     readyInfo: () => ({
       device: device.device,

@@ -21,6 +21,8 @@ import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
 import { taskView } from '../tasks/task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
+import type { TaskRecord } from '../tasks/types.js';
+import type { AppMount, MountFactory } from './app-mount.js';
 
 export interface AppDeps {
   config: Config;
@@ -36,6 +38,8 @@ export interface AppDeps {
   workerHostCrashes?(): number;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Routes of other layers (the compat APIs), built on the same submit path; see app-mount.ts. */
+  mounts?: readonly MountFactory[];
 }
 
 const TICKET = /^[A-Za-z0-9-]{1,64}$/;
@@ -55,7 +59,11 @@ export function createApp(deps: AppDeps): BackservApp {
   // Errors Koa sees outside the middleware chain (sockets cut by clients, mostly).
   app.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'connection error'));
   // SSE, webhooks, idempotency, keys, metrics, docs, playground (src/api/extras.ts).
-  const extras = createApiExtras({ config, store, frontend: scheduler, log, validator, baseUrl, backends: deps.backends, workerHostCrashes: deps.workerHostCrashes });
+  const mounted: AppMount[] = [];
+  const extras = createApiExtras({
+    config, store, frontend: scheduler, log, validator, baseUrl, backends: deps.backends, workerHostCrashes: deps.workerHostCrashes,
+    openapiExtra: () => mounted.flatMap((m) => (m.openapi ? [m.openapi] : [])),
+  });
   app.use(extras.observe);
   app.use(errorMiddleware(log));
   // The registry reads the models folder on every call; a submit should not. One second of
@@ -67,9 +75,8 @@ export function createApp(deps: AppDeps): BackservApp {
     return availCache.value;
   };
 
-  router.post('/submit_task', extras.submitGuard, async (ctx) => {
-    // Read and validated by the guard (which also handles keys, idempotency, rate limit).
-    const body = (ctx.state.submitBody as SubmitBody | undefined) ?? validator.submitBody(await readJsonBody(ctx, config.limits.bodyBytes));
+  /** A validated submit body becomes a durable task (or an ApiError): shared by every route that submits. */
+  const acceptTask = async (body: SubmitBody): Promise<TaskRecord> => {
     const avail = availability()[body.task_type];
     if (!IMPLEMENTED_TASK_TYPES.has(body.task_type)) {
       throw modelUnavailable(`${body.task_type} is not available on this server yet: its pipeline is not installed in this build.`);
@@ -91,6 +98,13 @@ export function createApp(deps: AppDeps): BackservApp {
       created_at: new Date().toISOString(),
     });
     log.info({ ticket_id: rec.ticket_id, task_type: rec.task_type, user_id: rec.user_id }, 'task accepted');
+    return rec;
+  };
+
+  router.post('/submit_task', extras.submitGuard, async (ctx) => {
+    // Read and validated by the guard (which also handles keys, idempotency, rate limit).
+    const body = (ctx.state.submitBody as SubmitBody | undefined) ?? validator.submitBody(await readJsonBody(ctx, config.limits.bodyBytes));
+    const rec = await acceptTask(body);
     ctx.status = 202;
     ctx.body = { ticket_id: rec.ticket_id, serv_name: rec.serv_name, status: rec.status };
   });
@@ -149,8 +163,21 @@ export function createApp(deps: AppDeps): BackservApp {
     };
   });
 
+  for (const mount of deps.mounts ?? []) {
+    mounted.push(mount({
+      config, store, frontend: scheduler, models, results, keys: extras.keys, limiter: deps.backends.limiter, log, baseUrl,
+      accept: (body) => acceptTask(validator.submitBody(body)),
+    }));
+  }
+
   app.use(router.routes());
   app.use(extras.router.routes());
+  for (const m of mounted) app.use(m.middleware);
   app.use(router.allowedMethods({ throw: false }));
-  return Object.assign(app, { closeExtras: () => extras.close() });
+  return Object.assign(app, {
+    closeExtras: async () => {
+      for (const m of mounted) await m.close?.();
+      await extras.close();
+    },
+  });
 }

@@ -47,6 +47,11 @@ export class ApiKeys {
     if (caller !== null && caller !== owner) throw notFound(`No task with ticket_id ${ticketId}.`);
   }
 
+  /** The user a presented key belongs to, or null (for credentials carried another way, e.g. HTTP Basic). */
+  userForKey(presented: string): string | null {
+    return this.lookup(presented);
+  }
+
   private lookup(presented: string): string | null {
     // Compare against every key in constant time per key, so timing does not reveal prefixes.
     const p = Buffer.from(presented);

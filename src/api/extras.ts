@@ -23,7 +23,7 @@ import { LiveNotifier } from '../webhooks/live-notifier.js';
 import type { SenderConfig } from '../webhooks/send.js';
 import type { ApiBackends } from './backends.js';
 import { ApiKeys } from './auth.js';
-import { buildOpenApi } from './openapi.js';
+import { buildOpenApi, type OpenApiFragment } from './openapi.js';
 import { docsRouter } from './routes/docs.js';
 import { eventsHandler } from './routes/events.js';
 import { firstExisting, sendFile } from './routes/static-files.js';
@@ -42,6 +42,8 @@ export interface ExtrasDeps {
   /** Idempotency, rate limit and webhook state, chosen by the composition root; closed by close(). */
   backends: ApiBackends;
   workerHostCrashes?(): number;
+  /** Paths mounted by other layers, for /openapi.json (read when the document is first built). */
+  openapiExtra?: () => readonly OpenApiFragment[];
 }
 
 export interface ApiExtras {
@@ -125,7 +127,9 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
     ctx.body = await registry.metrics();
   });
   const version = packageVersion();
-  const docs = docsRouter(() => buildOpenApi({ version, authRequired: keys.enabled, serverUrl: config.publicUrl ?? undefined }));
+  const docs = docsRouter(() => buildOpenApi({
+    version, authRequired: keys.enabled, serverUrl: config.publicUrl ?? undefined, extra: d.openapiExtra?.() ?? [],
+  }));
   router.use(docs.routes());
 
   const here = dirname(fileURLToPath(import.meta.url));

@@ -16,6 +16,15 @@ export interface OpenApiOptions {
   /** API keys configured: task endpoints document the security requirement. */
   authRequired: boolean;
   serverUrl?: string;
+  /** Routes mounted by other layers (src/compat/), each under its own tags. */
+  extra?: readonly OpenApiFragment[];
+}
+
+/** What a mounted router adds to the document: tagged paths and the schemas they reference. */
+export interface OpenApiFragment {
+  tags: { name: string; description: string }[];
+  paths: Record<string, unknown>;
+  schemas: Record<string, unknown>;
 }
 
 type Json = Record<string, unknown>;
@@ -64,6 +73,15 @@ export function buildOpenApi(opts: OpenApiOptions): Json {
   const authErrors = opts.authRequired ? { 401: errorResponse('missing or unknown API key') } : {};
   const task = (op: Json) => (security ? { ...op, security } : op);
 
+  const extra = opts.extra ?? [];
+  for (const f of extra) Object.assign(schemas, clone(f.schemas));
+  const seedTag = (p: Record<string, Record<string, Json>>) => {
+    // The seed paths get a tag of their own once other tags exist, so /docs groups them.
+    if (extra.length === 0) return p;
+    for (const op of Object.values(p)) for (const o of Object.values(op)) o.tags = ['Back.Serv'];
+    return p;
+  };
+
   return {
     openapi: '3.1.0',
     info: {
@@ -73,7 +91,9 @@ export function buildOpenApi(opts: OpenApiOptions): Json {
         + 'Server-Sent Events, webhooks (callback_url), Idempotency-Key, API keys. Every error is JSON {error, message}.',
     },
     ...(opts.serverUrl ? { servers: [{ url: opts.serverUrl }] } : {}),
+    ...(extra.length ? { tags: [{ name: 'Back.Serv', description: 'The seed API and its extensions' }, ...extra.flatMap((f) => f.tags)] } : {}),
     paths: {
+      ...seedTag({
       '/submit_task': {
         post: task({
           operationId: 'submitTask',
@@ -164,6 +184,8 @@ export function buildOpenApi(opts: OpenApiOptions): Json {
       },
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
       '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      }),
+      ...Object.assign({}, ...extra.map((f) => clone(f.paths))) as Json,
     },
     components: {
       schemas,

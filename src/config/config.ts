@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { clusterPrefix } from './cluster-prefix.js';
 import { parseDeviceSetting, type DeviceSetting } from './device-setting.js';
 import { loadApiExtrasConfig, type ApiExtrasConfig } from './api-settings.js';
+import { loadCompatConfig, type CompatConfig } from './compat-settings.js';
 import { envInt, type Env } from './env-int.js';
 import type { S3Settings } from './s3-settings.js';
 
@@ -55,6 +56,8 @@ export interface Config {
   limits: Limits;
   /** API keys, rate limit, webhooks, idempotency, SSE (config/api-settings.ts). */
   api: ApiExtrasConfig;
+  /** The AUTOMATIC1111 / OpenAI Images compatibility routes (config/compat-settings.ts). */
+  compat: CompatConfig;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -79,6 +82,7 @@ export function loadConfig(env: Env = process.env): Config {
     urlAllowlist: env.BACKSERV_URL_ALLOWLIST,
     sqliteSync: env.BACKSERV_SQLITE_SYNC === 'full' ? 'full' : 'normal',
     api: loadApiExtrasConfig(env),
+    compat: loadCompatConfig(env),
     limits: {
       bodyBytes: envInt(env, 'BACKSERV_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
       maxQueued: envInt(env, 'BACKSERV_MAX_QUEUED', 10_000, 1, 10_000_000),

@@ -5,6 +5,7 @@
  */
 import { createApp } from '../api/app.js';
 import { redisApiBackends } from './api-backends.js';
+import { compatMount, RedisUserOptions } from '../compat/index.js';
 import { listen } from '../api/listen.js';
 import { createWorkerPool } from '../workers/create-pool.js';
 import type { Config } from '../config/config.js';
@@ -81,6 +82,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     await frontend.start();
     const app = createApp({
       config, store, scheduler: frontend, models, log, results, backends: redisApiBackends(config, redis),
+      mounts: [compatMount(new RedisUserOptions(redis, config.redisPrefix))],
       readyInfo: async () => {
         const up = redis.status === 'ready';
         return {

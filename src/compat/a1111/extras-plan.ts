@@ -1,0 +1,51 @@
+/**
+ * An A1111 `extra-single-image` body → one image_upscale task. A1111 takes any scale from 1 to
+ * 8 and a named upscaler; the upscalers here are Real-ESRGAN models at ×2–×4, so the scale is
+ * rounded into that range and an unknown (or "None") upscaler means the default model. Every
+ * such adjustment is said in `html_info`.
+ */
+import type { TaskRequest } from '../call-runner.js';
+
+export const EXTRAS_FIELDS: ReadonlySet<string> = new Set([
+  'image', 'upscaling_resize', 'upscaler_1', 'upscaler_2', 'extras_upscaler_2_visibility', 'resize_mode', 'show_extras_results',
+  'gfpgan_visibility', 'codeformer_visibility', 'codeformer_weight', 'upscaling_resize_w', 'upscaling_resize_h', 'upscaling_crop',
+  'upscale_first',
+]);
+
+/** A1111's names for the Real-ESRGAN weights we may have installed. */
+const ALIASES: Readonly<Record<string, string>> = {
+  'r-esrgan 4x+': 'realesrgan-x4plus',
+  'realesrgan_x4plus': 'realesrgan-x4plus',
+  'r-esrgan general 4xv3': 'realesrgan-x4fast',
+};
+
+export interface ExtrasPlan {
+  request: TaskRequest;
+  notes: string[];
+}
+
+function dataUri(image: string): string {
+  if (/^data:/i.test(image)) return image;
+  // sharp reads the real format from the bytes; the media type only has to be an image one.
+  return `data:image/png;base64,${image}`;
+}
+
+export function planExtras(body: Record<string, unknown>, installed: readonly string[]): ExtrasPlan {
+  const notes: string[] = [];
+  const asked = typeof body.upscaling_resize === 'number' ? body.upscaling_resize : 2;
+  const scale = Math.min(4, Math.max(2, Math.round(asked)));
+  if (scale !== asked) notes.push(`upscaling_resize ${asked} was rounded to ${scale} (this server upscales ×2, ×3 or ×4)`);
+  if (body.resize_mode === 1) notes.push('resize_mode 1 (scale to a size) is not available; the image was scaled by a factor');
+  for (const f of ['gfpgan_visibility', 'codeformer_visibility'] as const) {
+    if (typeof body[f] === 'number' && (body[f] as number) > 0) notes.push(`${f}: no face restorer is installed`);
+  }
+  if (typeof body.extras_upscaler_2_visibility === 'number' && body.extras_upscaler_2_visibility > 0) notes.push('upscaler_2 is not blended in');
+  const params: Record<string, unknown> = { image_url: dataUri(String(body.image)), scale_factor: scale };
+  const name = typeof body.upscaler_1 === 'string' ? body.upscaler_1.trim() : '';
+  if (name && name.toLowerCase() !== 'none') {
+    const id = installed.find((m) => m === name.toLowerCase()) ?? (installed.includes(ALIASES[name.toLowerCase()] ?? '') ? ALIASES[name.toLowerCase()] : undefined);
+    if (id) params.model = id;
+    else notes.push(`upscaler_1 "${name}" is not installed here (${installed.join(', ')}); the default upscaler was used`);
+  }
+  return { request: { task_type: 'image_upscale', task_params: params }, notes };
+}

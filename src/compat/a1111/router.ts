@@ -1,0 +1,175 @@
+/**
+ * The AUTOMATIC1111 API subset that real clients call (LibreChat, Open WebUI, SillyTavern,
+ * Krita/Photoshop plugins): txt2img and extra-single-image become ordinary tasks through the
+ * submit_task path; the lists describe what is really installed; options, progress, interrupt
+ * and skip are per caller. Errors: `{error, message, detail}` (FastAPI's `detail`; a 422 lists
+ * the field as FastAPI does).
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { readJsonBody } from '../../api/body.js';
+import type { MountContext } from '../../api/app-mount.js';
+import type { TaskRecord } from '../../tasks/types.js';
+import type { ActiveCalls } from '../active-calls.js';
+import { BodyCheck } from '../body-check.js';
+import type { CallRunner } from '../call-runner.js';
+import { CompatError, failedTaskError, ownPrefix, type ShapedError } from '../errors.js';
+import { a1111Caller } from '../identity.js';
+import { installedModels, modelHash, resolveCheckpoint } from '../models.js';
+import { resultBytes } from '../result-bytes.js';
+import type { UnknownFields } from '../unknown-fields.js';
+import { EXTRAS_FIELDS, planExtras } from './extras-plan.js';
+import { buildInfo } from './info.js';
+import { progressOf, stopOwn } from './progress.js';
+import { SAMPLERS, SCHEDULES } from './samplers.js';
+import { EXTRA_SINGLE_SCHEMA, OPTIONS_SCHEMA, TXT2IMG_SCHEMA } from './schemas.js';
+import { planTxt2img, TXT2IMG_FIELDS } from './txt2img-plan.js';
+import type { UserOptionsStore } from './user-options.js';
+
+export interface A1111Deps {
+  mount: MountContext;
+  runner: CallRunner;
+  calls: ActiveCalls;
+  options: UserOptionsStore;
+  unknown: UnknownFields;
+}
+
+function write(ctx: Context, e: ShapedError): void {
+  ctx.body = e.status === 422
+    ? { error: e.code, message: e.message, detail: [{ loc: ['body', ...(e.field ? e.field.split('.') : [])], msg: e.message, type: 'value_error' }] }
+    : { error: e.code, message: e.message, detail: e.message };
+}
+
+const txt2imgCheck = new BodyCheck(TXT2IMG_SCHEMA);
+const extrasCheck = new BodyCheck(EXTRA_SINGLE_SCHEMA);
+const optionsCheck = new BodyCheck(OPTIONS_SCHEMA);
+
+function checked(check: BodyCheck, raw: unknown): Record<string, unknown> {
+  const r = check.check(raw);
+  if (!r.ok) throw CompatError.field(r.problem.field || null, r.problem.message, 422);
+  return r.body;
+}
+
+/** A failed task fails the call (its reason is the task's error_info, which query_task shows too). */
+function throwIfFailed(records: readonly TaskRecord[]): void {
+  const failed = records.find((r) => r.status === 'Failed');
+  if (failed) throw failedTaskError(failed);
+}
+
+export function a1111Router(d: A1111Deps) {
+  const { mount } = d;
+  const router = new Router({ prefix: '/sdapi/v1' });
+  const caller = (ctx: Context) => a1111Caller(ctx, mount.keys);
+  const body = (ctx: Context) => readJsonBody(ctx, mount.config.limits.bodyBytes);
+  const defaultModel = () => mount.models.resolve('image_creation')?.id ?? null;
+
+  router.post('/txt2img', async (ctx) => {
+    const user = caller(ctx);
+    const req = checked(txt2imgCheck, await body(ctx));
+    d.unknown.note('txt2img', req, TXT2IMG_FIELDS);
+    if (req.enable_hr === true) mount.log.info({ user_id: user }, 'compat: txt2img asked for enable_hr (hires fix), which is not available yet; ignored');
+    const plan = planTxt2img(req, {
+      installed: installedModels(mount.models, 'image_creation'),
+      userCheckpoint: await d.options.checkpoint(user),
+      maxImages: mount.config.compat.maxImages,
+    });
+    const records = await d.runner.run(ctx, user, plan.requests);
+    throwIfFailed(records);
+    const done = records.filter((r) => r.status === 'Completed');
+    const notes = [...plan.notes];
+    if (done.length < records.length) notes.push(`${records.length - done.length} of ${records.length} images were cancelled (interrupt, skip or cancel_task)`);
+    const images = plan.sendImages ? await Promise.all(done.map(async (r) => (await resultBytes(mount.results, r)).toString('base64'))) : [];
+    const parameters = Object.fromEntries(Object.keys(TXT2IMG_SCHEMA.properties).map((k) => [k, req[k] ?? null]));
+    ctx.body = { images, parameters, info: buildInfo(plan, records, notes) };
+  });
+
+  router.post('/img2img', (ctx) => {
+    caller(ctx);
+    ctx.req.resume();
+    throw CompatError.of('not_implemented', 'img2img and inpainting are not available on this server yet; only txt2img is.');
+  });
+
+  router.post('/extra-single-image', async (ctx) => {
+    const user = caller(ctx);
+    const req = checked(extrasCheck, await body(ctx));
+    d.unknown.note('extra-single-image', req, EXTRAS_FIELDS);
+    const plan = planExtras(req, installedModels(mount.models, 'image_upscale'));
+    const records = await d.runner.run(ctx, user, [plan.request]);
+    throwIfFailed(records);
+    const rec = records[0];
+    if (rec.status !== 'Completed') throw CompatError.of('cancelled', `The upscale was cancelled (ticket ${rec.ticket_id}).`);
+    const r = rec.result!;
+    const text = [`Upscaled ×${String(plan.request.task_params.scale_factor)} with ${String(r.model ?? 'the default upscaler')} to ${r.width}x${r.height}.`, ...plan.notes].join(' ');
+    ctx.body = { html_info: `<p>${text.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`, image: (await resultBytes(mount.results, rec)).toString('base64') };
+  });
+
+  router.get('/sd-models', (ctx) => {
+    caller(ctx);
+    ctx.body = installedModels(mount.models, 'image_creation').map((id) => {
+      const hash = modelHash(id);
+      return { title: id, model_name: id, hash, sha256: null, filename: id, config: null };
+    });
+  });
+
+  router.get('/options', async (ctx) => {
+    const user = caller(ctx);
+    const mine = await d.options.checkpoint(user);
+    const current = (mine && resolveCheckpoint(mine, installedModels(mount.models, 'image_creation'))) || defaultModel();
+    ctx.body = {
+      sd_model_checkpoint: current, sd_checkpoint_hash: current ? modelHash(current) : null,
+      sd_vae: 'Automatic', CLIP_stop_at_last_layers: 1, samples_format: 'png',
+    };
+  });
+
+  router.post('/options', async (ctx) => {
+    const user = caller(ctx);
+    const req = checked(optionsCheck, await body(ctx));
+    d.unknown.note('options', req, new Set(['sd_model_checkpoint', 'sd_checkpoint_hash', 'sd_vae', 'CLIP_stop_at_last_layers', 'samples_format']));
+    const asked = req.sd_model_checkpoint;
+    if (typeof asked === 'string') {
+      const installed = installedModels(mount.models, 'image_creation');
+      const id = resolveCheckpoint(asked, installed);
+      if (!id) throw CompatError.field('sd_model_checkpoint', `Checkpoint "${asked}" is not installed; installed: ${installed.join(', ') || 'none'}.`);
+      await d.options.setCheckpoint(user, id);
+      mount.log.info({ user_id: user, checkpoint: id }, 'compat: A1111 default checkpoint set for this user');
+    }
+    ctx.type = 'application/json';
+    ctx.body = 'null';
+  });
+
+  router.get('/samplers', (ctx) => {
+    caller(ctx);
+    ctx.body = SAMPLERS.map((s) => ({ name: s.name, aliases: s.aliases, options: s.schedule ? { scheduler: s.schedule } : {} }));
+  });
+  router.get('/schedulers', (ctx) => {
+    caller(ctx);
+    ctx.body = SCHEDULES;
+  });
+  router.get('/upscalers', (ctx) => {
+    caller(ctx);
+    const none = { name: 'None', model_name: null, model_path: null, model_url: null, scale: 4 };
+    ctx.body = [none, ...installedModels(mount.models, 'image_upscale').map((id) => ({ name: id, model_name: id, model_path: null, model_url: null, scale: 4 }))];
+  });
+  for (const empty of ['/sd-vae', '/latent-upscale-modes', '/face-restorers']) {
+    router.get(empty, (ctx) => {
+      caller(ctx);
+      ctx.body = [];
+    });
+  }
+
+  const progressDeps = { calls: d.calls, store: mount.store, frontend: mount.frontend };
+  router.get('/progress', async (ctx) => {
+    ctx.body = await progressOf(progressDeps, caller(ctx));
+  });
+  for (const which of ['interrupt', 'skip'] as const) {
+    router.post(`/${which}`, async (ctx) => {
+      const user = caller(ctx);
+      ctx.req.resume();
+      const n = await stopOwn(progressDeps, user, which);
+      if (n > 0) mount.log.info({ user_id: user, tasks: n }, `compat: ${which} cancelled the caller's tasks`);
+      ctx.body = {};
+    });
+  }
+
+  return ownPrefix('/sdapi/', router, mount.log, write);
+}

@@ -1,0 +1,98 @@
+/**
+ * The OpenAI Images API subset that apps on the official SDK, Open WebUI, LibreChat and n8n
+ * call: generations (synchronous, ordinary tasks underneath) and the model list. Errors are
+ * OpenAI's `{error: {message, type, param, code}}`; edits and variations need img2img, which
+ * image_creation does not have yet, and answer 501 in that shape.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { readJsonBody } from '../../api/body.js';
+import type { MountContext } from '../../api/app-mount.js';
+import { BodyCheck } from '../body-check.js';
+import type { CallRunner } from '../call-runner.js';
+import { CompatError, ownPrefix, type ShapedError } from '../errors.js';
+import { openaiCaller } from '../identity.js';
+import { installedModels } from '../models.js';
+import { resultBytes, resultUrl } from '../result-bytes.js';
+import type { UnknownFields } from '../unknown-fields.js';
+import { completedOrThrow, encodeAs, planGenerations } from './generations.js';
+import { chooseModel, OPENAI_ALIASES } from './model-names.js';
+import { GENERATIONS_FIELDS, GENERATIONS_SCHEMA } from './schemas.js';
+
+export interface OpenAiDeps {
+  mount: MountContext;
+  runner: CallRunner;
+  unknown: UnknownFields;
+}
+
+function errorType(status: number): string {
+  if (status === 401) return 'invalid_request_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  return status >= 500 && status !== 501 ? 'server_error' : 'invalid_request_error';
+}
+
+const CODES: Readonly<Record<string, string>> = {
+  unauthorized: 'invalid_api_key', queue_full: 'rate_limit_exceeded', rate_limited: 'rate_limit_exceeded',
+};
+
+function write(ctx: Context, e: ShapedError): void {
+  ctx.body = { error: { message: e.message, type: errorType(e.status), param: e.field, code: CODES[e.code] ?? e.code } };
+}
+
+const generationsCheck = new BodyCheck(GENERATIONS_SCHEMA);
+
+export function openaiRouter(d: OpenAiDeps) {
+  const { mount } = d;
+  const router = new Router({ prefix: '/v1' });
+  const created = Math.floor(Date.now() / 1000);
+
+  router.post('/images/generations', async (ctx) => {
+    if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined); // 401 before reading a body
+    const r = generationsCheck.check(await readJsonBody(ctx, mount.config.limits.bodyBytes));
+    if (!r.ok) throw CompatError.field(r.problem.field || null, r.problem.message);
+    const body = r.body;
+    d.unknown.note('images/generations', body, GENERATIONS_FIELDS);
+    const user = openaiCaller(ctx, mount.keys, body.user);
+    const model = chooseModel(body.model as string | null | undefined, installedModels(mount.models, 'image_creation'), mount.config.compat.openaiModel);
+    const plan = planGenerations(body, model);
+    const done = completedOrThrow(await d.runner.run(ctx, user, plan.requests));
+    const base = mount.baseUrl(ctx);
+    const data = await Promise.all(done.map(async (rec) => (plan.format === 'url'
+      ? { url: resultUrl(base, rec) }
+      : { b64_json: (await encodeAs(await resultBytes(mount.results, rec), plan)).toString('base64') })));
+    const first = done[0].result!;
+    ctx.body = {
+      created: Math.floor(Date.now() / 1000),
+      data,
+      size: `${first.width}x${first.height}`,
+      ...(plan.format === 'b64_json' ? { output_format: plan.output } : {}),
+    };
+  });
+
+  for (const path of ['/images/edits', '/images/variations']) {
+    router.post(path, (ctx) => {
+      if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined);
+      ctx.req.resume();
+      throw CompatError.of('not_implemented', `Image ${path.slice(8)} need img2img and inpainting, which this server does not have yet; /v1/images/generations works.`);
+    });
+  }
+
+  const modelList = () => {
+    const installed = installedModels(mount.models, 'image_creation');
+    const ids = installed.length ? [...OPENAI_ALIASES, ...installed] : [];
+    return ids.map((id) => ({ id, object: 'model', created, owned_by: 'backserv' }));
+  };
+  router.get('/models', (ctx) => {
+    if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined);
+    ctx.body = { object: 'list', data: modelList() };
+  });
+  router.get('/models/:id', (ctx) => {
+    if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined);
+    const m = modelList().find((x) => x.id === ctx.params.id);
+    if (!m) throw CompatError.of('model_not_found', `The model '${ctx.params.id}' does not exist here.`, 'model');
+    ctx.body = m;
+  });
+
+  return ownPrefix('/v1/', router, mount.log, write);
+}
