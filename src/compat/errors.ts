@@ -12,20 +12,13 @@ import type { Logger } from '../infra/logging.js';
 import { ApiError, ERROR_CATALOGUE, type ErrorCode } from '../tasks/errors.js';
 import type { TaskRecord } from '../tasks/types.js';
 
-/** Codes only the compat APIs answer with (the README's compat section lists them). */
-export const COMPAT_ERRORS = {
-  not_implemented: { status: 501, meaning: 'the route needs img2img / inpainting, which image_creation does not have yet' },
-  timeout: { status: 504, meaning: 'the images were not ready within BACKSERV_COMPAT_WAIT_MS; their tasks were cancelled' },
-  cancelled: { status: 409, meaning: 'the task was cancelled (interrupt, skip, cancel_task) before it made an image' },
-  model_not_found: { status: 404, meaning: 'OpenAI: the model named is neither an OpenAI image model nor an installed one' },
-} as const;
-
-export type CompatCode = keyof typeof COMPAT_ERRORS;
+/** Codes only the compat APIs answer with (`where: 'compat'` in the one catalogue). */
+export type CompatCode = 'not_implemented' | 'timeout' | 'cancelled' | 'model_not_found';
 
 export class CompatError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | CompatCode,
+    readonly code: ErrorCode,
     message: string,
     readonly field: string | null = null,
     readonly headers: Record<string, string> = {},
@@ -35,7 +28,7 @@ export class CompatError extends Error {
 
   /** A compat-only code with its own status. */
   static of(code: CompatCode, message: string, field: string | null = null): CompatError {
-    return new CompatError(COMPAT_ERRORS[code].status, code, message, field);
+    return new CompatError(ERROR_CATALOGUE[code].status, code, message, field);
   }
 
   /** A bad field: 400 invalid_request (A1111 uses 422, FastAPI's validation status). */

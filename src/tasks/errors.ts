@@ -8,8 +8,11 @@
 interface ErrorSpec {
   /** The HTTP status of an answer with this code (for task-only codes: the status it would have). */
   readonly status: number;
-  /** `request`: an HTTP answer; `task`: a Failed task's error_code; `both`: either. */
-  readonly where: 'request' | 'task' | 'both';
+  /**
+   * `request`: an HTTP answer of the task API; `task`: a Failed task's error_code; `both`: either;
+   * `compat`: answered only by the A1111 / OpenAI compatible routes (in their own error shapes).
+   */
+  readonly where: 'request' | 'task' | 'both' | 'compat';
   /** One line for the docs and the README table. */
   readonly meaning: string;
 }
@@ -44,6 +47,10 @@ export const ERROR_CATALOGUE = {
   worker_crashed: { status: 500, where: 'task', meaning: 'the worker running the task died; the task was not retried again' },
   image_too_large: { status: 400, where: 'task', meaning: 'the output would be over the size limit of this server (BACKSERV_UPSCALE_MAX_OUTPUT_PIXELS)' },
   task_failed: { status: 422, where: 'task', meaning: 'the task cannot be done with these inputs (e.g. no face found); the message says why' },
+  not_implemented: { status: 501, where: 'compat', meaning: 'the route needs img2img / inpainting, which image_creation does not have yet' },
+  timeout: { status: 504, where: 'compat', meaning: 'the images were not ready within BACKSERV_COMPAT_WAIT_MS; their tasks were cancelled' },
+  cancelled: { status: 409, where: 'compat', meaning: 'the task was cancelled (interrupt, skip, cancel_task) before it made an image' },
+  model_not_found: { status: 404, where: 'compat', meaning: 'OpenAI: the model named is neither an OpenAI image model nor an installed one' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -51,7 +58,10 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
 
 /** Codes an HTTP answer of the task API can carry (the OpenAPI `error` enum). */
-export const REQUEST_ERROR_CODES = ERROR_CODES.filter((c) => ERROR_CATALOGUE[c].where !== 'task');
+export const REQUEST_ERROR_CODES = ERROR_CODES.filter((c) => {
+  const where: ErrorSpec['where'] = ERROR_CATALOGUE[c].where;
+  return where === 'request' || where === 'both';
+});
 
 /**
  * An error with a catalogued code; the middleware answers it with the catalogue's status and

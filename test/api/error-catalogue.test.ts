@@ -9,7 +9,7 @@ const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 
 
 describe('error catalogue', () => {
   it('is listed in the README table, code by code, with its status and place', () => {
-    const rows = [...readme.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| (request|task|both) \|/gm)]
+    const rows = [...readme.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| (request|task|both|compat) \|/gm)]
       .map((m) => ({ code: m[1], status: Number(m[2]), where: m[3] }));
     expect(rows).toEqual(ERROR_CODES.map((code) => ({ code, status: ERROR_CATALOGUE[code].status, where: ERROR_CATALOGUE[code].where })));
   });
@@ -19,6 +19,7 @@ describe('error catalogue', () => {
     expect(doc.components.schemas.Error.properties.error.enum).toEqual(REQUEST_ERROR_CODES);
     expect(REQUEST_ERROR_CODES).toContain('internal_error');
     expect(REQUEST_ERROR_CODES).not.toContain('worker_crashed');
+    expect(REQUEST_ERROR_CODES).not.toContain('model_not_found');
   });
 
   it('gives an ApiError the status of its code', () => {
