@@ -1,7 +1,8 @@
 /**
  * `http`: submit and query throughput and latency under autocannon, next to a bare Koa route
  * doing the same JSON parse in the same process; then query latency and event-loop lag while
- * workers are busy with inference (must stay low: inference is off the main thread).
+ * workers are busy with inference (must stay low: inference is off the main thread); then what
+ * large and half-sent uploads cost (http-uploads.ts: RSS under attack, /health during 24 MiB submits).
  */
 import autocannon from 'autocannon';
 import Koa from 'koa';
@@ -11,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBenchService } from './service-fixture.js';
 import type { BenchOptions, BenchRow } from './types.js';
+import { runUploadBench } from './http-uploads.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'images', 'lowres_bryan.png');
 
@@ -76,6 +78,7 @@ export async function runHttpBench(opts: BenchOptions): Promise<BenchRow[]> {
     await svc.close();
   }
   rows.push(...(await busyLag(seconds, opts)));
+  rows.push(...(await runUploadBench(opts)));
   return rows;
 }
 

@@ -24,7 +24,7 @@ export async function runQueueBench(opts: BenchOptions): Promise<BenchRow[]> {
   const pool = new WorkerPool({
     size: workers, cancelGraceMs: 1000, workerFile: join(here, 'fixtures', 'noop-worker.ts'),
     env: {
-      modelsDir: '', resultsDir: '', device: 'cpu', intraOpThreads: 1,
+      modelsDir: '', resultsDir: '', inputs: { kind: 'local', dir: '' }, device: 'cpu', intraOpThreads: 1,
       fetch: { maxBytes: 1, timeoutMs: 1, maxRedirects: 0, allowlist: undefined, maxPixels: 1 },
       upscale: { tile: 1, pad: 0, maxOutputPixels: 1 },
     },

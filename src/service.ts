@@ -18,6 +18,7 @@ import { createWorkerPool } from './workers/create-pool.js';
 import { listen } from './api/listen.js';
 import { sweepTempResults } from './results/sweep-temp.js';
 import { createResultStore } from './results/create-result-store.js';
+import { inputStoreSettings, openInputStore, prepareInputFolder } from './store/inputs/create-input-store.js';
 
 export interface RunningService {
   url: string;
@@ -46,6 +47,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   sweepTempResults(join(config.dataDir, 'results'), log);
   const results = createResultStore(config);
   log.info({ results: results.kind }, `results stored in ${results.kind === 's3' ? 'S3-compatible storage' : 'the results folder'}`);
+  const inputSettings = inputStoreSettings(config);
+  const inputs = openInputStore(inputSettings);
+  const swept = prepareInputFolder(inputSettings);
+  if (swept) log.info({ removed: swept }, 'removed unfinished uploads left by a previous run');
   const scheduler = new Scheduler(store, pool, config.servName, {
     maxQueued: config.limits.maxQueued,
     maxQueuedPerUser: config.limits.maxQueuedPerUser,
@@ -54,7 +59,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   await scheduler.start();
 
   const app = createApp({
-    config, store, scheduler, models, log, results, backends: sqliteApiBackends(config),
+    config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config),
     mounts: [compatMount(new SqliteUserOptions(join(config.dataDir, 'backserv-compat.sqlite')))],
     workerHostCrashes: () => hostCrashes,
     readyInfo: () => ({

@@ -32,6 +32,12 @@ export interface MountContext {
    * Throws ApiError.
    */
   accept(body: unknown): Promise<TaskRecord>;
+  /**
+   * Reads a JSON body as `POST /submit_task` does (content type, size, in-flight budget,
+   * timeouts; long strings stream to the input store while they arrive) and returns it parsed,
+   * with the long strings read back in full. Throws ApiError.
+   */
+  readJson(ctx: Context): Promise<unknown>;
 }
 
 export interface AppMount {

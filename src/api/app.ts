@@ -14,7 +14,10 @@ import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { ResultStore } from '../results/result-store.js';
 import type { ApiBackends } from './backends.js';
-import { readJsonBody } from './body.js';
+import { BodyReader } from './body/read-body.js';
+import { InflightBudget } from './body/inflight-budget.js';
+import type { SpilledBody } from './body/spilled-body.js';
+import type { InputStore } from '../store/inputs/input-store.js';
 import { serveResult } from './results-route.js';
 import { errorMiddleware } from './error-middleware.js';
 import { createApiExtras } from './extras.js';
@@ -31,6 +34,8 @@ export interface AppDeps {
   models: ModelRegistry;
   /** Where /results/:name comes from. */
   results: ResultStore;
+  /** Where long strings of request bodies (large data: URIs) go while they arrive. */
+  inputs: InputStore;
   log: Logger;
   /** Idempotency, rate-limit and webhook state (SQLite in one process, Redis across serve nodes). */
   backends: ApiBackends;
@@ -44,13 +49,17 @@ export interface AppDeps {
 
 const TICKET = /^[A-Za-z0-9-]{1,64}$/;
 
-/** The Koa app plus the shutdown of what the extensions hold (SQLite handle, webhook timers). */
-export type BackservApp = Koa & { closeExtras(): Promise<void> };
+/**
+ * The Koa app plus the shutdown of what the extensions hold (SQLite handle, webhook timers), and
+ * the body reader (with the process's in-flight budget) for other APIs that submit tasks.
+ */
+export type BackservApp = Koa & { closeExtras(): Promise<void>; bodyReader: BodyReader };
 
 export function createApp(deps: AppDeps): BackservApp {
   const { config, store, scheduler, models, log } = deps;
   const { results } = deps;
   const validator = new RequestValidator();
+  const bodyReader = new BodyReader(deps.inputs, new InflightBudget(config.limits.maxInflightBodyBytes), config.limits);
   const app = new Koa({ proxy: false });
   const router = new Router();
   // Without BACKSERV_PUBLIC_URL, result URLs use the host the client reached us by.
@@ -61,7 +70,7 @@ export function createApp(deps: AppDeps): BackservApp {
   // SSE, webhooks, idempotency, keys, metrics, docs, playground (src/api/extras.ts).
   const mounted: AppMount[] = [];
   const extras = createApiExtras({
-    config, store, frontend: scheduler, log, validator, baseUrl, backends: deps.backends, workerHostCrashes: deps.workerHostCrashes,
+    config, store, frontend: scheduler, log, validator, bodyReader, baseUrl, backends: deps.backends, workerHostCrashes: deps.workerHostCrashes,
     openapiExtra: () => mounted.flatMap((m) => (m.openapi ? [m.openapi] : [])),
   });
   app.use(extras.observe);
@@ -75,8 +84,11 @@ export function createApp(deps: AppDeps): BackservApp {
     return availCache.value;
   };
 
-  /** A validated submit body becomes a durable task (or an ApiError): shared by every route that submits. */
-  const acceptTask = async (body: SubmitBody): Promise<TaskRecord> => {
+  /**
+   * A validated submit body becomes a durable task (or an ApiError): shared by every route that
+   * submits. `spilled`: the read body, when image fields hold stored inputs (kept once the task exists).
+   */
+  const acceptTask = async (body: SubmitBody, spilled?: SpilledBody): Promise<TaskRecord> => {
     const avail = availability()[body.task_type];
     if (!IMPLEMENTED_TASK_TYPES.has(body.task_type)) {
       throw modelUnavailable(`${body.task_type} is not available on this server yet: its pipeline is not installed in this build.`);
@@ -88,7 +100,7 @@ export function createApp(deps: AppDeps): BackservApp {
     if (typeof requested === 'string' && models.resolve(body.task_type, requested)?.id !== requested) {
       throw badRequest('invalid_request', `task_params.model: ${requested} is not an installed model for ${body.task_type}.`);
     }
-    checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes);
+    checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes, spilled);
     const rec = await scheduler.submit({
       ticket_id: randomUUID(),
       task_type: body.task_type,
@@ -97,14 +109,14 @@ export function createApp(deps: AppDeps): BackservApp {
       serv_name: config.servName,
       created_at: new Date().toISOString(),
     });
+    spilled?.keep(); // the task refers to its stored inputs now
     log.info({ ticket_id: rec.ticket_id, task_type: rec.task_type, user_id: rec.user_id }, 'task accepted');
     return rec;
   };
 
   router.post('/submit_task', extras.submitGuard, async (ctx) => {
     // Read and validated by the guard (which also handles keys, idempotency, rate limit).
-    const body = (ctx.state.submitBody as SubmitBody | undefined) ?? validator.submitBody(await readJsonBody(ctx, config.limits.bodyBytes));
-    const rec = await acceptTask(body);
+    const rec = await acceptTask(ctx.state.submitBody as SubmitBody, ctx.state.spilledBody as SpilledBody);
     ctx.status = 202;
     ctx.body = { ticket_id: rec.ticket_id, serv_name: rec.serv_name, status: rec.status };
   });
@@ -167,6 +179,7 @@ export function createApp(deps: AppDeps): BackservApp {
     mounted.push(mount({
       config, store, frontend: scheduler, models, results, keys: extras.keys, limiter: deps.backends.limiter, log, baseUrl,
       accept: (body) => acceptTask(validator.submitBody(body)),
+      readJson: async (ctx) => (await bodyReader.read(ctx, { hash: false })).materialize(),
     }));
   }
 
@@ -179,5 +192,6 @@ export function createApp(deps: AppDeps): BackservApp {
       for (const m of mounted) await m.close?.();
       await extras.close();
     },
+    bodyReader,
   });
 }

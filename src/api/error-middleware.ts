@@ -1,5 +1,10 @@
-/** The one error path: ApiError → its status and `{error, message}`; anything else → 500, logged, no detail. */
+/**
+ * The one error path: ApiError → its status and `{error, message}`; anything else → 500, logged,
+ * no detail. An error answer to a request whose body was not read closes the connection, so the
+ * client stops uploading instead of the server reading the rest to keep the connection.
+ */
 import type { Middleware } from 'koa';
+import type { IncomingMessage } from 'node:http';
 import { ApiError, type ErrorCode } from '../tasks/errors.js';
 import type { Logger } from '../infra/logging.js';
 
@@ -13,7 +18,11 @@ export function errorMiddleware(log: Logger): Middleware {
       if (ctx.status === 405 && ctx.body === undefined) {
         throw new ApiError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`);
       }
+      if (ctx.status === 501 && ctx.body === undefined) {
+        throw new ApiError('method_not_implemented', `The method ${ctx.method} is not implemented by this server.`);
+      }
     } catch (err) {
+      if (hasUnreadBody(ctx.req)) ctx.set('Connection', 'close');
       if (err instanceof ApiError) {
         ctx.status = err.status;
         ctx.set(err.headers);
@@ -32,4 +41,10 @@ export function errorMiddleware(log: Logger): Middleware {
       ctx.body = { error: 'internal_error' satisfies ErrorCode, message: 'Internal error; the server log has the details.' };
     }
   };
+}
+
+function hasUnreadBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = Number(req.headers['content-length'] ?? 0);
+  return length > 0 || req.headers['transfer-encoding'] !== undefined;
 }

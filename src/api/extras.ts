@@ -29,6 +29,7 @@ import { eventsHandler } from './routes/events.js';
 import { firstExisting, sendFile } from './routes/static-files.js';
 import { submitGuard } from './submit-guard.js';
 import type { RequestValidator } from './validate.js';
+import type { BodyReader } from './body/read-body.js';
 
 export interface ExtrasDeps {
   config: Config;
@@ -36,6 +37,7 @@ export interface ExtrasDeps {
   frontend: TaskFrontend;
   log: Logger;
   validator: RequestValidator;
+  bodyReader: BodyReader;
   baseUrl(ctx: Context): string;
   /** Tests inject a resolver; production uses the system's. */
   resolver?: HostResolver;
@@ -142,7 +144,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
     keys,
     observe: requestObserver(registry, log),
     submitGuard: submitGuard({
-      keys, validator: d.validator, bodyLimit: config.limits.bodyBytes, idempotency,
+      keys, validator: d.validator, bodyReader: d.bodyReader, idempotency,
       limiter, webhooksEnabled: dispatcher !== null, allowlist,
       onCallback: async (ticket, url, base, events) => {
         // The task is accepted either way: a 5xx would make the client submit it twice.

@@ -1,25 +1,36 @@
 /**
  * Checks on image references at the door, so an obviously broken reference is a 400 now
- * rather than a Failed task later: data: URIs are decoded (same parser the worker uses), URLs
- * parsed. Fetching (with the SSRF guard) and pixel decoding happen in the worker.
+ * rather than a Failed task later: data: URIs are decoded (same parser the worker uses) and
+ * their first bytes must be an image format the decoder accepts; a data: URI that went to the
+ * input store is checked from its first bytes (header, size, magic number); URLs are parsed.
+ * Fetching (with the SSRF guard) and pixel decoding happen in the worker.
  */
 import { badRequest } from '../tasks/errors.js';
 import { decodeDataUri } from '../imaging/data-uri.js';
+import { checkMagic, inspectDataUriHead } from '../imaging/data-uri-stream.js';
 import { InvalidImageError } from '../tasks/invalid-image-error.js';
 import type { TaskType } from '../tasks/types.js';
+import type { SpilledBody } from './body/spilled-body.js';
 
-const IMAGE_FIELDS: Partial<Record<TaskType, string[]>> = {
+const IMAGE_FIELDS: Partial<Record<TaskType, readonly string[]>> = {
   image_upscale: ['image_url'],
   face_swap: ['source_image', 'target_image'],
 };
 
-export function checkImageRefs(type: TaskType, params: Record<string, unknown>, maxBytes: number): void {
-  for (const field of IMAGE_FIELDS[type] ?? []) {
+/** The params of a task type that name input images (and may hold stored inputs). */
+export function imageFields(type: TaskType): readonly string[] {
+  return IMAGE_FIELDS[type] ?? [];
+}
+
+export function checkImageRefs(type: TaskType, params: Record<string, unknown>, maxBytes: number, body?: SpilledBody): void {
+  for (const field of imageFields(type)) {
     const ref = params[field];
     if (typeof ref !== 'string') continue;
     const where = `task_params.${field}`;
     try {
-      if (/^data:/i.test(ref)) decodeDataUri(ref, maxBytes, where);
+      const spill = body?.spillOf(ref);
+      if (spill) inspectDataUriHead(spill.head, spill.bytes, maxBytes, where);
+      else if (/^data:/i.test(ref)) checkMagic(decodeDataUri(ref, maxBytes, where), where);
       else checkUrl(where, ref);
     } catch (err) {
       if (err instanceof InvalidImageError) throw badRequest('invalid_image', err.message);

@@ -1,15 +1,20 @@
 /**
- * What runs before the seed submit handler: API key, body validation, the callback_url rules,
- * Idempotency-Key replay and the per-user rate limit. It leaves the validated body in
- * `ctx.state.submitBody` for the handler, and afterwards records the response for replay and
- * registers the webhook.
+ * What runs before the seed submit handler: API key, body reading (long strings go to the input
+ * store, see body/read-body.ts) and validation, the callback_url rules, Idempotency-Key replay
+ * and the per-user rate limit. It leaves the validated body in `ctx.state.submitBody` (image
+ * fields that went to the input store hold input references) and the read body in
+ * `ctx.state.spilledBody` for the handler, which calls keep() on it once the task exists;
+ * otherwise the stored inputs are deleted when the request ends. Afterwards it records the
+ * response for replay and registers the webhook.
  */
 import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { ApiError, badRequest } from '../tasks/errors.js';
 import { forbiddenReason, parseAddress, type UrlAllowlist } from '../infra/net/address-policy.js';
 import type { ApiKeys } from './auth.js';
-import { readJsonBody } from './body.js';
+import type { SpilledBody } from './body/spilled-body.js';
+import type { BodyReader } from './body/read-body.js';
+import { imageFields } from './image-refs.js';
 import type { Logger } from '../infra/logging.js';
 import type { IdempotencyBackend } from './idempotency-store.js';
 import type { SubmitLimiter } from './rate-limit.js';
@@ -19,7 +24,7 @@ import type { WebhookEvent } from '../tasks/webhook-event.js';
 export interface SubmitGuardDeps {
   keys: ApiKeys;
   validator: RequestValidator;
-  bodyLimit: number;
+  bodyReader: BodyReader;
   idempotency: IdempotencyBackend;
   limiter: SubmitLimiter;
   webhooksEnabled: boolean;
@@ -31,16 +36,6 @@ export interface SubmitGuardDeps {
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** JSON with sorted keys, so a retry that orders fields differently is still "the same request". */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 function checkCallbackUrl(raw: string, allowlist: UrlAllowlist): void {
   let url: URL;
@@ -64,7 +59,18 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
 
   return async (ctx, next) => {
     const caller = deps.keys.caller(ctx);
-    const body: SubmitBody = deps.validator.submitBody(await readJsonBody(ctx, deps.bodyLimit));
+    const spilled = await deps.bodyReader.read(ctx);
+    try {
+      await guarded(ctx, next, caller, spilled);
+    } finally {
+      // Nothing refers to the stored inputs unless the handler created the task.
+      await spilled.discard();
+    }
+  };
+
+  async function guarded(ctx: Context, next: () => Promise<unknown>, caller: ReturnType<ApiKeys['caller']>, spilled: SpilledBody): Promise<void> {
+    const body: SubmitBody = deps.validator.submitBody(spilled.value);
+    spilled.bindRefs(body.task_params, imageFields(body.task_type), body, 'task_params');
     deps.keys.checkSubmitter(caller, body.user_id);
     if (body.callback_events !== undefined && body.callback_url === undefined) {
       throw badRequest('invalid_request', 'callback_events needs a callback_url to send them to.');
@@ -76,6 +82,7 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
       checkCallbackUrl(body.callback_url, deps.allowlist);
     }
     ctx.state.submitBody = body;
+    ctx.state.spilledBody = spilled;
 
     const key = ctx.get('idempotency-key');
     const run = async () => {
@@ -89,7 +96,9 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
     if (key === '') return run();
     if (!KEY.test(key)) throw badRequest('invalid_request', 'Idempotency-Key must be 1–255 printable ASCII characters.');
 
-    const fingerprint = createHash('sha256').update(canonical(body)).digest('hex');
+    // Sorted keys and long strings by their hash (taken as they streamed): a retry that orders or
+    // escapes fields differently is still the same request, and no big string is serialised again.
+    const fingerprint = createHash('sha256').update(spilled.fingerprint(body)).digest('hex');
     // Wait while another request (on any node) holds this key, then replay or take it.
     let previous = await deps.idempotency.get(body.user_id, key);
     const deadline = Date.now() + 35_000;
@@ -124,5 +133,5 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
       // A reservation that cannot be dropped lapses by itself; the request's own outcome stands.
       await deps.idempotency.release(body.user_id, key).catch(() => undefined);
     }
-  };
+  }
 }

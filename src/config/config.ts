@@ -11,6 +11,14 @@ import type { S3Settings } from './s3-settings.js';
 export interface Limits {
   /** Request body cap (bytes); data: URIs must fit in it. */
   bodyBytes: number;
+  /** Body bytes all requests together may hold in memory; over it new bodies get 503 (spilled strings do not count). */
+  maxInflightBodyBytes: number;
+  /** Open connections per remote address; 0 = no cap. */
+  maxConnectionsPerClient: number;
+  /** Longest gap between two chunks of a request body. */
+  bodyTimeoutMs: number;
+  /** After the first bodyTimeoutMs, a body must keep arriving at least this fast (average bytes/s). */
+  bodyMinBytesPerS: number;
   maxQueued: number;
   maxQueuedPerUser: number;
   /** Starts of one task before a crash loop is declared Failed. */
@@ -85,6 +93,10 @@ export function loadConfig(env: Env = process.env): Config {
     compat: loadCompatConfig(env),
     limits: {
       bodyBytes: envInt(env, 'BACKSERV_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
+      maxInflightBodyBytes: envInt(env, 'BACKSERV_MAX_INFLIGHT_BODY_BYTES', 64 * 1024 * 1024, 256 * 1024, 1 << 30),
+      maxConnectionsPerClient: envInt(env, 'BACKSERV_MAX_CONNECTIONS_PER_CLIENT', 64, 0, 1_000_000),
+      bodyTimeoutMs: envInt(env, 'BACKSERV_BODY_TIMEOUT_MS', 10_000, 100, 600_000),
+      bodyMinBytesPerS: envInt(env, 'BACKSERV_BODY_MIN_BYTES_PER_S', 32 * 1024, 0, 1 << 30),
       maxQueued: envInt(env, 'BACKSERV_MAX_QUEUED', 10_000, 1, 10_000_000),
       maxQueuedPerUser: envInt(env, 'BACKSERV_MAX_QUEUED_PER_USER', 1_000, 1, 10_000_000),
       maxAttempts: envInt(env, 'BACKSERV_MAX_ATTEMPTS', 3, 1, 100),
@@ -113,6 +125,7 @@ function s3Settings(env: Env): S3Settings | null {
     endpoint: need('BACKSERV_S3_ENDPOINT'),
     bucket: env.BACKSERV_S3_BUCKET,
     prefix: env.BACKSERV_S3_PREFIX ?? 'results/',
+    inputsPrefix: env.BACKSERV_S3_INPUTS_PREFIX ?? 'inputs/',
     credentials: {
       accessKeyId: need('BACKSERV_S3_ACCESS_KEY_ID'),
       secretAccessKey: need('BACKSERV_S3_SECRET_ACCESS_KEY'),

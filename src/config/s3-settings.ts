@@ -10,6 +10,8 @@ export interface S3Settings {
   bucket: string;
   /** Key prefix inside the bucket, e.g. "results/". */
   prefix: string;
+  /** Key prefix of request payloads (large data: URIs) kept out of task records, e.g. "inputs/". */
+  inputsPrefix: string;
   credentials: Credentials;
   /** Lifetime of the presigned URLs that /results redirects to. */
   urlTtlS: number;

@@ -14,13 +14,7 @@ export function decodeDataUri(ref: string, maxBytes: number, field?: string): Bu
   if (!/^data:/i.test(ref)) throw fail('not a data: URI');
   const comma = ref.indexOf(',');
   if (comma < 0) throw fail('data: URI has no "," before its payload');
-
-  const params = ref.slice(5, comma).split(';').map((p) => p.trim());
-  const isBase64 = params.length > 1 && params[params.length - 1].toLowerCase() === 'base64';
-  const mediaType = params[0].toLowerCase();
-  if (!/^image\/[a-z0-9.+-]+$/.test(mediaType)) {
-    throw fail(`data: URI has media type "${mediaType || 'text/plain'}"; only image/* is accepted`);
-  }
+  const { isBase64 } = parseDataUriHeader(ref.slice(0, comma), fail);
 
   const payload = ref.slice(comma + 1);
   const bytes = isBase64
@@ -31,7 +25,18 @@ export function decodeDataUri(ref: string, maxBytes: number, field?: string): Bu
   return bytes;
 }
 
-function tooLarge(size: number, maxBytes: number, fail: (r: string) => InvalidImageError) {
+/** `data:<media type>[;param…][;base64]` (the part before the comma): image/* only. */
+export function parseDataUriHeader(header: string, fail: (reason: string) => InvalidImageError): { mediaType: string; isBase64: boolean } {
+  const params = header.slice(5).split(';').map((p) => p.trim());
+  const isBase64 = params.length > 1 && params[params.length - 1].toLowerCase() === 'base64';
+  const mediaType = params[0].toLowerCase();
+  if (!/^image\/[a-z0-9.+-]+$/.test(mediaType)) {
+    throw fail(`data: URI has media type "${mediaType || 'text/plain'}"; only image/* is accepted`);
+  }
+  return { mediaType, isBase64 };
+}
+
+export function tooLarge(size: number, maxBytes: number, fail: (r: string) => InvalidImageError) {
   return fail(`image is ${size} bytes, more than the limit of ${maxBytes} bytes`);
 }
 
@@ -51,7 +56,7 @@ function decodeBase64(
   return Buffer.from(text, 'base64');
 }
 
-function decodePercent(
+export function decodePercent(
   payload: string,
   maxBytes: number,
   fail: (r: string) => InvalidImageError,

@@ -14,6 +14,7 @@ import { createRegistry } from '../models/registry.js';
 import { chooseDevice } from '../runtime/device.js';
 import { createResultStore } from '../results/create-result-store.js';
 import { RedisTaskStore } from '../store/redis-store.js';
+import { inputStoreSettings, openInputStore, prepareInputFolder } from '../store/inputs/create-input-store.js';
 import { capabilitiesOf } from './capabilities.js';
 import { connectRedis, connectSubscriber, waitReady } from '../infra/redis/connection.js';
 import { FleetRegistry } from './fleet-registry.js';
@@ -80,8 +81,11 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
       slots: () => models.slots(),
     }, log);
     await frontend.start();
+    const inputSettings = inputStoreSettings(config);
+    const inputs = openInputStore(inputSettings);
+    prepareInputFolder(inputSettings);
     const app = createApp({
-      config, store, scheduler: frontend, models, log, results, backends: redisApiBackends(config, redis),
+      config, store, scheduler: frontend, models, log, results, inputs, backends: redisApiBackends(config, redis),
       mounts: [compatMount(new RedisUserOptions(redis, config.redisPrefix))],
       readyInfo: async () => {
         const up = redis.status === 'ready';

@@ -10,6 +10,7 @@ import type { Logger } from '../infra/logging.js';
 import { HostPool, type HostCrash } from './host/host-pool.js';
 import { WorkerPool, type PoolOptions } from './pool.js';
 import type { TaskPool } from './task-pool.js';
+import { inputStoreSettings } from '../store/inputs/create-input-store.js';
 
 export interface CreatePoolOptions {
   workerFile?: string;
@@ -32,6 +33,7 @@ function poolOptions(config: Config, workerFile: string | undefined): PoolOption
     env: {
       modelsDir: config.modelsDir,
       resultsDir,
+      inputs: inputStoreSettings(config),
       device: config.device,
       intraOpThreads: config.intraOpThreads,
       fetch: {

@@ -3,6 +3,10 @@
  * built on the first task and kept for the thread's life so models load once per worker.
  */
 import { fetchImageBytes } from '../imaging/fetch-image.js';
+import { decodeDataUriChunks } from '../imaging/data-uri-stream.js';
+import { InvalidImageError } from '../tasks/invalid-image-error.js';
+import { openInputStore } from '../store/inputs/create-input-store.js';
+import { InputMissingError, parseInputRef } from '../store/inputs/input-store.js';
 import { decodeImage } from '../imaging/decode.js';
 import { parseAllowlist } from '../infra/net/address-policy.js';
 import { createRegistry } from '../models/registry.js';
@@ -26,11 +30,21 @@ export function threadContext(env: WorkerEnv): ThreadContext {
   if (context) return context;
   const device = chooseDevice(env.device);
   const allowlist = parseAllowlist(env.fetch.allowlist);
+  const inputs = openInputStore(env.inputs);
   context = {
     sessions: new SessionCache({ device, intraOpThreads: env.intraOpThreads }),
     kernels: loadKernels(),
     models: createRegistry(env.modelsDir),
     async loadImage(ref, field, signal) {
+      // A data: URI the API kept in the input store (too large for the task record).
+      const stored = parseInputRef(ref);
+      if (stored !== null) {
+        const bytes = await decodeDataUriChunks(inputs.open(stored), env.fetch.maxBytes, field).catch((err: unknown) => {
+          if (err instanceof InputMissingError) throw new InvalidImageError(field, 'the uploaded image is no longer stored on this server; submit it again');
+          throw err;
+        });
+        return decodeImage(bytes, { maxPixels: env.fetch.maxPixels, field });
+      }
       const bytes = await fetchImageBytes(ref, {
         maxBytes: env.fetch.maxBytes,
         timeoutMs: env.fetch.timeoutMs,

@@ -7,7 +7,6 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { readJsonBody } from '../../api/body.js';
 import type { MountContext } from '../../api/app-mount.js';
 import type { TaskRecord } from '../../tasks/types.js';
 import type { ActiveCalls } from '../active-calls.js';
@@ -60,7 +59,7 @@ export function a1111Router(d: A1111Deps) {
   const { mount } = d;
   const router = new Router({ prefix: '/sdapi/v1' });
   const caller = (ctx: Context) => a1111Caller(ctx, mount.keys);
-  const body = (ctx: Context) => readJsonBody(ctx, mount.config.limits.bodyBytes);
+  const body = (ctx: Context) => mount.readJson(ctx);
   const defaultModel = () => mount.models.resolve('image_creation')?.id ?? null;
 
   router.post('/txt2img', async (ctx) => {

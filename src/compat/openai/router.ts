@@ -6,7 +6,6 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { readJsonBody } from '../../api/body.js';
 import type { MountContext } from '../../api/app-mount.js';
 import { BodyCheck } from '../body-check.js';
 import type { CallRunner } from '../call-runner.js';
@@ -49,7 +48,7 @@ export function openaiRouter(d: OpenAiDeps) {
 
   router.post('/images/generations', async (ctx) => {
     if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined); // 401 before reading a body
-    const r = generationsCheck.check(await readJsonBody(ctx, mount.config.limits.bodyBytes));
+    const r = generationsCheck.check(await mount.readJson(ctx));
     if (!r.ok) throw CompatError.field(r.problem.field || null, r.problem.message);
     const body = r.body;
     d.unknown.note('images/generations', body, GENERATIONS_FIELDS);

@@ -7,7 +7,7 @@ export const text = (maxLength: number, minLength: number, description: string):
 export const imageRef = (what: string): PropertySchema => ({
   type: 'string',
   minLength: 1,
-  pattern: '^(?:[hH][tT][tT][pP][sS]?://|data:)',
+  pattern: '^(?:[hH][tT][tT][pP][sS]?://|[dD][aA][tT][aA]:)',
   description: `${what}: an http(s) URL or a data: URI`,
 });
 
