@@ -180,6 +180,18 @@ describe('large data: URIs', () => {
     expect(JSON.parse(a.body).message).toMatch(/apart from strings over 65536 bytes, is over 1048576 bytes/);
   });
 
+  it('the compat APIs read through the same reader: a >64 KiB A1111 extras image is upscaled and nothing stays stored', async () => {
+    const before = stored();
+    const res = await fetch(`${svc.url}/sdapi/v1/extra-single-image`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ image: png.toString('base64'), upscaling_resize: 2, upscaler_1: 'R-ESRGAN 4x+' }),
+    });
+    expect(res.status).toBe(200);
+    const out = Buffer.from(((await res.json()) as { image: string }).image, 'base64');
+    expect(await sharp(out).metadata()).toMatchObject({ width: 320, height: 320 });
+    await expectStored(before);
+  });
+
   it('a connection cut in the middle of a large string leaves no file behind', async () => {
     const before = stored();
     const uri = dataUri(await noisePng(400, 9));
