@@ -6,7 +6,7 @@ import type { InputStore } from './input-store.js';
 import { LocalInputStore, sweepStaleInputs } from './local-input-store.js';
 import { S3InputStore } from './s3-input-store.js';
 
-/** Plain data a worker thread can rebuild the same store from (it crosses a thread boundary). */
+/** Plain data a worker can rebuild the same store from (it crosses to worker threads and the worker host process). */
 export type InputStoreSettings = { kind: 'local'; dir: string } | { kind: 's3'; s3: NonNullable<Config['s3']>; spoolDir: string };
 
 export function inputStoreSettings(config: Config): InputStoreSettings {
