@@ -2,6 +2,7 @@
  * The Koa application, built from its dependencies (no globals) so tests can start it on an
  * ephemeral port with a temporary SQLite file and a small pool.
  */
+import { acceptedBody, type IdempotencyClaim } from '../store/idempotency-record.js';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
@@ -88,7 +89,7 @@ export function createApp(deps: AppDeps): BackservApp {
    * A validated submit body becomes a durable task (or an ApiError): shared by every route that
    * submits. `spilled`: the read body, when image fields hold stored inputs (kept once the task exists).
    */
-  const acceptTask = async (body: SubmitBody, spilled?: SpilledBody): Promise<TaskRecord> => {
+  const acceptTask = async (body: SubmitBody, spilled?: SpilledBody, idempotency?: IdempotencyClaim): Promise<TaskRecord> => {
     const avail = availability()[body.task_type];
     if (!IMPLEMENTED_TASK_TYPES.has(body.task_type)) {
       throw modelUnavailable(`${body.task_type} is not available on this server yet: its pipeline is not installed in this build.`);
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): BackservApp {
       params: body.task_params,
       serv_name: config.servName,
       created_at: new Date().toISOString(),
+      ...(idempotency ? { idempotency } : {}),
     });
     spilled?.keep(); // the task refers to its stored inputs now
     log.info({ ticket_id: rec.ticket_id, task_type: rec.task_type, user_id: rec.user_id }, 'task accepted');
@@ -116,9 +118,9 @@ export function createApp(deps: AppDeps): BackservApp {
 
   router.post('/submit_task', extras.submitGuard, async (ctx) => {
     // Read and validated by the guard (which also handles keys, idempotency, rate limit).
-    const rec = await acceptTask(ctx.state.submitBody as SubmitBody, ctx.state.spilledBody as SpilledBody);
+    const rec = await acceptTask(ctx.state.submitBody as SubmitBody, ctx.state.spilledBody as SpilledBody, ctx.state.idempotency as IdempotencyClaim | undefined);
     ctx.status = 202;
-    ctx.body = { ticket_id: rec.ticket_id, serv_name: rec.serv_name, status: rec.status };
+    ctx.body = acceptedBody(rec);
   });
 
   router.get('/query_task/:ticket_id', async (ctx) => {

@@ -9,7 +9,8 @@ import { RateLimiter } from './rate-limit.js';
 export function sqliteApiBackends(config: Config): ApiBackends {
   const file = join(config.dataDir, 'backserv-api.sqlite');
   return {
-    idempotency: new IdempotencyStore(file, config.api.idempotencyTtlS * 1000),
+    // Read from the task store's file: the store writes each key with its task, in one transaction.
+    idempotency: new IdempotencyStore(join(config.dataDir, 'backserv.sqlite'), config.api.idempotencyTtlS * 1000),
     limiter: new RateLimiter(config.api.rateLimitPerMin),
     webhooks: config.api.webhookSecret ? new WebhookStore(file) : null,
   };

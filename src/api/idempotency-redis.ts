@@ -1,8 +1,10 @@
 /**
  * Idempotency-Key records in Redis, shared by every serve node: a repeat that reaches another
- * node behind the load balancer still gets the first ticket. Records expire with the window
- * (PX), and a short-lived NX reservation stops two concurrent repeats from both submitting.
+ * node behind the load balancer still gets the first ticket. The task store's create script
+ * writes each record with its task; records expire with the window (PX), and a short-lived NX
+ * reservation stops two concurrent repeats from both submitting.
  */
+import { idempotencyRedisKey } from '../store/idempotency-record.js';
 import type { IdempotencyBackend, IdempotentResponse } from './idempotency-store.js';
 import type { RedisClient } from '../infra/redis/connection.js';
 import { guardRedis } from '../infra/redis/guard.js';
@@ -11,19 +13,15 @@ import { guardRedis } from '../infra/redis/guard.js';
 const CLAIM_MS = 30_000;
 
 export class RedisIdempotencyStore implements IdempotencyBackend {
-  constructor(private readonly redis: RedisClient, private readonly prefix: string, private readonly ttlMs: number) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string, readonly ttlMs: number) {}
 
   private key(userId: string, key: string, kind: 'rec' | 'claim'): string {
-    return `${this.prefix}idem:${kind}:${userId.length}:${userId}:${key}`;
+    return idempotencyRedisKey(this.prefix, userId, key, kind);
   }
 
   async get(userId: string, key: string): Promise<IdempotentResponse | null> {
     const raw = await guardRedis(this.redis.get(this.key(userId, key, 'rec')));
     return raw ? (JSON.parse(raw) as IdempotentResponse) : null;
-  }
-
-  async put(userId: string, key: string, value: Omit<IdempotentResponse, 'createdAt'>): Promise<void> {
-    await guardRedis(this.redis.set(this.key(userId, key, 'rec'), JSON.stringify({ ...value, createdAt: Date.now() }), 'PX', this.ttlMs));
   }
 
   async claim(userId: string, key: string): Promise<boolean> {

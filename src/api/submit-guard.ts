@@ -7,6 +7,7 @@
  * otherwise the stored inputs are deleted when the request ends. Afterwards it records the
  * response for replay and registers the webhook.
  */
+import type { IdempotencyClaim } from '../store/idempotency-record.js';
 import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { ApiError, badRequest } from '../tasks/errors.js';
@@ -121,14 +122,11 @@ export function submitGuard(deps: SubmitGuardDeps): Middleware {
       ctx.body = previous.body;
       return;
     }
+    // The task store records the key in the same commit that creates the task (store/idempotency-record.ts).
+    const claim: IdempotencyClaim = { key, fingerprint, ttlMs: deps.idempotency.ttlMs };
+    ctx.state.idempotency = claim;
     try {
       await run();
-      if (ctx.status === 202 && ctx.body && typeof ctx.body === 'object') {
-        // The task exists now: a 5xx here would make the client submit it again, so a record
-        // that cannot be written is logged and the 202 still goes out.
-        await deps.idempotency.put(body.user_id, key, { fingerprint, status: ctx.status, body: ctx.body as Record<string, unknown> })
-          .catch((err: unknown) => deps.log.error({ err, user_id: body.user_id }, 'Idempotency-Key record not written; a repeat may create a second task'));
-      }
     } finally {
       // A reservation that cannot be dropped lapses by itself; the request's own outcome stands.
       await deps.idempotency.release(body.user_id, key).catch(() => undefined);

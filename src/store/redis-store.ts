@@ -5,6 +5,7 @@
  * answering 202 has already made the task claimable.
  * Passes the same conformance suite as the SQLite store.
  */
+import { idempotencyRedisKey } from './idempotency-record.js';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
 import { loadScripts, scriptDir } from '../infra/redis/script-loader.js';
@@ -69,8 +70,12 @@ export class RedisTaskStore implements TaskStore {
 
   /** Durable insert plus queue caps, atomically. */
   async createQueued(task: NewTask, maxQueued: number, maxPerUser: number): Promise<CreateOutcome> {
+    const idem = task.idempotency;
     const r = (await S.CREATE.run(this.redis, [this.prefix, task.ticket_id, task.user_id, task.task_type,
-      JSON.stringify(task.params), task.serv_name, task.created_at, maxQueued, maxPerUser])) as unknown[];
+      JSON.stringify(task.params), task.serv_name, task.created_at, maxQueued, maxPerUser,
+      idem ? idempotencyRedisKey(this.prefix, task.user_id, idem.key, 'rec') : '',
+      idem ? JSON.stringify({ fingerprint: idem.fingerprint, status: 202, createdAt: Date.now() }) : '',
+      idem ? idem.ttlMs : 0])) as unknown[];
     if (r[0] === 'ok') return { ok: true, record: toRecord(pairs(r[1])) };
     if (r[0] === 'full') return { ok: false, scope: r[1] as 'global' | 'user', depth: Number(r[2]) };
     throw new Error(`ticket ${task.ticket_id} already exists`);

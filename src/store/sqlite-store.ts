@@ -4,6 +4,7 @@
  * drop the last commits, which `BACKSERV_SQLITE_SYNC=full` closes at the cost of an fsync
  * per submit.
  */
+import { acceptedBody, IDEMPOTENCY_TABLE_SQL } from './idempotency-record.js';
 import Database from 'better-sqlite3';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
@@ -89,6 +90,7 @@ export class SqliteTaskStore implements TaskStore {
   constructor(file: string, sync: 'normal' | 'full' = 'normal') {
     this.db = openSqlite(file, sync);
     this.db.exec(SCHEMA);
+    this.db.exec(IDEMPOTENCY_TABLE_SQL);
     migrate(this.db);
     this.stmt = this.prepare();
   }
@@ -96,6 +98,7 @@ export class SqliteTaskStore implements TaskStore {
   private prepare() {
     const db = this.db;
     return {
+      idempotency: db.prepare('INSERT OR REPLACE INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insert: db.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at)
         VALUES (@ticket_id, @task_type, @user_id, @params, 'Queueing', @serv_name, @created_at)`),
       get: db.prepare('SELECT * FROM tasks WHERE ticket_id = ?'),
@@ -121,8 +124,16 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async create(task: NewTask): Promise<TaskRecord> {
-    this.stmt.insert.run({ ...task, params: JSON.stringify(task.params) });
-    return toRecord(this.stmt.get.get(task.ticket_id) as Row);
+    const { idempotency, ...row } = task;
+    // One transaction: the task and its Idempotency-Key commit together or not at all.
+    return this.db.transaction(() => {
+      this.stmt.insert.run({ ...row, params: JSON.stringify(row.params) });
+      const rec = toRecord(this.stmt.get.get(task.ticket_id) as Row);
+      if (idempotency) {
+        this.stmt.idempotency.run(rec.user_id, idempotency.key, idempotency.fingerprint, 202, JSON.stringify(acceptedBody(rec)), Date.now());
+      }
+      return rec;
+    })();
   }
 
   async get(ticketId: string): Promise<TaskRecord | null> {

@@ -4,6 +4,7 @@
  * task out of a final state. Implementations: SQLite (embedded) and Redis (scale-out).
  */
 import type { ErrorCode } from '../tasks/errors.js';
+import type { IdempotencyClaim } from './idempotency-record.js';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus, TaskType } from '../tasks/types.js';
 
 /** The code of a task that recovery gave up on: its worker (or the whole server) kept dying. */
@@ -16,6 +17,8 @@ export interface NewTask {
   params: Record<string, unknown>;
   serv_name: string;
   created_at: string;
+  /** The client's Idempotency-Key: recorded atomically with the task (see idempotency-record.ts). */
+  idempotency?: IdempotencyClaim;
 }
 
 /** Why a running task stopped without an outcome of its own. */

@@ -11,6 +11,11 @@
   ARGV[7]  created_at
   ARGV[8]  max queued tasks in all (0 = no cap)
   ARGV[9]  max queued tasks per user (0 = no cap)
+  ARGV[10] Idempotency-Key record key ('' = none): written in this same script, so the task and
+           its key exist together or not at all
+  ARGV[11] the record without its body (JSON: fingerprint, status, createdAt); the body (the 202
+           answer) is added here from the task
+  ARGV[12] the record's lifetime (ms)
   Returns  {'ok', task hash as a flat list} | {'full', 'global' or 'user', depth} | {'exists'}
 ]]
 --@include "prelude"
@@ -29,4 +34,9 @@ redis.call('ZADD', P .. 'queued', seq, id)
 lane_push(id, user, false)
 count('Queueing', 1)
 notify(id, 'Queueing')
+if ARGV[10] ~= '' then
+  local rec = cjson.decode(ARGV[11])
+  rec['body'] = {ticket_id = id, serv_name = ARGV[6], status = 'Queueing'}
+  redis.call('SET', ARGV[10], cjson.encode(rec), 'PX', ARGV[12])
+end
 return {'ok', redis.call('HGETALL', tkey(id))}
