@@ -7,7 +7,7 @@
 use crate::args::{borrow_in2_out, borrow_in_out, expect_len, Args, Result};
 use crate::convert::{self, Norm, TileRegion};
 use crate::sample::Image;
-use crate::{f16, mask, warp};
+use crate::{f16, guided, mask, warp};
 
 fn channels(args: &Args, i: usize, name: &str) -> Result<usize> {
     match args.size(i, name)? {
@@ -174,6 +174,27 @@ pub fn erode(args: &Args) -> Result<()> {
     let (src, out) = borrow_in_out(&src, &mut out)?;
     if w > 0 && h > 0 {
         mask::erode(src, w, h, radius, out);
+    }
+    Ok(())
+}
+
+/// (guide f32, src f32, width, height, radius, eps, out f32)
+pub fn guided_filter(args: &Args) -> Result<()> {
+    let guide = args.array::<f32>(0, "guide")?;
+    let src = args.array::<f32>(1, "src")?;
+    let (w, h) = (args.size(2, "width")?, args.size(3, "height")?);
+    let radius = args.size(4, "radius")?;
+    let eps = args.num(5, "eps")?;
+    let mut out = args.array::<f32>(6, "out")?;
+    expect_len("guide", guide.len(), &[w, h])?;
+    expect_len("src", src.len(), &[w, h])?;
+    expect_len("out", out.len(), &[w, h])?;
+    if !(eps > 0.0) || !eps.is_finite() {
+        return Err("eps must be a finite number > 0".into());
+    }
+    let (guide, src, out) = borrow_in2_out(&guide, &src, &mut out)?;
+    if w > 0 && h > 0 {
+        guided::guided_filter(guide, src, w, h, radius, eps, out);
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod args;
 mod convert;
 mod exports;
 mod f16;
+mod guided;
 mod ffi;
 mod mask;
 mod parallel;
@@ -61,6 +62,7 @@ callbacks! {
     "placeTile\0" => place_tile,
     "gaussianBlur\0" => gaussian_blur,
     "erode\0" => erode,
+    "guidedFilter\0" => guided_filter,
 }
 
 /// Node calls this once per environment (main thread and each worker) that loads the addon.

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { buildRealEsrganTest } from './test-models/realesrgan.js';
 import { buildSdTest } from './test-models/sd.js';
 import { buildArcFaceTest, buildInswapperTest, buildScrfdTest } from './test-models/face.js';
+import { buildSelfieTest } from './test-models/selfie.js';
 import { TEST_MODEL_MARKER } from '../../src/models/registry.js';
 
 /** One generated file: its path relative to the model folder and its bytes. */
@@ -29,12 +30,13 @@ const BUILDERS: Record<string, Builder> = {
   'arcface-w600k-r50': single(buildArcFaceTest),
   'inswapper-128': single(buildInswapperTest),
   'scrfd-10g': single(buildScrfdTest),
+  'selfie-segmentation': single(buildSelfieTest),
 };
 
 export const TEST_MODEL_IDS: readonly string[] = Object.keys(BUILDERS);
 
 /** The default set: one model per role (the x4fast/sd15/LCM variants are written on request). */
-export const DEFAULT_TEST_MODELS: readonly string[] = ['realesrgan-x4plus', 'sd-turbo', 'arcface-w600k-r50', 'inswapper-128', 'scrfd-10g'];
+export const DEFAULT_TEST_MODELS: readonly string[] = ['realesrgan-x4plus', 'sd-turbo', 'arcface-w600k-r50', 'inswapper-128', 'scrfd-10g', 'selfie-segmentation'];
 
 export async function makeTestModels(outDir: string, which: readonly string[] = DEFAULT_TEST_MODELS): Promise<void> {
   for (const id of which) {

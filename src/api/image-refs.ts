@@ -15,6 +15,7 @@ import type { SpilledBody } from './body/spilled-body.js';
 const IMAGE_FIELDS: Partial<Record<TaskType, readonly string[]>> = {
   image_upscale: ['image_url'],
   face_swap: ['source_image', 'target_image'],
+  background_removal: ['image_url', 'background'],
 };
 
 /** The params of a task type that name input images (and may hold stored inputs). */
@@ -25,7 +26,8 @@ export function imageFields(type: TaskType): readonly string[] {
 export function checkImageRefs(type: TaskType, params: Record<string, unknown>, maxBytes: number, body?: SpilledBody): void {
   for (const field of imageFields(type)) {
     const ref = params[field];
-    if (typeof ref !== 'string') continue;
+    // background_removal's `background` may be a colour ("#00ff00") rather than an image.
+    if (typeof ref !== 'string' || ref.startsWith('#')) continue;
     const where = `task_params.${field}`;
     try {
       const spill = body?.spillOf(ref);

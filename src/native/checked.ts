@@ -162,5 +162,21 @@ export function wrapKernels(raw: RawKernels, backend: Kernels['backend']): Kerne
       raw.erode(src, w, h, r, o);
       return o;
     },
+
+    guidedFilter(guide: Float32Array, src: Float32Array, width: number, height: number,
+      radius: number, eps: number, out?: Float32Array): Float32Array {
+      const g = checkF32(guide, 'guide');
+      const p = checkF32(src, 'src');
+      const w = checkSize(width, 'width');
+      const h = checkSize(height, 'height');
+      const r = checkSize(radius, 'radius');
+      const e = checkFinite(eps, 'eps');
+      if (e <= 0) throw new TypeError(`eps must be > 0, got ${e}`);
+      checkLength(g, w * h, 'guide');
+      checkLength(p, w * h, 'src');
+      const o = outF32(out, w * h, [g, p]);
+      raw.guidedFilter(g, p, w, h, r, e, o);
+      return o;
+    },
   });
 }

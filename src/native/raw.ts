@@ -36,9 +36,12 @@ export interface RawKernels {
   gaussianBlur(mask: Float32Array, width: number, height: number, weights: Float64Array, out: Float32Array): void;
 
   erode(mask: Float32Array, width: number, height: number, radius: number, out: Float32Array): void;
+
+  guidedFilter(guide: Float32Array, src: Float32Array, width: number, height: number,
+    radius: number, eps: number, out: Float32Array): void;
 }
 
 export const RAW_KERNEL_NAMES = [
   'hwcToNchw', 'nchwToHwc', 'f32ToF16', 'f16ToF32', 'warpAffineToNchw',
-  'pasteBack', 'placeTile', 'gaussianBlur', 'erode',
+  'pasteBack', 'placeTile', 'gaussianBlur', 'erode', 'guidedFilter',
 ] as const satisfies readonly (keyof RawKernels)[];

@@ -88,4 +88,13 @@ export interface Kernels {
 
   /** Grey erosion (min filter) of a single-channel f32 mask with a square kernel of side 2*radius+1. */
   erode(mask: Float32Array, width: number, height: number, radius: number, out?: Float32Array): Float32Array;
+
+  /**
+   * Edge-aware smoothing of a single-channel f32 image `src` (e.g. an upsampled matte) steered by
+   * a grey `guide` of the same size (He et al.'s guided filter): q = mean(a)·guide + mean(b), with
+   * a = cov(guide, src) / (var(guide) + eps) and b = mean(src) − a·mean(guide) over square windows
+   * of side 2*radius+1 clipped at the borders. Edges of `guide` stay sharp in q.
+   */
+  guidedFilter(guide: Float32Array, src: Float32Array, width: number, height: number,
+    radius: number, eps: number, out?: Float32Array): Float32Array;
 }

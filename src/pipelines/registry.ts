@@ -6,6 +6,7 @@
  * Typed over TASK_TYPES: a task type without an entry does not compile.
  */
 import type { TaskType } from '../tasks/types.js';
+import { backgroundRemovalParams } from './background-removal/params.js';
 import { faceSwapParams } from './face-swap/params.js';
 import { imageCreationParams } from './image-creation/params.js';
 import { imageUpscaleParams } from './image-upscale/params.js';
@@ -20,4 +21,5 @@ export const PIPELINE_PARAMS: Readonly<Record<TaskType, AnyParamsModule>> = Obje
   image_upscale: imageUpscaleParams,
   face_swap: faceSwapParams,
   video_creation: videoCreationParams,
+  background_removal: backgroundRemovalParams,
 });

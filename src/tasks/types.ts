@@ -1,7 +1,7 @@
 /** The task record and its vocabulary, shared by every layer (types only). */
 import type { ErrorCode } from './errors.js';
 
-export const TASK_TYPES = ['image_creation', 'image_upscale', 'face_swap', 'video_creation'] as const;
+export const TASK_TYPES = ['image_creation', 'image_upscale', 'face_swap', 'video_creation', 'background_removal'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
 export const STATUSES = ['Queueing', 'In Progress', 'Completed', 'Failed', 'Cancelled'] as const;

@@ -6,6 +6,7 @@
  * not reach Piscina threads on Node 20 (only its require hooks do), so a dynamic import of a .ts
  * file fails there. Typed over TASK_TYPES like the registry, so the two cannot disagree.
  */
+import { runBackgroundRemoval } from '../pipelines/background-removal/index.js';
 import { runFaceSwap } from '../pipelines/face-swap/index.js';
 import { runImageCreation } from '../pipelines/image-creation/index.js';
 import { runImageUpscale } from '../pipelines/image-upscale/index.js';
@@ -18,6 +19,7 @@ const RUNS: Readonly<Record<TaskType, Pipeline>> = {
   image_upscale: runImageUpscale,
   face_swap: runFaceSwap,
   video_creation: runVideoCreation,
+  background_removal: runBackgroundRemoval,
 };
 
 export function loadPipeline(taskType: TaskType): Pipeline {
