@@ -118,6 +118,10 @@ export async function encodePng(
   channels: 1 | 2 | 3 | 4,
   textChunks?: Record<string, string>,
 ): Promise<Buffer> {
-  const png = await inNative(() => sharp(data, { raw: { width, height, channels } }).png().toBuffer());
+  // sharp writes 1- and 2-channel raw input as RGB unless told the colourspace is grey.
+  const png = await inNative(() => {
+    const img = sharp(data, { raw: { width, height, channels } });
+    return (channels <= 2 ? img.toColourspace('b-w') : img).png().toBuffer();
+  });
   return textChunks ? insertTextChunks(png, textChunks) : png;
 }
