@@ -31,7 +31,9 @@ export async function runBackgroundRemoval(params: TaskParams, ctx: PipelineCont
 async function removeBackground(s: RemovalSettings, ctx: PipelineContext): Promise<ResultMeta> {
   const spec = segmenterFor(s.model.id);
   if (!spec) throw new TaskError(`Model ${s.model.id} has no background-removal adapter in this build.`, 'model_incompatible');
-  const total = 4;
+  // Three steps: loaded, segmented, matte done. The last report comes before the compose and
+  // encode, so it reaches the task's record before the result does (as upscale's last tile).
+  const total = 3;
   ctx.progress(0, total);
   const t0 = performance.now();
   const img = await ctx.loadImage(s.imageUrl, 'image_url');
@@ -50,7 +52,7 @@ async function removeBackground(s: RemovalSettings, ctx: PipelineContext): Promi
 
   const matte = buildMatte(img, low.data, low.size, ctx.kernels, { threshold: s.maskThreshold, feather: s.feather });
   const tMatte = performance.now();
-  ctx.progress(3, total);
+  ctx.progress(total, total);
   await checkpoint(ctx.signal);
 
   let composed: Composed;
@@ -71,7 +73,6 @@ async function removeBackground(s: RemovalSettings, ctx: PipelineContext): Promi
   });
   const file = `${ctx.ticketId}.png`;
   await writeResultFile(ctx.resultsDir, file, png);
-  ctx.progress(total, total);
   const ms = (a: number, b: number) => Math.round(b - a);
   return {
     file,
