@@ -20,6 +20,7 @@ const PARTS: Record<string, () => Promise<BenchPart>> = {
   video: async () => (await import('./video.js')).runVideoBench as BenchPart,
   restart: async () => (await import('./restart.js')).runRestartBench,
   compat: async () => (await import('./compat.js')).runCompatBench,
+  bgremoval: async () => (await import('./bgremoval.js')).runBgremovalBench,
 };
 
 function versions(): Record<string, string> {

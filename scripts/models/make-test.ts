@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { buildRealEsrganTest } from './test-models/realesrgan.js';
 import { buildSdTest } from './test-models/sd.js';
 import { buildArcFaceTest, buildInswapperTest, buildScrfdTest } from './test-models/face.js';
+import { buildBirefnetTest, buildU2netTest } from './test-models/segmenters.js';
 import { buildSelfieTest } from './test-models/selfie.js';
 import { TEST_MODEL_MARKER } from '../../src/models/registry.js';
 
@@ -31,6 +32,8 @@ const BUILDERS: Record<string, Builder> = {
   'inswapper-128': single(buildInswapperTest),
   'scrfd-10g': single(buildScrfdTest),
   'selfie-segmentation': single(buildSelfieTest),
+  u2net: single(buildU2netTest),
+  'birefnet-general': single(buildBirefnetTest),
 };
 
 export const TEST_MODEL_IDS: readonly string[] = Object.keys(BUILDERS);

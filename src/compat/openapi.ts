@@ -3,7 +3,7 @@
  * routes validate with (a1111/schemas.ts, openai/schemas.ts).
  */
 import type { OpenApiFragment } from '../api/openapi.js';
-import { EXTRA_SINGLE_SCHEMA, OPTIONS_SCHEMA, TXT2IMG_SCHEMA } from './a1111/schemas.js';
+import { EXTRA_SINGLE_SCHEMA, OPTIONS_SCHEMA, REMBG_SCHEMA, TXT2IMG_SCHEMA } from './a1111/schemas.js';
 import { GENERATIONS_SCHEMA } from './openai/schemas.js';
 
 const A1111 = 'AUTOMATIC1111 compatibility';
@@ -38,6 +38,11 @@ const syncErrors = (err: (d: string) => unknown) => ({
   504: err('not done within BACKSERV_COMPAT_WAIT_MS; the tasks were cancelled'),
 });
 
+const rembgAnswer = {
+  type: 'object', required: ['image'],
+  properties: { image: { type: 'string', description: 'base64 PNG: the cut-out with alpha, or the greyscale matte (return_mask)' }, info: { type: 'string', description: 'what was done differently from the request, when anything was' } },
+};
+
 export function compatOpenApi(): OpenApiFragment {
   return {
     tags: [
@@ -47,6 +52,7 @@ export function compatOpenApi(): OpenApiFragment {
     schemas: {
       A1111Txt2Img: TXT2IMG_SCHEMA,
       A1111ExtraSingleImage: EXTRA_SINGLE_SCHEMA,
+      A1111Rembg: REMBG_SCHEMA,
       A1111Options: OPTIONS_SCHEMA,
       A1111Error: { type: 'object', required: ['error', 'detail'], properties: { error: { type: 'string' }, message: { type: 'string' }, detail: {} } },
       A1111Txt2ImgResponse: {
@@ -76,6 +82,8 @@ export function compatOpenApi(): OpenApiFragment {
       '/sdapi/v1/txt2img': { post: a1111('Text to image (waits for the images)', { 200: json(ref('A1111Txt2ImgResponse')), 422: a1111Error('a field has the wrong type'), ...syncErrors(a1111Error) }, 'A1111Txt2Img') },
       '/sdapi/v1/img2img': { post: a1111('Not available yet (needs img2img in image_creation)', { 501: a1111Error('not implemented yet') }) },
       '/sdapi/v1/extra-single-image': { post: a1111('Upscale one image (image_upscale)', { 200: json({ type: 'object', properties: { html_info: { type: 'string' }, image: { type: 'string' } } }), 422: a1111Error('bad body'), ...syncErrors(a1111Error) }, 'A1111ExtraSingleImage') },
+      '/rembg': { post: a1111('Remove the background of one image (background_removal), as the rembg extension', { 200: json(rembgAnswer), 422: a1111Error('bad body'), ...syncErrors(a1111Error) }, 'A1111Rembg') },
+      '/sdapi/v1/rembg': { post: a1111('Same as POST /rembg', { 200: json(rembgAnswer), 422: a1111Error('bad body'), ...syncErrors(a1111Error) }, 'A1111Rembg') },
       '/sdapi/v1/sd-models': { get: a1111('Installed image_creation models', { 200: json(list) }) },
       '/sdapi/v1/options': {
         get: a1111('Your options (sd_model_checkpoint: your default, else the server\'s)', { 200: json(anyJson) }),

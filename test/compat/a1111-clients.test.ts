@@ -12,12 +12,15 @@
  *   index.js for the body): the lists it loads, set-model (POST options, then poll progress until
  *   progress 0 and job_count 0), generate (GET options for `forge_preset`, then txt2img with its
  *   own `url`/`auth` fields and many A1111 fields), and POST interrupt when its user stops.
+ * - The rembg extension (stable-diffusion-webui-rembg, scripts/api.py): POST /rembg with
+ *   {input_image, model, return_mask, alpha_matting, alpha_matting_*}; reads `image` (base64 PNG).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureImage, getJson } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { call, modelsWithSecondCheckpoint, pngSize } from './support.js';
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -160,5 +163,25 @@ describe('A1111 clients, unchanged', () => {
     const notJson = await fetch(sd('txt2img'), { method: 'POST', body: 'prompt=x', headers: { 'content-type': 'text/plain' } });
     expect(notJson.status).toBe(415);
     expect(await notJson.json()).toMatchObject({ error: 'unsupported_media_type', detail: expect.any(String) });
+  });
+});
+
+describe('rembg extension route', () => {
+  it('POST /rembg and /sdapi/v1/rembg cut out the background; return_mask answers the matte; bad body 422', async () => {
+    const input_image = readFileSync(fixtureImage('lowres_bryan.png')).toString('base64');
+    const [w0, h0] = await pngSize(input_image);
+    for (const url of [`${svc.url}/rembg`, sd('rembg')]) {
+      const res = await call(url, { body: { input_image, model: 'u2net', return_mask: false, alpha_matting: true, alpha_matting_erode_size: 10 } });
+      expect(res.status, url).toBe(200);
+      const meta = await sharp(Buffer.from(res.body.image, 'base64')).metadata();
+      expect(meta, url).toMatchObject({ width: w0, height: h0, channels: 4, hasAlpha: true });
+      expect(res.body.info, url).toMatch(/u2net.*not installed.*alpha_matting/s);
+    }
+    const mask = await call(`${svc.url}/rembg`, { body: { input_image: `data:image/png;base64,${input_image}`, return_mask: true } });
+    expect(mask.status).toBe(200);
+    expect(await sharp(Buffer.from(mask.body.image, 'base64')).metadata()).toMatchObject({ width: w0, height: h0, channels: 1 });
+    const bad = await call(`${svc.url}/rembg`, { body: { return_mask: true } });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ error: 'invalid_request', detail: [{ loc: ['body', 'input_image'] }] });
   });
 });

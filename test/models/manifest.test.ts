@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadManifest, parseManifest, ManifestError } from '../../src/models/manifest.js';
 import { TASK_TYPES } from '../../src/tasks/types.js';
 
-const REQUIRED_IDS = ['realesrgan-x4fast', 'realesrgan-x4plus', 'facemesh', 'selfie-segmentation', 'sd-turbo', 'sd15', 'lcm-dreamshaper-v7', 'scrfd-10g', 'arcface-w600k-r50', 'inswapper-128', 'yunet'];
+const REQUIRED_IDS = ['realesrgan-x4fast', 'realesrgan-x4plus', 'facemesh', 'selfie-segmentation', 'sd-turbo', 'sd15', 'lcm-dreamshaper-v7', 'scrfd-10g', 'arcface-w600k-r50', 'inswapper-128', 'yunet', 'u2net', 'birefnet-general'];
 
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
@@ -32,7 +32,8 @@ describe('models/manifest.json', () => {
   it('downloads point at https URLs; the non-commercial licences are marked', () => {
     const byId = new Map(manifest.models.map((m) => [m.id, m]));
     for (const m of manifest.models.filter((x) => x.source === 'download')) {
-      for (const f of m.files) expect(f.urls[0]).toMatch(/^https:\/\/huggingface\.co\/.+\/resolve\//);
+      // Hugging Face files, or a fixed GitHub release asset (rembg's ONNX exports).
+      for (const f of m.files) expect(f.urls[0]).toMatch(/^https:\/\/(huggingface\.co\/.+\/resolve\/|github\.com\/[^/]+\/[^/]+\/releases\/download\/)/);
     }
     expect(byId.get('inswapper-128')?.license.nonCommercial).toBe(true);
     expect(byId.get('yunet')?.license.nonCommercial).toBe(false);
@@ -44,6 +45,14 @@ describe('models/manifest.json', () => {
     expect(manifest.tasks.image_upscale[0].models).toEqual(['realesrgan-x4fast', 'realesrgan-x4plus']);
     expect(manifest.tasks.image_creation[0].models[0]).toBe('sd-turbo');
     expect(manifest.tasks.face_swap.map((r) => r.role)).toEqual(['swapper', 'embedder', 'detector']);
+    // Background removal: the offline selfie model first; no AGPL weights among the candidates.
+    expect(manifest.tasks.background_removal[0].models[0]).toBe('selfie-segmentation');
+    for (const id of manifest.tasks.background_removal[0].models) {
+      const m = manifest.models.find((x) => x.id === id);
+      expect(m?.taskTypes, id).toContain('background_removal');
+      expect(m?.license.name, id).not.toMatch(/GPL/i);
+      expect(m?.license.nonCommercial, id).toBe(false);
+    }
   });
 
   it('rejects broken manifests with a message naming the problem', () => {

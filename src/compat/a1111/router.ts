@@ -6,7 +6,7 @@
  * the field as FastAPI does).
  */
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { MountContext } from '../../api/app-mount.js';
 import type { TaskRecord } from '../../tasks/types.js';
 import type { ActiveCalls } from '../active-calls.js';
@@ -21,7 +21,8 @@ import { EXTRAS_FIELDS, planExtras } from './extras-plan.js';
 import { buildInfo } from './info.js';
 import { progressOf, stopOwn } from './progress.js';
 import { SAMPLERS, SCHEDULES } from './samplers.js';
-import { EXTRA_SINGLE_SCHEMA, OPTIONS_SCHEMA, TXT2IMG_SCHEMA } from './schemas.js';
+import { planRembg, REMBG_FIELDS } from './rembg-plan.js';
+import { EXTRA_SINGLE_SCHEMA, OPTIONS_SCHEMA, REMBG_SCHEMA, TXT2IMG_SCHEMA } from './schemas.js';
 import { planTxt2img, TXT2IMG_FIELDS } from './txt2img-plan.js';
 import type { UserOptionsStore } from './user-options.js';
 
@@ -42,6 +43,7 @@ function write(ctx: Context, e: ShapedError): void {
 const txt2imgCheck = new BodyCheck(TXT2IMG_SCHEMA);
 const extrasCheck = new BodyCheck(EXTRA_SINGLE_SCHEMA);
 const optionsCheck = new BodyCheck(OPTIONS_SCHEMA);
+const rembgCheck = new BodyCheck(REMBG_SCHEMA);
 
 function checked(check: BodyCheck, raw: unknown): Record<string, unknown> {
   const r = check.check(raw);
@@ -58,6 +60,7 @@ function throwIfFailed(records: readonly TaskRecord[]): void {
 export function a1111Router(d: A1111Deps) {
   const { mount } = d;
   const router = new Router({ prefix: '/sdapi/v1' });
+  const root = new Router();
   const caller = (ctx: Context) => a1111Caller(ctx, mount.keys);
   const body = (ctx: Context) => mount.readJson(ctx);
   const defaultModel = () => mount.models.resolve('image_creation')?.id ?? null;
@@ -101,6 +104,21 @@ export function a1111Router(d: A1111Deps) {
     const text = [`Upscaled ×${String(plan.request.task_params.scale_factor)} with ${String(r.model ?? 'the default upscaler')} to ${r.width}x${r.height}.`, ...plan.notes].join(' ');
     ctx.body = { html_info: `<p>${text.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`, image: (await resultBytes(mount.results, rec)).toString('base64') };
   });
+
+  // The rembg extension answers POST /rembg at the root; /sdapi/v1/rembg is the same call.
+  const rembg = async (ctx: Context) => {
+    const user = caller(ctx);
+    const req = checked(rembgCheck, await body(ctx));
+    d.unknown.note('rembg', req, REMBG_FIELDS);
+    const plan = planRembg(req, installedModels(mount.models, 'background_removal'));
+    const records = await d.runner.run(ctx, user, [plan.request]);
+    throwIfFailed(records);
+    const rec = records[0];
+    if (rec.status !== 'Completed') throw CompatError.of('cancelled', `The background removal was cancelled (ticket ${rec.ticket_id}).`);
+    ctx.body = { image: (await resultBytes(mount.results, rec)).toString('base64'), ...(plan.notes.length ? { info: plan.notes.join(' ') } : {}) };
+  };
+  router.post('/rembg', rembg);
+  root.post('/rembg', rembg);
 
   router.get('/sd-models', (ctx) => {
     caller(ctx);
@@ -170,5 +188,8 @@ export function a1111Router(d: A1111Deps) {
     });
   }
 
-  return ownPrefix('/sdapi/', router, mount.log, write);
+  const sdapi = ownPrefix('/sdapi/', router, mount.log, write);
+  const rootRembg = ownPrefix('/rembg', root, mount.log, write);
+  const both: Middleware = (ctx, next) => (ctx.path === '/rembg' ? rootRembg(ctx, next) : sdapi(ctx, next));
+  return both;
 }

@@ -60,3 +60,19 @@ export const OPTIONS_SCHEMA = {
     sd_model_checkpoint: opt('string', { description: 'your own default checkpoint (per user: other users are not affected)' }),
   },
 } as const;
+
+/** The rembg extension's POST /rembg body (stable-diffusion-webui-rembg). */
+export const REMBG_SCHEMA = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['input_image'],
+  properties: {
+    input_image: { type: 'string', minLength: 1, description: 'base64 image (PNG, JPEG or WebP), with or without a data: prefix' },
+    model: opt('string', { description: 'an installed background_removal model id (u2net, birefnet-general, selfie-segmentation); None, empty or unknown: the default model' }),
+    return_mask: opt('boolean', { description: 'answer the matte (greyscale) instead of the cut-out' }),
+    alpha_matting: opt('boolean', { description: 'accepted; the edge-aware refinement here is always on' }),
+    alpha_matting_foreground_threshold: opt('integer'),
+    alpha_matting_background_threshold: opt('integer'),
+    alpha_matting_erode_size: opt('integer'),
+  },
+} as const;
