@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const FINAL = new Set(['Completed', 'Failed', 'Cancelled']);
 const RECENT_KEY = 'backserv.recent';
-const NUMBER_FIELDS = new Set(['width', 'height', 'steps', 'seed', 'scale_factor', 'duration', 'fps']);
+const NUMBER_FIELDS = new Set(['width', 'height', 'steps', 'seed', 'scale_factor', 'duration', 'fps', 'mask_threshold', 'feather']);
 let watching = null; // AbortController of the stream being followed
 
 function headers(json) {
