@@ -29,7 +29,7 @@ const schema: ParamsSchema = {
     },
     background: {
       type: 'string', minLength: 1,
-      pattern: '^(?:#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$|[hH][tT][tT][pP][sS]?://|data:)',
+      pattern: '^(?:#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$|[hH][tT][tT][pP][sS]?://|[dD][aA][tT][aA]:)',
       description: `output composite only: a colour ("#00ff00", "#rgb", "#rrggbbaa") or an image (http(s) URL or data: URI, scaled to cover the picture); default ${REMOVAL_DEFAULTS.background}`,
     },
     mask_threshold: {
