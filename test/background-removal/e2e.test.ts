@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTextChunks } from '../../src/imaging/png-text.js';
 import { FIXTURES, fixtureImage, getJson, postJson, startFileServer, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
+import { openSse } from '../helpers/sse.js';
 import { readFileSync } from 'node:fs';
 import { realModelsDir } from './support.js';
 
@@ -68,6 +69,21 @@ describe('background_removal end to end', () => {
       const { meta } = await fetchResult(done.result_info as string);
       expect(meta).toMatchObject({ width: 115, height: 115, channels });
     }
+  });
+
+  it('SSE /events: Queueing → In Progress → progress 1..3 of 3 → Completed, then the stream closes', async () => {
+    svc.scheduler.pause();
+    const { body } = await submit(svc.url, 'background_removal', { image_url: `${files.url}/lowres_bryan.png`, output: 'mask' });
+    const stream = await openSse(`${svc.url}/events/${body.ticket_id}`);
+    await stream.until(() => true);
+    svc.scheduler.resume();
+    await stream.closed;
+    const statuses = stream.events.filter((e) => e.event === 'status').map((e) => (e.data as { status: string }).status);
+    expect(statuses).toEqual(['Queueing', 'In Progress', 'Completed']);
+    const steps = stream.events.filter((e) => e.event === 'progress').map((e) => (e.data as { step: number; total: number }));
+    expect(steps.map((p) => p.total)).toEqual(steps.map(() => 3));
+    expect(steps.at(-1)?.step).toBe(3);
+    expect((stream.events.at(-1)?.data as { result_info: string }).result_info).toMatch(new RegExp(`/results/${body.ticket_id}\\.png$`));
   });
 
   it('cancel of a queued task → Cancelled, and it never runs', async () => {
