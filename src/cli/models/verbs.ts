@@ -1,7 +1,7 @@
 /**
  * The `models` verbs: what each accepts (checked by args.ts), its help text, and how it runs.
- * Each verb's code is imported only when it runs, so `list` and `--help` stay fast and never
- * load onnxruntime or the converters.
+ * Each verb's code is imported only when it runs, so `--help` loads nothing more and `list`
+ * never loads onnxruntime.
  */
 import { UsageError, type ArgSpec, type ParsedArgs } from './args.js';
 import type { CliContext } from './context.js';
