@@ -51,9 +51,18 @@ describe('backserv models (in-process)', () => {
     expect(v.stdout).toMatch(/^ok {3}realesrgan-x4fast$/m);
     expect(createRegistry(root).resolve('image_upscale')?.id).toBe('realesrgan-x4fast');
     const l = await models(['list']);
-    expect(l.stdout).toContain(`realesrgan-x4fast   installed  4.9 MB`);
+    expect(l.stdout).toMatch(/^realesrgan-x4fast +installed +4\.9 MB /m);
     expect(l.stdout).toMatch(new RegExp(`^realesrgan-x4fast .* ${join(root, 'realesrgan-x4fast').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     expect(l.stdout).toContain('  image_upscale: ready (realesrgan-x4fast)');
+  });
+
+  it('convert selfie-segmentation builds the vendored tfjs model offline and verify confirms its pinned sha256', async () => {
+    const c = await models(['convert', 'selfie-segmentation']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toContain('selfie-segmentation: converting the tfjs graph model (tfjs:selfie) to ONNX');
+    expect(c.stdout).toMatch(/^selfie-segmentation: wrote .*model\.onnx \(0\.5 MB\)/m);
+    expect((await models(['verify'])).stdout).toMatch(/^ok {3}selfie-segmentation$/m);
+    expect((await models(['list'])).stdout).toMatch(/^selfie-segmentation +installed +451\.1 KB +- +Apache-2\.0 /m);
   });
 
   it('test models: verify checks them, list marks them; --fp32 on an fp32 model changes nothing', async () => {
