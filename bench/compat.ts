@@ -9,7 +9,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestModels } from '../scripts/models/make-test.js';
+import { makeTestModels } from '../test/support/make-test.js';
 import { startBenchService } from './service-fixture.js';
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';

@@ -9,8 +9,8 @@
 import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestModels } from '../scripts/models/make-test.js';
-import { buildWeightedSdTurboUnet } from '../scripts/models/test-models/sd.js';
+import { makeTestModels } from '../test/support/make-test.js';
+import { buildWeightedSdTurboUnet } from '../test/support/test-models/sd.js';
 import { TEST_MODEL_MARKER } from '../src/models/registry.js';
 import { loadKernels } from '../src/native/index.js';
 import { encodePrompt, generateLatents, openSdModel, usesCfg, type SdModel } from '../src/pipelines/image-creation/index.js';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { makeTestModels } from '../scripts/models/make-test.js';
+import { makeTestModels } from '../test/support/make-test.js';
 import { createRegistry } from '../src/models/registry.js';
 import { fallbackKernels, loadKernels } from '../src/native/index.js';
 import type { Kernels, Normalization } from '../src/native/types.js';

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestModels } from '../scripts/models/make-test.js';
+import { makeTestModels } from '../test/support/make-test.js';
 import { loadConfig } from '../src/config/config.js';
 import { silentLogger } from '../src/infra/logging.js';
 import { startService, type RunningService } from '../src/service.js';

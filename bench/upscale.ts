@@ -1,14 +1,15 @@
 /**
  * `upscale`: the tiled pipeline vs one raw session run on the same model and input (pipeline
  * overhead), and vs `upscayl-bin` (ncnn; Vulkan, here Mesa's software rasteriser) on the SAME
- * Real-ESRGAN weights and input, as time per input megapixel.
+ * Real-ESRGAN weights and input, as time per input megapixel. Also x4plus (RRDBNet) against x4fast
+ * on the same input: the cost figure `backserv models list` quotes for choosing between them.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { convertUpscaylModel, findUpscaylModel } from '../scripts/models/ncnn-to-onnx.js';
+import { convertUpscaylModel, findUpscaylModel } from '../src/models/convert/ncnn-to-onnx.js';
 import { loadKernels } from '../src/native/index.js';
 import { NORM_0_1 } from '../src/native/types.js';
 import { upscaleRgb } from '../src/pipelines/image-upscale/upscale-rgb.js';
@@ -18,12 +19,12 @@ import type { BenchOptions, BenchRow } from './types.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'images');
 
-/** The converted x4fast model: the installed one, else converted into a temp folder now. */
-function x4fastPath(): string {
-  const installed = join(import.meta.dirname, '..', 'models', 'realesrgan-x4fast', 'model.onnx');
-  if (existsSync(installed)) return installed;
+/** A converted Real-ESRGAN model: the installed one (unless it is a test model), else converted into a temp folder now. */
+function convertedPath(id: 'realesrgan-x4fast' | 'realesrgan-x4plus'): string {
+  const dir = join(import.meta.dirname, '..', 'models', id);
+  if (existsSync(join(dir, 'model.onnx')) && !existsSync(join(dir, '.test-model'))) return join(dir, 'model.onnx');
   const out = join(mkdtempSync(join(tmpdir(), 'backserv-bench-esrgan-')), 'model.onnx');
-  writeFileSync(out, convertUpscaylModel('realesrgan-x4fast'));
+  writeFileSync(out, convertUpscaylModel(id));
   return out;
 }
 
@@ -42,7 +43,7 @@ async function rgb(file: string, size: number) {
 export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
   const device = chooseDevice(parseDeviceSetting(process.env.BACKSERV_DEVICE));
   const sessions = new SessionCache({ device, intraOpThreads: 0 });
-  const session = await sessions.get(x4fastPath());
+  const session = await sessions.get(convertedPath('realesrgan-x4fast'));
   const kernels = loadKernels();
   const size = opts.quick ? 192 : 384;
   const img = await rgb('portrait_astronaut.jpg', size);
@@ -70,6 +71,21 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
   rows.push(rawRow,
     row(`pipeline x4fast ${size}² (tile 256)`, t.pipeline, rawRow.name, rawRow.median),
     row(`pipeline x4fast ${size}² (tile 96)`, t.pipelineSmallTiles, rawRow.name, rawRow.median));
+
+  // x4plus costs seconds per run on a CPU: a small input and few repetitions, interleaved with x4fast.
+  const plus = await sessions.get(convertedPath('realesrgan-x4plus'));
+  const side = 128;
+  const probe = await rgb('portrait_astronaut.jpg', side);
+  const x = kernels.hwcToNchw(probe.data, side, side, 3, NORM_0_1);
+  const runRaw = (s: typeof session) => timeMs(() => s.run({ [s.inputNames[0]]: tensor('float32', x, [1, 3, side, side]) }));
+  opts.progress(`upscale: x4plus vs x4fast, raw session at ${side}²`);
+  const v = await interleave({ fast: () => runRaw(session), plus: () => runRaw(plus) }, opts.quick ? 3 : 5);
+  const probeMp = (side * side) / 1e6;
+  const fastS = summarize(v.fast.map((ms) => ms / probeMp));
+  const plusS = summarize(v.plus.map((ms) => ms / probeMp));
+  const fastName = `raw session x4fast ${side}²`;
+  rows.push({ part: 'upscale', name: fastName, unit: 'ms/MP', ...fastS },
+    { part: 'upscale', name: `raw session x4plus ${side}²`, unit: 'ms/MP', ...plusS, baseline: fastName, ratio: plusS.median / fastS.median });
 
   const bin = upscaylBin();
   if (bin) {

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestModels } from '../scripts/models/make-test.js';
+import { makeTestModels } from '../test/support/make-test.js';
 import { createRegistry } from '../src/models/registry.js';
 import { loadKernels } from '../src/native/index.js';
 import type { PipelineContext } from '../src/pipelines/types.js';

@@ -11,6 +11,7 @@ Commands:
   start     the embedded server: HTTP API + worker pool + SQLite (same as npm start)
   serve     scale-out HTTP node over Redis (needs BACKSERV_REDIS_URL)
   worker    scale-out worker node over Redis: claims and runs tasks on this host
+  models    list, download, convert and verify the models ("backserv models --help")
   openapi   print the OpenAPI 3.1 document (the one served at /openapi.json) to stdout
   version   print the version
   help      this text; "backserv help <command>" or "backserv <command> --help" for one command
@@ -23,6 +24,7 @@ const COMMAND_HELP = {
   start: 'backserv start\n  Runs the embedded server (API + worker pool + SQLite) on PORT [4093]. Stop with Ctrl-C / SIGTERM.',
   serve: 'backserv serve\n  Runs an HTTP node of the scale-out mode; needs BACKSERV_REDIS_URL.',
   worker: 'backserv worker\n  Runs a worker node of the scale-out mode; needs BACKSERV_REDIS_URL.',
+  models: 'backserv models <verb> [options]\n  Installs and checks models (list, download, convert, verify); "backserv models --help" explains each.',
   openapi: 'backserv openapi\n  Prints the OpenAPI 3.1 document as JSON (BACKSERV_API_KEYS set: with the security requirements).',
   version: 'backserv version (or --version)\n  Prints the package version.',
   help: 'backserv help [command]\n  Lists the commands, or explains one.',
@@ -39,45 +41,49 @@ function distEntry(rel) {
   return entry;
 }
 
-const cmd = process.argv[2] ?? 'help';
-const rest = process.argv.slice(3);
-if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
-  const topic = rest[0] === '--help' || rest[0] === '-h' ? 'help' : rest[0];
-  if (topic && !COMMAND_HELP[topic]) fail(`unknown command "${topic}"; see "backserv --help"`);
-  console.log(topic ? COMMAND_HELP[topic] : HELP);
-  process.exit(0);
+/** `backserv models …`: the compiled models CLI parses its own verbs, options and --help. */
+async function runModels(args) {
+  const { runModelsCli } = await import(distEntry(join('cli', 'models.js')));
+  // exitCode, not exit(): the verb's output drains and its handles close before the process ends.
+  process.exitCode = await runModelsCli(args);
 }
-if (COMMAND_HELP[cmd] && (rest.includes('--help') || rest.includes('-h'))) {
-  console.log(COMMAND_HELP[cmd]);
-  process.exit(0);
-}
-if (cmd === 'version' || cmd === '--version' || cmd === '-v') {
-  console.log(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
-  process.exit(0);
-}
-if (cmd === 'openapi') {
-  const { buildOpenApi } = await import(distEntry(join('api', 'openapi.js')));
-  const { parseApiKeys } = await import(distEntry(join('config', 'api-settings.js')));
-  const { compatOpenApi } = await import(distEntry(join('compat', 'openapi.js')));
-  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-  let authRequired;
-  try {
-    authRequired = parseApiKeys(process.env.BACKSERV_API_KEYS).size > 0;
-  } catch (err) {
-    fail(err.message);
+
+async function main(cmd, rest) {
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    const topic = rest[0] === '--help' || rest[0] === '-h' ? 'help' : rest[0];
+    if (topic && !COMMAND_HELP[topic]) fail(`unknown command "${topic}"; see "backserv --help"`);
+    if (topic === 'models') return runModels(['--help']);
+    console.log(topic ? COMMAND_HELP[topic] : HELP);
+    process.exit(0);
   }
-  process.stdout.write(JSON.stringify(buildOpenApi({ version, authRequired, extra: [compatOpenApi()] }), null, 2) + '\n');
-  process.exit(0);
-}
-if (cmd === 'start' || cmd === 'serve' || cmd === 'worker') {
-  const entry = join(root, 'dist', 'main.js');
-  if (!existsSync(entry)) {
-    console.error('backserv: dist/ is missing; run `npm run build` (npm ci does it) first');
-    process.exit(1);
+  if (cmd === 'models') return runModels(rest);
+  if (COMMAND_HELP[cmd] && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(COMMAND_HELP[cmd]);
+    process.exit(0);
   }
-  // dist/main.js reads the role from process.argv[2], which is this command.
-  await import(entry);
-} else {
-  console.error(`backserv: unknown command "${cmd}"; see "backserv --help"`);
-  process.exit(2);
+  if (cmd === 'version' || cmd === '--version' || cmd === '-v') {
+    console.log(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    process.exit(0);
+  }
+  if (cmd === 'openapi') {
+    const { buildOpenApi } = await import(distEntry(join('api', 'openapi.js')));
+    const { parseApiKeys } = await import(distEntry(join('config', 'api-settings.js')));
+    const { compatOpenApi } = await import(distEntry(join('compat', 'openapi.js')));
+    const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+    let authRequired;
+    try {
+      authRequired = parseApiKeys(process.env.BACKSERV_API_KEYS).size > 0;
+    } catch (err) {
+      fail(err.message);
+    }
+    process.stdout.write(JSON.stringify(buildOpenApi({ version, authRequired, extra: [compatOpenApi()] }), null, 2) + '\n');
+    process.exit(0);
+  }
+  if (cmd === 'start' || cmd === 'serve' || cmd === 'worker') {
+    // dist/main.js reads the role from process.argv[2], which is this command.
+    return import(distEntry('main.js'));
+  }
+  fail(`unknown command "${cmd}"; see "backserv --help"`);
 }
+
+await main(process.argv[2] ?? 'help', process.argv.slice(3));

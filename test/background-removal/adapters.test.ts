@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTestModels } from '../../scripts/models/make-test.js';
+import { makeTestModels } from '../support/make-test.js';
 import { runBackgroundRemoval } from '../../src/pipelines/background-removal/index.js';
 import { packInput, readOutput } from '../../src/pipelines/background-removal/segment.js';
 import { SEGMENTERS, type SegmenterSpec } from '../../src/pipelines/background-removal/segmenters.js';

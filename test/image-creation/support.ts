@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { makeTestModels } from '../../scripts/models/make-test.js';
-import { convertModelToFp16 } from '../../scripts/models/precision/to-fp16.js';
+import { makeTestModels } from '../support/make-test.js';
+import { convertModelToFp16 } from '../../src/models/convert/precision/to-fp16.js';
 import { loadKernels } from '../../src/native/index.js';
 import type { PipelineContext } from '../../src/pipelines/types.js';
 import { SessionCache, chooseDevice } from '../../src/runtime/index.js';
@@ -26,7 +26,7 @@ export interface SdFolders {
   /** sd15 with its UNet's batch fixed to 1, in fp32 and in the fp16-I/O variant. */
   batch1: string;
   batch1fp16: string;
-  /** sd-turbo through `convertModelToFp16` (what `npm run models -- convert ID --fp16` uses), fp16 I/O. */
+  /** sd-turbo through `convertModelToFp16` (what `backserv models convert ID --fp16` uses), fp16 I/O. */
   converted16: string;
 }
 

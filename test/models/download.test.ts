@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { downloadFile, DownloadError, formatProgress, type DownloadProgress } from '../../scripts/models/download.js';
+import { downloadFile, DownloadError, type DownloadProgress } from '../../src/models/download/download-file.js';
+import { formatProgress } from '../../src/models/download/progress.js';
 
 const SIZE = 3 * 1024 * 1024 + 123;
 const payload = Buffer.alloc(SIZE);
@@ -122,9 +123,12 @@ describe('downloadFile', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
-    const dest = join(dir, 'model.onnx');
+    const dest = join(dir, 'sub', 'model.onnx');
     const err = await downloadFile({ url: `http://127.0.0.1:${port}/x.onnx`, dest, sha256: digest, size: SIZE }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DownloadError);
+    expect((err as DownloadError).reason).toBe(`cannot reach 127.0.0.1:${port} (ECONNREFUSED)`);
+    // Nothing was received, so no folder was made for it.
+    expect(existsSync(join(dir, 'sub'))).toBe(false);
     const msg = (err as Error).message;
     expect(msg).not.toContain('\n');
     expect(msg).toContain('ECONNREFUSED');

@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convertModelToFp32 } from '../../scripts/models/precision/to-fp32.js';
-import { floatsToHalves, halvesToFloats } from '../../scripts/models/fp16.js';
-import { DT, GraphBuilder, randomFloats, seededRandom } from '../../src/models/convert/onnx-graph.js';
+import { convertModelToFp32 } from '../../src/models/convert/precision/to-fp32.js';
+import { floatsToHalves, halvesToFloats } from '../../src/models/convert/fp16.js';
+import { DT, GraphBuilder } from '../../src/models/convert/onnx-graph.js';
+import { randomFloats, seededRandom } from '../support/random-weights.js';
 import { decodeModel, encodeModel } from '../../src/models/convert/onnx-read.js';
 import { chooseDevice, SessionCache, sessionSignature, tensor } from '../../src/runtime/index.js';
 

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { floatsToHalves, floatToHalf, halvesToFloats } from '../../scripts/models/fp16.js';
-import { convertUpscaylModel } from '../../scripts/models/ncnn-to-onnx.js';
-import { DT, GraphBuilder, randomFloats, seededRandom } from '../../src/models/convert/onnx-graph.js';
+import { floatsToHalves, floatToHalf, halvesToFloats } from '../../src/models/convert/fp16.js';
+import { convertUpscaylModel } from '../../src/models/convert/ncnn-to-onnx.js';
+import { DT, GraphBuilder } from '../../src/models/convert/onnx-graph.js';
+import { randomFloats, seededRandom } from '../support/random-weights.js';
 import { decodeModel, encodeModel } from '../../src/models/convert/onnx-read.js';
-import { convertModelToFp16 } from '../../scripts/models/precision/to-fp16.js';
-import { convertModelToFp32 } from '../../scripts/models/precision/to-fp32.js';
+import { convertModelToFp16 } from '../../src/models/convert/precision/to-fp16.js';
+import { convertModelToFp32 } from '../../src/models/convert/precision/to-fp32.js';
 import { chooseDevice, SessionCache, sessionSignature, tensor } from '../../src/runtime/index.js';
 import { FIXTURES } from '../helpers/http.js';
 

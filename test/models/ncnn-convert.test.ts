@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { convertUpscaylModel, findUpscaylModel } from '../../scripts/models/ncnn-to-onnx.js';
-import { parseParam } from '../../scripts/models/ncnn/param.js';
-import { BinReader, readWeights } from '../../scripts/models/ncnn/bin.js';
-import { floatToHalf } from '../../scripts/models/fp16.js';
+import { convertUpscaylModel, findUpscaylModel } from '../../src/models/convert/ncnn-to-onnx.js';
+import { parseParam } from '../../src/models/convert/ncnn/param.js';
+import { BinReader, readWeights } from '../../src/models/convert/ncnn/bin.js';
+import { floatToHalf } from '../../src/models/convert/fp16.js';
 import { chooseDevice, SessionCache, tensor } from '../../src/runtime/index.js';
 import { evalNcnn } from './ncnn-eval.js';
 

@@ -4,8 +4,8 @@
  * activation, PReLU, PixelShuffle, nearest Interp as floor(x / scale), BinaryOp, Eltwise with
  * coefficients, channel Concat) without going through ONNX at all.
  */
-import { arr, num, type NcnnLayer } from '../../scripts/models/ncnn/param.js';
-import type { LayerWeights } from '../../scripts/models/ncnn/bin.js';
+import { arr, num, type NcnnLayer } from '../../src/models/convert/ncnn/param.js';
+import type { LayerWeights } from '../../src/models/convert/ncnn/bin.js';
 
 export interface Blob {
   c: number;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRegistry, PRECISION_MARKER } from '../../src/models/registry.js';
 import { loadManifest, PROJECT_MODELS_DIR } from '../../src/models/manifest.js';
-import { makeTestModels } from '../../scripts/models/make-test.js';
+import { makeTestModels } from '../support/make-test.js';
 
 const manifest = loadManifest();
 const dirs: string[] = [];
@@ -33,11 +33,11 @@ describe('model registry', () => {
     const reg = createRegistry(tempDir(), manifest);
     const a = reg.availability();
     expect(a.image_upscale.available).toBe(false);
-    expect(a.image_upscale.installCommand).toBe('npm run models -- convert realesrgan-x4fast');
-    expect(a.image_creation.installCommand).toBe('npm run models -- download sd-turbo --accept-license');
+    expect(a.image_upscale.installCommand).toBe('npx backserv models convert realesrgan-x4fast');
+    expect(a.image_creation.installCommand).toBe('npx backserv models download sd-turbo --accept-license');
     expect(a.face_swap.available).toBe(false);
     expect(a.face_swap.installCommand).toBe(
-      'npm run models -- download inswapper-128 --accept-license && npm run models -- download arcface-w600k-r50 --accept-license',
+      'npx backserv models download inswapper-128 --accept-license && npx backserv models download arcface-w600k-r50 --accept-license',
     );
     expect(a.face_swap.models.find((m) => m.id === 'yunet')?.installed).toBe(true);
     expect(reg.resolve('image_upscale')).toBeNull();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseDevice, SessionCache, sessionSignature, tensor, type Feeds, type Session, type Tensor } from '../../src/runtime/index.js';
 import { loadManifest } from '../../src/models/manifest.js';
 import { signatureProblems } from '../../src/models/signature-check.js';
-import { makeTestModels, TEST_MODEL_IDS } from '../../scripts/models/make-test.js';
+import { makeTestModels, TEST_MODEL_IDS } from '../support/make-test.js';
 import { readLastInitializer } from '../../src/models/convert/onnx-read.js';
 
 const manifest = loadManifest();

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { floatsToHalves } from '../../scripts/models/fp16.js';
+import { floatsToHalves } from '../../src/models/convert/fp16.js';
 import { tfjsToOnnx, type TfjsConversion, type TfjsConvertOptions } from '../../src/models/convert/tfjs/index.js';
 import type { TfAttr, TfNode, WeightEntry } from '../../src/models/convert/tfjs/model-json.js';
 import { chooseDevice, SessionCache, tensor } from '../../src/runtime/index.js';

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareImages } from '../../scripts/models/image-compare.js';
-import { convertUpscaylModel } from '../../scripts/models/ncnn-to-onnx.js';
-import { findUpscaylBin } from '../../scripts/models/upscayl-files.js';
+import { compareImages } from '../support/image-compare.js';
+import { convertUpscaylModel } from '../../src/models/convert/ncnn-to-onnx.js';
+import { findUpscaylBin } from '../../src/models/convert/upscayl-files.js';
 import { chooseDevice, SessionCache, tensor } from '../../src/runtime/index.js';
 
 const IMAGE = new URL('../fixtures/images/lowres_bryan.png', import.meta.url).pathname;

@@ -8,7 +8,7 @@
 import { loadNativeKernels, ADDON_PATH } from '../../src/native/addon.js';
 import { fallbackKernels } from '../../src/native/index.js';
 import type { Kernels } from '../../src/native/types.js';
-import { mulberry32 } from '../../src/models/convert/mulberry32.js';
+import { mulberry32 } from '../support/mulberry32.js';
 
 export const SEED = Number(process.env.TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`native kernel tests: TEST_SEED=${SEED}`);

@@ -1,10 +1,9 @@
 /**
- * A small ONNX graph writer over onnx-proto, shared by the test-model generator and the ncnn
- * converter. It keeps the protobuf details (attribute type tags, value infos, opset) in one place
+ * A small ONNX graph writer over onnx-proto, shared by the ncnn converter and the test-model
+ * generator (test/support). It keeps the protobuf details (attribute type tags, value infos, opset) in one place
  * so each model builder reads as a list of operators.
  */
 import onnxProto from 'onnx-proto';
-import { mulberry32 } from './mulberry32.js';
 
 const { onnx } = onnxProto;
 
@@ -114,16 +113,4 @@ export class GraphBuilder {
     });
     return onnx.ModelProto.encode(model).finish();
   }
-}
-
-/** Deterministic uniform numbers in [-1, 1) (mulberry32), so generated models are byte-identical. */
-export function seededRandom(seed: number): () => number {
-  const next = mulberry32(seed);
-  return () => next() * 2 - 1;
-}
-
-export function randomFloats(rand: () => number, n: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rand() * scale;
-  return out;
 }

@@ -5,6 +5,7 @@
  * - `float16`: IEEE half bit patterns, widened exactly;
  * - `uint8` / `uint16`: affine, value = q * scale + min (rounded for integer originals).
  */
+import { halfToFloat } from '../fp16.js';
 import { TfjsConvertError, type WeightEntry, type WeightGroup } from './model-json.js';
 
 export interface ConstTensor {
@@ -18,15 +19,6 @@ export function elementCount(shape: readonly number[]): number {
 }
 
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 function decodeEntry(w: WeightEntry, bytes: Uint8Array): ConstTensor {
   const n = elementCount(w.shape);

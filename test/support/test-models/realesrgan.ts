@@ -3,7 +3,8 @@
  * `output` f32 [N,3,4H,4W]. Linear x4 resize plus a 3x3 channel-mixing conv residual, so every
  * output pixel depends on all three input channels and on its 3x3 neighbourhood.
  */
-import { DT, GraphBuilder, randomFloats, seededRandom } from '../../../src/models/convert/onnx-graph.js';
+import { DT, GraphBuilder } from '../../../src/models/convert/onnx-graph.js';
+import { randomFloats, seededRandom } from '../random-weights.js';
 
 export function buildRealEsrganTest(): Uint8Array {
   const g = new GraphBuilder('realesrgan_x4_test');

@@ -2,6 +2,8 @@
  * One file over HTTP(S): into `<dest>.part`, resumed with a Range request when a part exists
  * (also after a connection cut mid-transfer, a few times), hashed as it arrives, and renamed into
  * place only when size and sha256 match. A mismatch deletes the part so nothing wrong is left.
+ * No folder is created before the server has answered with the file, so an unreachable host
+ * leaves nothing behind.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -33,6 +35,8 @@ export class DownloadError extends Error {
   constructor(
     message: string,
     readonly code: 'offline' | 'http' | 'checksum' | 'size' | 'interrupted',
+    /** What went wrong without the advice that follows it in `message` (e.g. "cannot reach host (ENOTFOUND)"). */
+    readonly reason: string = message,
   ) {
     super(message);
   }
@@ -66,7 +70,6 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
   const part = `${opts.dest}.part`;
   const retries = opts.retries ?? 3;
   const interval = opts.progressIntervalMs ?? 250;
-  await mkdir(dirname(opts.dest), { recursive: true });
   let attempt = 0;
   for (;;) {
     const hash = createHash('sha256');
@@ -81,7 +84,9 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
     } catch (err) {
       const code = causeCode(err);
       if (NETWORK_CODES.has(code) || attempt >= retries) {
-        throw new DownloadError(`cannot reach ${new URL(opts.url).host} (${code || (err as Error).message}): ${byHandHint(opts.url, opts.dest, opts.sha256)}`, 'offline');
+        const why = code || ((err as Error).cause as Error | undefined)?.message || (err as Error).message;
+        const reason = `cannot reach ${new URL(opts.url).host} (${why})`;
+        throw new DownloadError(`${reason}: ${byHandHint(opts.url, opts.dest, opts.sha256)}`, 'offline', reason);
       }
       attempt += 1;
       continue;
@@ -104,6 +109,7 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
     }
 
     if (response.status !== 416 && response.body) {
+      await mkdir(dirname(opts.dest), { recursive: true });
       const file = await open(part, have > 0 ? 'a' : 'w');
       const started = Date.now();
       const startBytes = have;
@@ -154,31 +160,4 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
     await rename(part, opts.dest);
     return digest;
   }
-}
-
-function human(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i += 1;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
-function duration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${Math.ceil(s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-/** One progress line: `label  [#####.....]  42%  1.2 GB / 2.9 GB  12.3 MB/s  ETA 2m20s`. */
-export function formatProgress(label: string, p: DownloadProgress, width = 24): string {
-  const frac = p.total > 0 ? Math.min(1, p.received / p.total) : 0;
-  const filled = Math.round(frac * width);
-  const bar = p.total > 0 ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}%` : '[size unknown]';
-  const size = p.total > 0 ? `${human(p.received)} / ${human(p.total)}` : human(p.received);
-  return `${label}  ${bar}  ${size}  ${human(p.bytesPerSecond)}/s  ETA ${duration(p.etaSeconds)}`;
 }

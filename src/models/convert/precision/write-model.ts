@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { encodeModel, type OnnxModel } from '../../../src/models/convert/onnx-read.js';
+import { encodeModel, type OnnxModel } from '../onnx-read.js';
 import { externalize, inlineBytes, internalizeAll } from './external-data.js';
 
 export interface WriteOptions {

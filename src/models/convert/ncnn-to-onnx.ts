@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { readWeights, type LayerWeights } from './ncnn/bin.js';
 import { arr, num, parseParam, type NcnnLayer } from './ncnn/param.js';
-import { DT, GraphBuilder } from '../../src/models/convert/onnx-graph.js';
+import { DT, GraphBuilder } from './onnx-graph.js';
 import { findUpscaylModel } from './upscayl-files.js';
 
 export { findUpscaylModel } from './upscayl-files.js';

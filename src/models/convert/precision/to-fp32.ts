@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { halfToFloat } from '../fp16.js';
-import { DT } from '../../../src/models/convert/onnx-graph.js';
-import { decodeModel } from '../../../src/models/convert/onnx-read.js';
+import { DT } from '../onnx-graph.js';
+import { decodeModel } from '../onnx-read.js';
 import { elementCount, EXTERNAL, externalFiles, readExternal, setRawData, type Graph, type Tensor } from './external-data.js';
 import { graphsDeep } from './graph-walk.js';
 import { writeConverted, type WriteOptions, type WriteResult } from './write-model.js';

@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { signatureProblems } from '../../../src/models/signature-check.js';
-import { chooseDevice, SessionCache, sessionSignature } from '../../../src/runtime/index.js';
-import { PRECISION_MARKER } from '../../../src/models/registry.js';
+import { signatureProblems } from '../../models/signature-check.js';
+import { chooseDevice, SessionCache, sessionSignature } from '../../runtime/index.js';
+import { PRECISION_MARKER } from '../../models/registry.js';
 import { CliError, type CliContext } from './context.js';
 
 async function sha256(path: string): Promise<string> {

@@ -5,7 +5,7 @@
  * with each op's typing rule, and declared types win where they exist.
  */
 import type onnxProto from 'onnx-proto';
-import { DT } from '../../../src/models/convert/onnx-graph.js';
+import { DT } from '../onnx-graph.js';
 import type { Graph } from './external-data.js';
 
 type Node = onnxProto.onnx.INodeProto;

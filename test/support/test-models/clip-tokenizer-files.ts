@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { GeneratedFile } from '../make-test.js';
 
-export const CLIP_BPE_PATH = new URL('../../../test/fixtures/clip/bpe_simple_vocab_16e6.txt.gz', import.meta.url);
+export const CLIP_BPE_PATH = new URL('../../fixtures/clip/bpe_simple_vocab_16e6.txt.gz', import.meta.url);
 
 const MERGE_COUNT = 49152 - 256 - 2;
 

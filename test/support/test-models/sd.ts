@@ -7,7 +7,8 @@
  * it from the session. The unet runs a real cross-attention over the text states, so every output
  * depends on every token, the timestep and every latent channel.
  */
-import { DT, GraphBuilder, randomFloats, seededRandom, type ElemType } from '../../../src/models/convert/onnx-graph.js';
+import { DT, GraphBuilder, type ElemType } from '../../../src/models/convert/onnx-graph.js';
+import { randomFloats, seededRandom } from '../random-weights.js';
 import type { GeneratedFile } from '../make-test.js';
 import { clipTokenizerFiles } from './clip-tokenizer-files.js';
 

@@ -4,7 +4,8 @@
  * [1,512] -> `output` [1,3,128,128], 512x512 `emap` as the last initializer) and SCRFD det_10g
  * (`input.1` [1,3,H,W] -> scores/boxes/keypoints for strides 8, 16, 32).
  */
-import { DT, GraphBuilder, randomFloats, seededRandom } from '../../../src/models/convert/onnx-graph.js';
+import { DT, GraphBuilder } from '../../../src/models/convert/onnx-graph.js';
+import { randomFloats, seededRandom } from '../random-weights.js';
 
 export function buildArcFaceTest(): Uint8Array {
   const g = new GraphBuilder('arcface_test');

