@@ -189,7 +189,7 @@ pub fn guided_filter(args: &Args) -> Result<()> {
     expect_len("guide", guide.len(), &[w, h])?;
     expect_len("src", src.len(), &[w, h])?;
     expect_len("out", out.len(), &[w, h])?;
-    if !(eps > 0.0) || !eps.is_finite() {
+    if !eps.is_finite() || eps <= 0.0 {
         return Err("eps must be a finite number > 0".into());
     }
     let (guide, src, out) = borrow_in2_out(&guide, &src, &mut out)?;

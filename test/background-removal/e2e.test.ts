@@ -104,7 +104,7 @@ describe('background_removal end to end', () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{}, 'invalid_request', /image_url/],
       [{ image_url: img, output: 'png' }, 'invalid_request', /output/],
-      [{ image_url: img, background: '#00ff00' }, 'invalid_request', /background/],
+      [{ image_url: img, output: 'mask', background: '#00ff00' }, 'invalid_request', /background/],
       [{ image_url: img, output: 'composite', background: 'green' }, 'invalid_request', /background/],
       [{ image_url: img, mask_threshold: 1.5 }, 'invalid_request', /mask_threshold/],
       [{ image_url: img, feather: -1 }, 'invalid_request', /feather/],

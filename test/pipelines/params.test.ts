@@ -92,6 +92,7 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   model: (m) => (v) => v === m,
   source_face_index: () => (v) => v === 'largest',
   target_face_index: () => (v) => v === 'all',
+  mask_threshold: () => (v) => v === null,
 };
 
 describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {

@@ -37,8 +37,9 @@ async function removeBackground(s: RemovalSettings, ctx: PipelineContext): Promi
   ctx.progress(0, total);
   const t0 = performance.now();
   const img = await ctx.loadImage(s.imageUrl, 'image_url');
-  const bgImage = s.output === 'composite' && s.background.kind === 'image'
-    ? await ctx.loadImage(s.background.ref, 'background') : null;
+  const fill = s.backgroundFill;
+  const bgImage = s.output === 'composite' && fill.kind === 'image'
+    ? await ctx.loadImage(fill.ref, 'background') : null;
   const tFetched = performance.now();
   const session = await ctx.sessions.get(join(s.model.dir, 'model.onnx'));
   const tLoaded = performance.now();
@@ -63,7 +64,7 @@ async function removeBackground(s: RemovalSettings, ctx: PipelineContext): Promi
     const bg = bgImage
       ? await inNative(() => sharp(bgImage.data, { raw: { width: bgImage.width, height: bgImage.height, channels: bgImage.channels } })
         .ensureAlpha().resize(img.width, img.height, { fit: 'cover' }).raw().toBuffer())
-      : solidBackground(n, s.background.kind === 'colour' ? s.background.rgba : [255, 255, 255, 255]);
+      : solidBackground(n, fill.kind === 'colour' ? fill.rgba : [255, 255, 255, 255]);
     composed = dropOpaqueAlpha(composeOver(img, matte, bg));
   }
   const png = await encodePng(composed.data, img.width, img.height, composed.channels, {

@@ -25,12 +25,12 @@ const schema: ParamsSchema = {
     model: modelId('background_removal'),
     output: {
       type: 'string', enum: OUTPUTS, default: REMOVAL_DEFAULTS.output,
-      description: 'rgba: the image with the matte as its alpha channel (PNG); mask: the matte alone (greyscale PNG, white = kept); composite: the cut-out laid over `background` (PNG)',
+      description: 'rgba: the image with the matte as its alpha channel (PNG); mask: the matte alone (greyscale PNG, white = kept); composite: the cut-out laid over `background` (PNG). Sending `background` without `output` means composite',
     },
     background: {
-      type: 'string', minLength: 1,
+      type: 'string', minLength: 1, default: REMOVAL_DEFAULTS.background,
       pattern: '^(?:#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$|[hH][tT][tT][pP][sS]?://|[dD][aA][tT][aA]:)',
-      description: `output composite only: a colour ("#00ff00", "#rgb", "#rrggbbaa") or an image (http(s) URL or data: URI, scaled to cover the picture); default ${REMOVAL_DEFAULTS.background}`,
+      description: `output composite only: a colour ("#00ff00", "#rgb", "#rrggbbaa") or an image (http(s) URL or data: URI, scaled to cover the picture)`,
     },
     mask_threshold: {
       type: 'number', minimum: 0, maximum: 1,
@@ -44,7 +44,8 @@ const schema: ParamsSchema = {
 };
 
 function crossCheck(params: TaskParams): string | null {
-  if (params.background !== undefined && params.output !== 'composite') {
+  // A background with no output asks for a composite; with another output it would be ignored.
+  if (params.background !== undefined && params.output !== undefined && params.output !== 'composite') {
     return 'task_params.background is only used with output "composite"';
   }
   return null;
@@ -56,7 +57,9 @@ export interface RemovalSettings {
   imageUrl: string;
   model: ResolvedModel;
   output: BackgroundOutput;
-  background: BackgroundFill;
+  /** As sent (or the default); `backgroundFill` is what it means. */
+  background: string;
+  backgroundFill: BackgroundFill;
   maskThreshold: number | null;
   feather: number;
 }
@@ -76,8 +79,9 @@ export function parse(params: TaskParams, lookup: ModelLookup<ResolvedModel>): R
   return {
     imageUrl: requiredString(params, 'image_url'),
     model: lookup(optionalString(params, 'model')),
-    output: optionalOneOf(params, 'output', OUTPUTS) ?? REMOVAL_DEFAULTS.output,
-    background: colour ? { kind: 'colour', rgba: colour } : { kind: 'image', ref: bg },
+    output: optionalOneOf(params, 'output', OUTPUTS) ?? (params.background !== undefined ? 'composite' : REMOVAL_DEFAULTS.output),
+    background: bg,
+    backgroundFill: colour ? { kind: 'colour', rgba: colour } : { kind: 'image', ref: bg },
     maskThreshold: optionalNumber(params, 'mask_threshold') ?? null,
     feather: optionalNumber(params, 'feather') ?? REMOVAL_DEFAULTS.feather,
   };
