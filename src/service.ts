@@ -55,7 +55,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     maxQueued: config.limits.maxQueued,
     maxQueuedPerUser: config.limits.maxQueuedPerUser,
     maxAttempts: config.limits.maxAttempts,
-  }, log, (file, type) => results.publish(file, type));
+  }, log, results);
   await scheduler.start();
 
   const app = createApp({

@@ -56,7 +56,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
       maxAttempts: config.limits.maxAttempts,
       describe: { device: device.device },
       capabilities: () => capabilitiesOf(registry),
-      publish: (file, type) => results.publish(file, type),
+      results,
     }, log);
     await node.start();
     log.info({ serv_name: config.servName, slots: pool.size }, 'worker node ready');
