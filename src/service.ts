@@ -19,6 +19,7 @@ import { listen } from './api/listen.js';
 import { sweepTempResults } from './results/sweep-temp.js';
 import { createResultStore } from './results/create-result-store.js';
 import { inputStoreSettings, openInputStore, prepareInputFolder } from './store/inputs/create-input-store.js';
+import { storedInputsCleanup } from './retention/input-cleanup.js';
 import { RetentionSweeper } from './retention/sweeper.js';
 
 export interface RunningService {
@@ -59,8 +60,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     maxAttempts: config.limits.maxAttempts,
   }, log, results);
   await scheduler.start();
-  // Cleanups for what else a task keeps (stored inputs) join here when that store exists.
-  const retention = new RetentionSweeper({ settings: config.retention, store, results, log });
+  const retention = new RetentionSweeper({ settings: config.retention, store, results, cleanups: [storedInputsCleanup(inputs)], log });
   retention.start();
 
   const app = createApp({

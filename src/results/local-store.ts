@@ -1,7 +1,7 @@
 /** Results on local disk or a shared volume (NFS/EFS): published as written, served from the folder. */
 import { lstat, opendir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isResultName, type ResultLocation, type ResultStore, type StoredResult } from './result-store.js';
+import { isResultName, resultType, type ResultLocation, type ResultStore, type StoredResult } from './result-store.js';
 
 /** unlink that treats "already gone" as done (a removal may race another node's). */
 export async function unlinkIfPresent(path: string): Promise<void> {
@@ -34,7 +34,7 @@ export class LocalResultStore implements ResultStore {
   async *list(): AsyncIterable<StoredResult> {
     const dir = await opendir(this.dir, { bufferSize: 256 });
     for await (const entry of dir) {
-      if (!entry.isFile() || !isResultName(entry.name)) continue;
+      if (!entry.isFile() || !isResultName(entry.name) || !resultType(entry.name)) continue;
       const info = await lstat(join(this.dir, entry.name)).catch(() => null);
       if (info?.isFile()) yield { name: entry.name, bytes: info.size, modifiedMs: info.mtimeMs };
     }

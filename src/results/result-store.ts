@@ -32,6 +32,20 @@ export interface StoredResult {
   modifiedMs: number;
 }
 
+/** The content type of each result extension; a name with another extension is not a result. */
+export const RESULT_TYPES: Readonly<Record<string, string>> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.mp4': 'video/mp4',
+};
+
+/** The content type of a result name, or null (retention lists, and may delete, only these). */
+export function resultType(name: string): string | null {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? RESULT_TYPES[name.slice(dot).toLowerCase()] ?? null : null;
+}
+
 /** Result names are `<ticket>.<ext>`; anything else is refused before touching storage. */
 export const SAFE_RESULT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isResultName, type ResultLocation, type ResultStore, type StoredResult } from './result-store.js';
+import { isResultName, resultType, type ResultLocation, type ResultStore, type StoredResult } from './result-store.js';
 import type { S3Settings } from '../config/s3-settings.js';
 import { unlinkIfPresent } from './local-store.js';
 import { parseListPage } from './s3-list.js';
@@ -66,7 +66,7 @@ export class S3ResultStore implements ResultStore {
       const page = parseListPage(body);
       for (const o of page.objects) {
         const name = o.key.slice(this.s3.prefix.length);
-        if (o.key.startsWith(this.s3.prefix) && isResultName(name)) yield { name, bytes: o.bytes, modifiedMs: o.modifiedMs };
+        if (o.key.startsWith(this.s3.prefix) && isResultName(name) && resultType(name)) yield { name, bytes: o.bytes, modifiedMs: o.modifiedMs };
       }
       token = page.next;
     } while (token);

@@ -13,6 +13,7 @@ import type { Logger } from '../infra/logging.js';
 import { createRegistry } from '../models/registry.js';
 import { chooseDevice } from '../runtime/device.js';
 import { createResultStore } from '../results/create-result-store.js';
+import { storedInputsCleanup } from '../retention/input-cleanup.js';
 import { RetentionSweeper } from '../retention/sweeper.js';
 import { RedisTaskStore } from '../store/redis-store.js';
 import { inputStoreSettings, openInputStore, prepareInputFolder } from '../store/inputs/create-input-store.js';
@@ -86,7 +87,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     const inputs = openInputStore(inputSettings);
     prepareInputFolder(inputSettings);
     // Every serve node sweeps: sweeps are idempotent and safe when several run (retention/sweeper.ts).
-    const retention = new RetentionSweeper({ settings: config.retention, store, results, log });
+    const retention = new RetentionSweeper({ settings: config.retention, store, results, cleanups: [storedInputsCleanup(inputs)], log });
     retention.start();
     const app = createApp({
       config, store, scheduler: frontend, models, log, results, inputs, backends: redisApiBackends(config, redis),

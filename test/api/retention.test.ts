@@ -1,12 +1,13 @@
 /**
  * Retention on the real service, with short limits set through the environment: a result past
  * BACKSERV_RESULT_TTL_S is deleted (its URL 404s, its task record stays); a finished task past
- * BACKSERV_TASK_TTL_S is gone (query_task 404 not_found) with its file, while a task queued all
+ * BACKSERV_TASK_TTL_S is gone (query_task 404 not_found) with its file and stored input, while a task queued all
  * that time is untouched and still runs; over BACKSERV_RESULTS_MAX_BYTES the oldest result goes
  * first; /metrics reports the bytes and files kept and what was deleted.
  */
 import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixtureImage, getJson, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
@@ -73,20 +74,29 @@ describe('retention', () => {
     expect(m.get('backserv_tasks_deleted_total')).toBe(0);
   });
 
-  it('deletes a finished task past BACKSERV_TASK_TTL_S with its file; a queued task is untouched and still runs', async () => {
+  it('deletes a finished task past BACKSERV_TASK_TTL_S with its file and stored input; a queued task is untouched and still runs', async () => {
     const svc = await start({ BACKSERV_TASK_TTL_S: '2' });
-    const t = await completeOne(svc);
-    const file = join(svc.dataDir, 'results', `${t.id}.png`);
-    expect(statSync(file).isFile()).toBe(true);
+    // Noise does not compress: a data: URI over 64 KiB, which the API keeps in the input store.
+    const noise = Buffer.from(Array.from({ length: 160 * 160 * 3 }, () => Math.floor(Math.random() * 256)));
+    const big = await sharp(noise, { raw: { width: 160, height: 160, channels: 3 } }).png().toBuffer();
+    expect(big.length * 4 / 3).toBeGreaterThan(64 * 1024);
+    const sub = await submit(svc.url, 'image_upscale', { image_url: `data:image/png;base64,${big.toString('base64')}`, scale_factor: 2 });
+    const id = sub.body.ticket_id as string;
+    const done = await waitFor(svc.url, id);
+    expect(done.status).toBe('Completed');
+    const inputsDir = join(svc.dataDir, 'inputs');
+    expect(readdirSync(inputsDir)).toHaveLength(1);
+    expect(statSync(join(svc.dataDir, 'results', `${id}.png`)).isFile()).toBe(true);
     svc.scheduler.pause();
     const queued = await submit(svc.url, 'image_upscale', { image_url: image, scale_factor: 2 });
     const qid = queued.body.ticket_id as string;
 
-    await until('the finished task is deleted', async () => (await getJson(`${svc.url}/query_task/${t.id}`)).status === 404);
-    const gone = await getJson(`${svc.url}/query_task/${t.id}`);
+    await until('the finished task is deleted', async () => (await getJson(`${svc.url}/query_task/${id}`)).status === 404);
+    const gone = await getJson(`${svc.url}/query_task/${id}`);
     expect(gone.body).toMatchObject({ error: 'not_found' });
     expect(readdirSync(join(svc.dataDir, 'results'))).toEqual([]);
-    expect(await status(t.url)).toBe(404);
+    expect(readdirSync(inputsDir)).toEqual([]);
+    expect(await status(done.result_info as string)).toBe(404);
 
     // Queued for longer than the TTL by now (and swept ~10 times meanwhile): still there.
     await new Promise((r) => setTimeout(r, 2500));

@@ -71,7 +71,7 @@ describe('S3 result storage', () => {
   it('removes a result (signed DELETE, local copy too), lists what is kept, and removing again is harmless', async () => {
     const localDir = mkdtempSync(join(tmpdir(), 'backserv-s3-local-'));
     const store = new S3ResultStore({
-      endpoint, bucket: 'backserv', prefix: 'rm/', urlTtlS: 60,
+      endpoint, bucket: 'backserv', prefix: 'rm/', inputsPrefix: 'rm-inputs/', urlTtlS: 60,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', region: 'us-east-1' },
     }, localDir);
     const names = ['a.png', 'b.png', 'c.png'];

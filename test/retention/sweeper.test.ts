@@ -87,10 +87,12 @@ describe.each(stores)('retention sweeper over %s', (_name, open) => {
   it('deletes results past the result TTL and keeps their task records', async () => {
     const old = await completed(2 * HOUR, 300);
     const young = await completed(10 * 60_000, 200);
+    const stranger = file('0123456789abcdef0123456789abcdef', 50, 5 * HOUR); // not a result name: never touched
     const s = sweeper({ resultTtlS: 3600 });
     await s.sweep();
     expect(existsSync(join(dir, `${old}.png`))).toBe(false);
     expect(existsSync(join(dir, `${young}.png`))).toBe(true);
+    expect(existsSync(join(dir, stranger))).toBe(true);
     expect(await store.get(old)).toMatchObject({ status: 'Completed', result: { file: `${old}.png` } });
     expect(s.snapshot()).toMatchObject({ resultsExpired: 1, resultsExpiredBytes: 300, resultsBytes: 200, resultsFiles: 1 });
     await s.sweep(); // again: nothing more to do, nothing fails
