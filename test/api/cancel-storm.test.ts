@@ -30,7 +30,7 @@ describe('cancel storm', () => {
     expect(answers.every((s) => s === 200 || s === 409)).toBe(true);
     expect(failed).toEqual([]);
     // The storm did both: many cancels landed, and some tasks finished first.
-    expect(cancelled.length).toBeGreaterThan(TASKS / 4);
+    expect(cancelled.length).toBeGreaterThan(TASKS / 6);
     expect(completed.length).toBeGreaterThan(0);
 
     const files = new Set(readdirSync(join(svc.dataDir, 'results')));

@@ -23,15 +23,16 @@ export interface StormOutcome {
 export async function cancelStorm(url: string, tasks: number, clients: number): Promise<StormOutcome> {
   const image = `data:image/png;base64,${readFileSync(fixtureImage('lowres_bryan.png')).toString('base64')}`;
   const params = { image_url: image, scale_factor: 2 };
-  // The first run loads the model; the last undisturbed run sets the delays (speed is not asserted).
+  // The first run loads the model; the quickest later undisturbed run sets the delays (the least
+  // noisy estimate on a shared machine; speed itself is not asserted).
   const warm: string[] = [];
-  let runMs = 0;
-  for (let i = 0; i < 3; i++) {
+  let runMs = Infinity;
+  for (let i = 0; i < 5; i++) {
     const t0 = Date.now();
     const { body } = await submit(url, 'image_upscale', params);
     warm.push(body.ticket_id as string);
     expect((await waitFor(url, body.ticket_id as string)).status).toBe('Completed');
-    runMs = Math.max(20, Date.now() - t0);
+    if (i > 0) runMs = Math.min(runMs, Math.max(20, Date.now() - t0));
   }
 
   const tickets: string[] = [];
