@@ -101,12 +101,12 @@ export class Scheduler implements TaskFrontend {
       return { kind: 'cancelled', was: was ?? 'Queueing' };
     }
     // A running task is stopped first; its settle records the cancel, so report what it became.
-    let ran = await this.tasks.stop(ticketId);
+    const ran = await this.tasks.stop(ticketId);
     const was = await this.store.cancel(ticketId, now());
     if (was) {
       // Claimed but not yet launched when stop() looked: stop it now that it runs, so it does
       // not run to the end (its settle then removes any file it wrote).
-      if (was === 'In Progress' && !ran) ran = await this.tasks.stop(ticketId);
+      if (was === 'In Progress' && !ran) await this.tasks.stop(ticketId);
       await this.emitStatus(ticketId, 'Cancelled');
       return { kind: 'cancelled', was };
     }
