@@ -19,6 +19,8 @@ import { listen } from './api/listen.js';
 import { sweepTempResults } from './results/sweep-temp.js';
 import { createResultStore } from './results/create-result-store.js';
 import { inputStoreSettings, openInputStore, prepareInputFolder } from './store/inputs/create-input-store.js';
+import { storedInputsCleanup } from './retention/input-cleanup.js';
+import { RetentionSweeper } from './retention/sweeper.js';
 
 export interface RunningService {
   url: string;
@@ -26,6 +28,7 @@ export interface RunningService {
   server: Server;
   scheduler: Scheduler;
   store: SqliteTaskStore;
+  retention: RetentionSweeper;
   close(): Promise<void>;
 }
 
@@ -55,13 +58,16 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     maxQueued: config.limits.maxQueued,
     maxQueuedPerUser: config.limits.maxQueuedPerUser,
     maxAttempts: config.limits.maxAttempts,
-  }, log, (file, type) => results.publish(file, type));
+  }, log, results);
   await scheduler.start();
+  const retention = new RetentionSweeper({ settings: config.retention, store, results, cleanups: [storedInputsCleanup(inputs)], log });
+  retention.start();
 
   const app = createApp({
     config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config),
     mounts: [compatMount(new SqliteUserOptions(join(config.dataDir, 'backserv-compat.sqlite')))],
     workerHostCrashes: () => hostCrashes,
+    retention: config.retention.sweepMs > 0 ? () => retention.snapshot() : undefined,
     readyInfo: () => ({
       device: device.device,
       device_reason: device.reason,
@@ -78,12 +84,14 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     server: http.server,
     scheduler,
     store,
+    retention,
     async close() {
       if (closed) return;
       closed = true;
       // HTTP keeps answering while running tasks get their drain time (queries, cancels, and
       // submits, which wait in the durable queue for the next start).
       await scheduler.drain(config.limits.drainTimeoutMs);
+      await retention.close();
       await http.close();
       await app.closeExtras();
       await pool.close();

@@ -14,6 +14,7 @@ import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { ResultStore } from '../results/result-store.js';
+import type { RetentionStats } from '../retention/sweeper.js';
 import type { ApiBackends } from './backends.js';
 import { BodyReader } from './body/read-body.js';
 import { InflightBudget } from './body/inflight-budget.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   backends: ApiBackends;
   /** Crashes of the worker host process so far (embedded mode), for /metrics. */
   workerHostCrashes?(): number;
+  /** The retention sweeper's figures (results kept, deleted counts), for /metrics; absent: no sweeper here. */
+  retention?(): RetentionStats;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Routes of other layers (the compat APIs), built on the same submit path; see app-mount.ts. */
@@ -72,6 +75,7 @@ export function createApp(deps: AppDeps): BackservApp {
   const mounted: AppMount[] = [];
   const extras = createApiExtras({
     config, store, frontend: scheduler, log, validator, bodyReader, baseUrl, backends: deps.backends, workerHostCrashes: deps.workerHostCrashes,
+    retention: deps.retention,
     openapiExtra: () => mounted.flatMap((m) => (m.openapi ? [m.openapi] : [])),
   });
   app.use(extras.observe);

@@ -15,7 +15,9 @@ import { parseAllowlist } from '../infra/net/address-policy.js';
 import { systemResolver, type HostResolver } from '../infra/net/resolve-target.js';
 import type { Logger } from '../infra/logging.js';
 import { requestObserver } from '../metrics/http-metrics.js';
+import { registerRetentionMetrics } from '../metrics/retention-metrics.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
+import type { RetentionStats } from '../retention/sweeper.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
@@ -44,6 +46,8 @@ export interface ExtrasDeps {
   /** Idempotency, rate limit and webhook state, chosen by the composition root; closed by close(). */
   backends: ApiBackends;
   workerHostCrashes?(): number;
+  /** The retention sweeper's figures; absent where no sweeper runs. */
+  retention?(): RetentionStats;
   /** Paths mounted by other layers, for /openapi.json (read when the document is first built). */
   openapiExtra?: () => readonly OpenApiFragment[];
 }
@@ -92,6 +96,8 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
       },
     });
   }
+
+  if (d.retention) registerRetentionMetrics(registry, d.retention);
 
   const { idempotency, limiter, webhooks: hooks } = d.backends;
   const sender: SenderConfig | null = api.webhookSecret

@@ -1,23 +1,14 @@
 /** Serves result files with their content type and HTTP Range (video players seek), or redirects to object storage. */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { Context } from 'koa';
 import { ApiError, notFound } from '../tasks/errors.js';
-import type { ResultStore } from '../results/result-store.js';
-
-const TYPES: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.mp4': 'video/mp4',
-};
-
+import { resultType, type ResultStore } from '../results/result-store.js';
 
 export async function serveResult(ctx: Context, results: ResultStore, name: string): Promise<void> {
-  const type = TYPES[extname(name).toLowerCase()];
+  const type = resultType(name);
   const where = type ? results.locate(name) : null;
-  if (!where) throw notFound(`No result file named ${name}.`);
+  if (!type || !where) throw notFound(`No result file named ${name}.`);
   if (where.kind === 'redirect') {
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(where.url);

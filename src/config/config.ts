@@ -6,6 +6,7 @@ import { parseDeviceSetting, type DeviceSetting } from './device-setting.js';
 import { loadApiExtrasConfig, type ApiExtrasConfig } from './api-settings.js';
 import { loadCompatConfig, type CompatConfig } from './compat-settings.js';
 import { envInt, type Env } from './env-int.js';
+import { loadRetentionConfig, type RetentionConfig } from './retention-settings.js';
 import type { S3Settings } from './s3-settings.js';
 
 export interface Limits {
@@ -66,6 +67,8 @@ export interface Config {
   api: ApiExtrasConfig;
   /** The AUTOMATIC1111 / OpenAI Images compatibility routes (config/compat-settings.ts). */
   compat: CompatConfig;
+  /** What is deleted when, and how often the sweeper looks (config/retention-settings.ts). */
+  retention: RetentionConfig;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -91,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     sqliteSync: env.BACKSERV_SQLITE_SYNC === 'full' ? 'full' : 'normal',
     api: loadApiExtrasConfig(env),
     compat: loadCompatConfig(env),
+    retention: loadRetentionConfig(env),
     limits: {
       bodyBytes: envInt(env, 'BACKSERV_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
       maxInflightBodyBytes: envInt(env, 'BACKSERV_MAX_INFLIGHT_BODY_BYTES', 64 * 1024 * 1024, 256 * 1024, 1 << 30),

@@ -10,7 +10,7 @@ import { FairQueue } from './fair-queue.js';
 import { queueFullError } from './queue-full.js';
 import { TaskEvents } from './task-events.js';
 import type { CancelOutcome, TaskFrontend } from './task-frontend.js';
-import { TaskLifecycle, type TaskRunner } from './task-lifecycle.js';
+import { TaskLifecycle, type LifecycleDeps, type TaskRunner } from './task-lifecycle.js';
 
 export interface SchedulerLimits {
   maxQueued: number;
@@ -36,11 +36,11 @@ export class Scheduler implements TaskFrontend {
     private readonly servName: string,
     private readonly limits: SchedulerLimits,
     private readonly log: Logger,
-    /** Makes a finished result reachable (S3 upload); default: it already is (results folder). */
-    publish?: (file: string, contentType: string) => Promise<void>,
+    /** Publishes finished results (S3 upload) and removes those of cancelled tasks; see LifecycleDeps. */
+    results?: LifecycleDeps['results'],
   ) {
     this.tasks = new TaskLifecycle({
-      runner, store, publish, log, maxAttempts: limits.maxAttempts,
+      runner, store, results, log, maxAttempts: limits.maxAttempts,
       hooks: {
         requeued: (rec) => {
           this.queue.pushFront(rec.ticket_id, rec.user_id);
@@ -104,6 +104,9 @@ export class Scheduler implements TaskFrontend {
     const ran = await this.tasks.stop(ticketId);
     const was = await this.store.cancel(ticketId, now());
     if (was) {
+      // Claimed but not yet launched when stop() looked: stop it now that it runs, so it does
+      // not run to the end (its settle then removes any file it wrote).
+      if (was === 'In Progress' && !ran) await this.tasks.stop(ticketId);
       await this.emitStatus(ticketId, 'Cancelled');
       return { kind: 'cancelled', was };
     }

@@ -4,8 +4,14 @@
  * then settle it: publish the result and complete it, record the failure with its error code, or
  * record the cancel. Claiming stays with the caller (the in-memory fair queue over SQLite, or the
  * Redis scripts with their leases); every write is pinned to the claim that ran the task.
+ *
+ * Cancel is final: a task that ends Cancelled keeps no result file. A result whose cancel is
+ * known here before it is published is removed instead of published; one whose completion is
+ * refused because the task was cancelled meanwhile (elsewhere, or between publish and complete)
+ * is removed after the fact, from the object store too.
  */
 import type { Logger } from '../infra/logging.js';
+import type { ResultStore } from '../results/result-store.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
@@ -32,11 +38,14 @@ export interface LifecycleHooks {
 
 export interface LifecycleDeps {
   runner: TaskRunner;
-  store: Pick<TaskStore, 'setProgress' | 'complete' | 'fail' | 'cancel' | 'interrupt'>;
+  store: Pick<TaskStore, 'get' | 'setProgress' | 'complete' | 'fail' | 'cancel' | 'interrupt'>;
   /** Starts of one task before a crash that keeps recurring ends it Failed. */
   maxAttempts: number;
-  /** Makes a finished result reachable (S3 upload); a results folder needs nothing. */
-  publish?: (file: string, contentType: string) => Promise<void>;
+  /**
+   * Makes a finished result reachable (`publish`: S3 upload; a results folder needs nothing) and
+   * removes one that must not stay (`remove`: the result of a task that ended Cancelled).
+   */
+  results?: Pick<ResultStore, 'publish' | 'remove'>;
   log: Logger;
   hooks?: LifecycleHooks;
 }
@@ -47,6 +56,8 @@ interface Active {
   progress: Progress | null;
   lastWrite: number;
   stopping: Promise<void> | null;
+  /** Resolves once the outcome is recorded (or given up on) and the slot is free. */
+  finished: Promise<void>;
 }
 
 /** The store's copy of the progress is written at most this often (and at the last step). */
@@ -98,7 +109,9 @@ export class TaskLifecycle {
   launch(rec: TaskRecord): void {
     const log = this.deps.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
     log.info({ attempt: rec.attempts }, 'task started');
-    const entry: Active = { record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null };
+    const entry: Active = {
+      record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, finished: Promise.resolve(),
+    };
     entry.handle = this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total) => {
       entry.progress = progressOf(step, total);
       this.hooks.progress?.(rec.ticket_id, entry.progress);
@@ -110,8 +123,8 @@ export class TaskLifecycle {
     });
     this.active.set(rec.ticket_id, entry);
     const record = this.hooks.record ?? ((work) => work());
-    void entry.handle.done
-      .then((res) => record(() => this.settle(rec, res, log)))
+    entry.finished = entry.handle.done
+      .then((res) => record(() => this.settle(entry, res, log)))
       .catch((err: unknown) => log.error({ err }, 'failed to record task outcome'))
       .finally(() => {
         this.active.delete(rec.ticket_id);
@@ -121,23 +134,34 @@ export class TaskLifecycle {
   }
 
   /**
-   * Asks a task running here to stop and waits until it has let go of its worker; false if it
-   * is not running here. Repeated calls share the one stop.
+   * Asks a task running here to stop and waits until it has let go of its worker and its outcome
+   * is recorded (so a cancel answered after this never races the removal of a result file);
+   * false if it is not running here. Repeated calls share the one stop.
    */
   async stop(ticketId: string): Promise<boolean> {
     const entry = this.active.get(ticketId);
     if (!entry) return false;
     entry.stopping ??= entry.handle.cancel();
     await entry.stopping;
+    await entry.finished;
     return true;
   }
 
-  private async settle(rec: TaskRecord, res: WorkerResponse, log: Logger): Promise<void> {
+  private async settle(entry: Active, res: WorkerResponse, log: Logger): Promise<void> {
+    const rec = entry.record;
     const at = new Date().toISOString();
     const id = rec.ticket_id;
     if (res.ok) {
+      if (entry.stopping) {
+        // The cancel reached this node after the pipeline had finished: the cancel wins, as it
+        // would have a moment earlier, and the result is never published.
+        await this.removeResult(res.result.file, log);
+        await this.deps.store.cancel(id, at);
+        log.info('task cancelled as it finished; its result was removed');
+        return;
+      }
       try {
-        await this.deps.publish?.(res.result.file, res.result.content_type);
+        await this.deps.results?.publish(res.result.file, res.result.content_type);
       } catch (err) {
         log.error({ err: (err as Error).message }, 'could not publish the result');
         await this.fail(rec, { code: 'storage_failed', message: (err as Error).message }, at);
@@ -147,7 +171,15 @@ export class TaskLifecycle {
         ? await this.hooks.complete(rec, res.result, at)
         : await this.deps.store.complete(id, res.result, at, rec.attempts);
       if (!completed) {
-        log.warn('result discarded: the task was cancelled or re-claimed meanwhile');
+        // Cancelled meanwhile (elsewhere, or between publish and complete): the published file
+        // goes. A task re-claimed by another worker keeps it (that claim writes the same name).
+        const now = await this.deps.store.get(id);
+        if (now?.status === 'Cancelled') {
+          await this.removeResult(res.result.file, log);
+          log.info('result removed: the task was cancelled meanwhile');
+        } else {
+          log.warn({ status: now?.status }, 'result discarded: the task was re-claimed meanwhile');
+        }
         return;
       }
       await this.hooks.status?.(id, 'Completed');
@@ -171,6 +203,15 @@ export class TaskLifecycle {
       const failure: TaskFailure = { code: res.code ?? 'internal_error', message: res.message };
       // `detail` (raw library text, paths) is for the log only, never stored.
       if (await this.fail(rec, failure, at)) log.warn({ code: failure.code, error: failure.message, detail: res.detail }, 'task failed');
+    }
+  }
+
+  /** A failed removal is logged, not thrown: the outcome must still be recorded. */
+  private async removeResult(file: string, log: Logger): Promise<void> {
+    try {
+      await this.deps.results?.remove(file);
+    } catch (err) {
+      log.error({ err: (err as Error).message, file }, 'could not remove the result of a cancelled task');
     }
   }
 

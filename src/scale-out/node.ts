@@ -13,6 +13,8 @@ import type { Logger } from '../infra/logging.js';
 import { createRegistry } from '../models/registry.js';
 import { chooseDevice } from '../runtime/device.js';
 import { createResultStore } from '../results/create-result-store.js';
+import { storedInputsCleanup } from '../retention/input-cleanup.js';
+import { RetentionSweeper } from '../retention/sweeper.js';
 import { RedisTaskStore } from '../store/redis-store.js';
 import { inputStoreSettings, openInputStore, prepareInputFolder } from '../store/inputs/create-input-store.js';
 import { capabilitiesOf } from './capabilities.js';
@@ -56,7 +58,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
       maxAttempts: config.limits.maxAttempts,
       describe: { device: device.device },
       capabilities: () => capabilitiesOf(registry),
-      publish: (file, type) => results.publish(file, type),
+      results,
     }, log);
     await node.start();
     log.info({ serv_name: config.servName, slots: pool.size }, 'worker node ready');
@@ -84,9 +86,13 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     const inputSettings = inputStoreSettings(config);
     const inputs = openInputStore(inputSettings);
     prepareInputFolder(inputSettings);
+    // Every serve node sweeps: sweeps are idempotent and safe when several run (retention/sweeper.ts).
+    const retention = new RetentionSweeper({ settings: config.retention, store, results, cleanups: [storedInputsCleanup(inputs)], log });
+    retention.start();
     const app = createApp({
       config, store, scheduler: frontend, models, log, results, inputs, backends: redisApiBackends(config, redis),
       mounts: [compatMount(new RedisUserOptions(redis, config.redisPrefix))],
+      retention: config.retention.sweepMs > 0 ? () => retention.snapshot() : undefined,
       readyInfo: async () => {
         const up = redis.status === 'ready';
         return {
@@ -100,6 +106,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     const http = await listen(app, config, log);
     httpUrl = http.url;
     closers.unshift(async () => {
+      await retention.close();
       await http.close();
       await app.closeExtras();
       models.close();

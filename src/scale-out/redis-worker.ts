@@ -6,7 +6,7 @@
  * re-claimed after a stall is never completed twice.
  */
 import type { Logger } from '../infra/logging.js';
-import { TaskLifecycle } from '../queue/task-lifecycle.js';
+import { TaskLifecycle, type LifecycleDeps } from '../queue/task-lifecycle.js';
 import type { RedisTaskStore } from '../store/redis-store.js';
 import type { ResultMeta, TaskRecord } from '../tasks/types.js';
 import type { TaskPool } from '../workers/task-pool.js';
@@ -21,8 +21,8 @@ export interface WorkerNodeOptions {
   describe: Record<string, unknown>;
   /** What this host can run now (read per heartbeat and claim round; see capabilities.ts). */
   capabilities: () => Capabilities;
-  /** Makes a finished result reachable from serve nodes (S3 upload; no-op for a shared folder). */
-  publish?: (file: string, contentType: string) => Promise<void>;
+  /** Publishes results for serve nodes (S3 upload; no-op for a shared folder) and removes cancelled ones. */
+  results?: LifecycleDeps['results'];
 }
 
 export class RedisWorkerNode {
@@ -43,7 +43,7 @@ export class RedisWorkerNode {
   ) {
     this.ch = channels(store.prefix);
     this.tasks = new TaskLifecycle({
-      runner: pool, store, publish: opts.publish, log, maxAttempts: opts.maxAttempts,
+      runner: pool, store, results: opts.results, log, maxAttempts: opts.maxAttempts,
       hooks: {
         complete: (rec, result, at) => this.completeAndClaim(rec, result, at),
         record: retryWhileUnreachable,

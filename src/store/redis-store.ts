@@ -9,13 +9,14 @@ import { idempotencyRedisKey } from './idempotency-record.js';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
 import { loadScripts, scriptDir } from '../infra/redis/script-loader.js';
-import { INTERRUPTED_CODE, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
+import { INTERRUPTED_CODE, type FinishedTask, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import type { RedisClient } from '../infra/redis/connection.js';
 
 const S = loadScripts(scriptDir(import.meta.url, 'redis/scripts'), {
   CREATE: 'create', MARK_STARTED: 'mark-started', CLAIM_TYPED: 'claim-typed', SET_PROGRESS: 'set-progress',
   COMPLETE: 'complete', COMPLETE_AND_CLAIM: 'complete-and-claim', FAIL: 'fail', CANCEL: 'cancel',
   RECOVER: 'recover', RENEW: 'renew', POSITION: 'position', INTERRUPT: 'interrupt',
+  FINISHED_BEFORE: 'finished-before', DELETE_FINISHED: 'delete-finished',
 });
 
 const INTERRUPTED_MESSAGE =
@@ -184,6 +185,20 @@ export class RedisTaskStore implements TaskStore {
   async countByStatus(): Promise<Record<TaskStatus, number>> {
     const h = await this.redis.hgetall(`${this.prefix}counts`);
     return Object.fromEntries(STATUSES.map((s) => [s, Number(h[s] ?? 0)])) as Record<TaskStatus, number>;
+  }
+
+  async finishedBefore(before: string, limit: number): Promise<FinishedTask[]> {
+    const r = (await S.FINISHED_BEFORE.run(this.redis, [this.prefix, before, limit])) as string[];
+    const out: FinishedTask[] = [];
+    for (let i = 0; i + 3 < r.length; i += 4) {
+      out.push({ ticket_id: r[i], status: r[i + 1] as FinishedTask['status'], completed_at: r[i + 2], result_file: r[i + 3] || null });
+    }
+    return out;
+  }
+
+  async deleteFinished(ticketIds: readonly string[], before: string): Promise<string[]> {
+    if (ticketIds.length === 0) return [];
+    return (await S.DELETE_FINISHED.run(this.redis, [this.prefix, before, ...ticketIds])) as string[];
   }
 
   async close(): Promise<void> {

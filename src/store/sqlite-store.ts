@@ -8,7 +8,7 @@ import { acceptedBody, IDEMPOTENCY_TABLE_SQL } from './idempotency-record.js';
 import Database from 'better-sqlite3';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
-import { INTERRUPTED_CODE, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
+import { INTERRUPTED_CODE, type FinishedTask, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import { openSqlite } from '../infra/open-sqlite.js';
 
 interface Row {
@@ -51,7 +51,18 @@ CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status, seq);
 -- Covers the start-up listing: the queue is rebuilt from this index alone, never from the rows
 -- (whose params may be megabytes each).
 CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(status, seq, ticket_id, user_id, task_type, created_at);
+-- Retention finds the oldest finished tasks without reading the rest.
+CREATE INDEX IF NOT EXISTS tasks_finished ON tasks(completed_at) WHERE status IN ('Completed', 'Failed', 'Cancelled');
 `;
+
+/**
+ * The oldest finished tasks, from the partial index in completed_at order. INDEXED BY because
+ * the planner, without statistics, prefers tasks_status and sorts every finished row.
+ */
+export const FINISHED_BEFORE_SQL = `SELECT ticket_id, status, completed_at,
+  CASE WHEN status = 'Completed' THEN json_extract(result, '$.file') END AS result_file
+  FROM tasks INDEXED BY tasks_finished
+  WHERE status IN ('Completed', 'Failed', 'Cancelled') AND completed_at < ? ORDER BY completed_at LIMIT ?`;
 
 /** Columns added after the first release: a data folder from an older version gains them on open. */
 const ADDED_COLUMNS: readonly [name: string, type: string][] = [['error_code', 'TEXT']];
@@ -120,6 +131,8 @@ export class SqliteTaskStore implements TaskStore {
       queued: db.prepare(`SELECT seq, ticket_id, user_id, task_type, created_at FROM tasks WHERE status = 'Queueing' ORDER BY seq`),
       running: db.prepare(`SELECT ticket_id, attempts FROM tasks WHERE status = 'In Progress'`),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
+      finished: db.prepare(FINISHED_BEFORE_SQL),
+      drop: db.prepare(`DELETE FROM tasks WHERE ticket_id = ? AND status IN ('Completed', 'Failed', 'Cancelled') AND completed_at < ?`),
     };
   }
 
@@ -204,6 +217,14 @@ export class SqliteTaskStore implements TaskStore {
     const out = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
     for (const r of this.stmt.counts.all() as { status: TaskStatus; n: number }[]) out[r.status] = r.n;
     return out;
+  }
+
+  async finishedBefore(before: string, limit: number): Promise<FinishedTask[]> {
+    return this.stmt.finished.all(before, limit) as FinishedTask[];
+  }
+
+  async deleteFinished(ticketIds: readonly string[], before: string): Promise<string[]> {
+    return this.db.transaction(() => ticketIds.filter((id) => this.stmt.drop.run(id, before).changes === 1))();
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,15 @@ export interface Interruption {
  */
 export type QueuedTask = Pick<TaskRecord, 'ticket_id' | 'user_id' | 'task_type' | 'seq' | 'created_at'>;
 
+/** A finished task as retention needs it: no parameters, only what must be deleted with it. */
+export interface FinishedTask {
+  ticket_id: string;
+  status: 'Completed' | 'Failed' | 'Cancelled';
+  completed_at: string;
+  /** The result file (`result.file`) of a Completed task; null otherwise. */
+  result_file: string | null;
+}
+
 export interface RecoveryReport {
   requeued: string[];
   failed: string[];
@@ -74,5 +83,17 @@ export interface TaskStore {
    */
   interrupt(ticketId: string, how: Interruption): Promise<'requeued' | 'failed' | null>;
   countByStatus(): Promise<Record<TaskStatus, number>>;
+  /**
+   * Retention, first step: up to `limit` finished (Completed, Failed, Cancelled) tasks whose
+   * completed_at is before `before` (ISO 8601, compared as the stored strings), oldest first.
+   * Queued and running tasks are never listed. Reads only; bounded by `limit`.
+   */
+  finishedBefore(before: string, limit: number): Promise<FinishedTask[]>;
+  /**
+   * Retention, last step (after the task's files and inputs are gone): deletes those of `ticketIds`
+   * that are still finished before `before`, and returns the ids it deleted. Deleting an id that
+   * is already gone is not an error, so several sweepers may run at once.
+   */
+  deleteFinished(ticketIds: readonly string[], before: string): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -25,7 +25,7 @@ export const ERROR_CATALOGUE = {
   malformed_request: { status: 400, where: 'request', meaning: 'the HTTP request itself could not be parsed (request line, headers or framing)' },
   unauthorized: { status: 401, where: 'request', meaning: 'an API key is required, or the one sent is not valid' },
   forbidden: { status: 403, where: 'request', meaning: 'the API key belongs to another user_id' },
-  not_found: { status: 404, where: 'request', meaning: 'no such route, ticket (or not yours) or result file' },
+  not_found: { status: 404, where: 'request', meaning: 'no such route, ticket (or not yours, or deleted by retention) or result file' },
   method_not_allowed: { status: 405, where: 'request', meaning: 'the route exists, not with this method (see the Allow header)' },
   request_timeout: { status: 408, where: 'request', meaning: 'the headers or the body did not arrive in time (a pause over BACKSERV_BODY_TIMEOUT_MS, or slower than BACKSERV_BODY_MIN_BYTES_PER_S)' },
   conflict: { status: 409, where: 'request', meaning: 'the task is already final (cancel of a finished task)' },

@@ -3,7 +3,9 @@
  * progress over the task's port, and reports failures as data. Inference happens here,
  * never on the main thread (onnxruntime's run() blocks the thread it is called on).
  */
+import { basename, join } from 'node:path';
 import { type PipelineContext } from '../pipelines/types.js';
+import { unlinkIfPresent } from '../results/local-store.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../tasks/errors.js';
 import { InvalidImageError } from '../tasks/invalid-image-error.js';
 import { CancelledError, TaskError } from '../tasks/task-errors.js';
@@ -37,7 +39,12 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
       loadImage: (ref, field) => thread.loadImage(ref, field, abort.signal),
     };
     const result = await pipeline(req.params, ctx);
-    if (abort.signal.aborted) return { ok: false, cancelled: true, message: 'Task cancelled' };
+    if (abort.signal.aborted) {
+      // Cancelled while it finished: the file it just wrote must not outlive the task (nobody
+      // else learns its name once this answers "cancelled").
+      await unlinkIfPresent(join(req.env.resultsDir, basename(result.file)));
+      return { ok: false, cancelled: true, message: 'Task cancelled' };
+    }
     return { ok: true, result };
   } catch (err) {
     if (err instanceof CancelledError || abort.signal.aborted) {

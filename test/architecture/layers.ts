@@ -8,7 +8,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['pipelines'],
   ['workers'],
   ['queue'],
-  ['webhooks', 'metrics'],
+  ['webhooks', 'metrics', 'retention'],
   ['api', 'compat'],
   ['scale-out'],
   ['cli', 'service.ts', 'main.ts'],

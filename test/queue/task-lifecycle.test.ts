@@ -3,12 +3,13 @@
  * as a pool worker would: progress is throttled into the store, every outcome is recorded with
  * its code (a refused upload too), and an outcome from an earlier claim is discarded.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/infra/logging.js';
-import { TaskLifecycle, type LifecycleHooks, type TaskRunner } from '../../src/queue/task-lifecycle.js';
+import { TaskLifecycle, type LifecycleDeps, type LifecycleHooks, type TaskRunner } from '../../src/queue/task-lifecycle.js';
+import { LocalResultStore } from '../../src/results/local-store.js';
 import { SqliteTaskStore } from '../../src/store/sqlite-store.js';
 import type { Progress, TaskRecord, TaskStatus } from '../../src/tasks/types.js';
 import type { WorkerResponse } from '../../src/workers/messages.js';
@@ -43,14 +44,14 @@ beforeEach(() => {
 afterEach(async () => store.close());
 
 /** Creates and claims a task, runs it to the end, and returns the stored record. */
-async function runOnce(r: TaskRunner, extra: Partial<LifecycleHooks> & { publish?: () => Promise<void> } = {}): Promise<TaskRecord> {
+async function runOnce(r: TaskRunner, extra: Partial<LifecycleHooks> & { results?: LifecycleDeps['results'] } = {}): Promise<TaskRecord> {
   const t = newTask();
   await store.create(t);
   const rec = (await store.markStarted(t.ticket_id, 'n', 'T'))!;
-  const { publish, ...hooks } = extra;
+  const { results, ...hooks } = extra;
   const settled = new Promise<void>((resolve) => {
     const life = new TaskLifecycle({
-      runner: r, store, publish, log: silentLogger(), maxAttempts: 2,
+      runner: r, store, results, log: silentLogger(), maxAttempts: 2,
       hooks: { ...hooks, status: async (_id, s) => void statuses.push(s), settled: () => resolve() },
     });
     life.launch(rec);
@@ -79,7 +80,9 @@ describe('task lifecycle', () => {
 
   it('a failure without a code is internal_error; a refused upload is storage_failed', async () => {
     expect(await runOnce(runner({ ok: false, cancelled: false, message: 'odd' }))).toMatchObject({ status: 'Failed', error_code: 'internal_error' });
-    const refused = await runOnce(runner(OK), { publish: async () => { throw new Error('S3 answered 403 AccessDenied'); } });
+    const refused = await runOnce(runner(OK), {
+      results: { publish: async () => { throw new Error('S3 answered 403 AccessDenied'); }, remove: async () => undefined },
+    });
     expect(refused).toMatchObject({ status: 'Failed', error_code: 'storage_failed', error_info: 'S3 answered 403 AccessDenied', result: null });
   });
 
@@ -120,5 +123,80 @@ describe('task lifecycle', () => {
       });
     }
     expect(await store.get(t.ticket_id)).toMatchObject({ status: 'In Progress', attempts: 2, error_code: null, result: null });
+  });
+
+  describe('cancel is final', () => {
+    /** A real results folder with the file a pipeline would have written for `id`. */
+    function resultsWith(id: string): { dir: string; file: string; published: string[]; results: LifecycleDeps['results'] } {
+      const dir = mkdtempSync(join(tmpdir(), 'backserv-life-results-'));
+      const file = `${id}.png`;
+      writeFileSync(join(dir, file), 'png bytes');
+      const local = new LocalResultStore(dir);
+      const published: string[] = [];
+      return { dir, file, published, results: { publish: async (f) => void published.push(f), remove: (f) => local.remove(f) } };
+    }
+
+    /** A runner whose task finishes (with its file written) only when `finish` is called. */
+    function heldRunner(file: string): { runner: TaskRunner; finish(): void; cancels: number } {
+      let finish!: () => void;
+      const done = new Promise<WorkerResponse>((resolve) => {
+        finish = () => resolve({ ok: true, result: { file, content_type: 'image/png' } });
+      });
+      const out = {
+        cancels: 0,
+        finish,
+        runner: {
+          size: 1, idle: 1,
+          run: () => ({ done, cancel: async () => { out.cancels++; finish(); await done; } }),
+        } as TaskRunner,
+      };
+      return out;
+    }
+
+    it('a result whose cancel reached this node first is removed, never published, and the task ends Cancelled', async () => {
+      const t = newTask();
+      await store.create(t);
+      const rec = (await store.markStarted(t.ticket_id, 'n', 'T'))!;
+      const r = resultsWith(t.ticket_id);
+      const held = heldRunner(r.file);
+      const life = new TaskLifecycle({ runner: held.runner, store, results: r.results, log: silentLogger(), maxAttempts: 2 });
+      life.launch(rec);
+      // The pipeline finished anyway (the runner answers ok); stop() returns once it is settled.
+      expect(await life.stop(t.ticket_id)).toBe(true);
+      expect(held.cancels).toBe(1);
+      expect(existsSync(join(r.dir, r.file))).toBe(false);
+      expect(r.published).toEqual([]);
+      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Cancelled', result: null });
+    });
+
+    it('a result completed after a cancel recorded elsewhere is removed after the refused completion', async () => {
+      const t = newTask();
+      await store.create(t);
+      const rec = (await store.markStarted(t.ticket_id, 'n', 'T'))!;
+      const r = resultsWith(t.ticket_id);
+      const held = heldRunner(r.file);
+      await new Promise<void>((resolve) => {
+        new TaskLifecycle({ runner: held.runner, store, results: r.results, log: silentLogger(), maxAttempts: 2, hooks: { settled: () => resolve() } }).launch(rec);
+        // Another node (or the API) cancels in the store; this node's run finishes regardless.
+        void store.cancel(t.ticket_id, 'C').then(() => held.finish());
+      });
+      expect(r.published).toEqual([r.file]);
+      expect(existsSync(join(r.dir, r.file))).toBe(false);
+      expect(await store.get(t.ticket_id)).toMatchObject({ status: 'Cancelled', result: null });
+    });
+
+    it('a result of an earlier claim is not removed: the current claim writes the same name', async () => {
+      const t = newTask();
+      await store.create(t);
+      const first = (await store.markStarted(t.ticket_id, 'n', 'T'))!;
+      await store.recoverInterrupted(5, 'R');
+      await store.markStarted(t.ticket_id, 'n', 'T');
+      const r = resultsWith(t.ticket_id);
+      await new Promise<void>((resolve) => {
+        new TaskLifecycle({ runner: runner({ ok: true, result: { file: r.file, content_type: 'image/png' } }), store, results: r.results, log: silentLogger(), maxAttempts: 2, hooks: { settled: () => resolve() } }).launch(first);
+      });
+      expect(existsSync(join(r.dir, r.file))).toBe(true);
+      expect((await store.get(t.ticket_id))?.status).toBe('In Progress');
+    });
   });
 });

@@ -4,13 +4,16 @@
  * serves the bytes (Range included). Signing itself is checked against AWS's vectors in
  * sigv4.test.ts (s3rver does not verify v4 signatures).
  */
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
+import { silentLogger } from '../../src/infra/logging.js';
+import { S3ResultStore } from '../../src/results/s3-store.js';
+import { sweepResults } from '../../src/retention/sweep-results.js';
 
 interface S3rverServer {
   run(): Promise<{ port: number }>;
@@ -63,6 +66,44 @@ describe('S3 result storage', () => {
     const part = await fetch(location, { headers: { range: 'bytes=0-7' } });
     expect(part.status).toBe(206);
     expect(Buffer.from(await part.arrayBuffer())).toEqual(bytes.subarray(0, 8));
+  });
+
+  it('removes a result (signed DELETE, local copy too), lists what is kept, and removing again is harmless', async () => {
+    const localDir = mkdtempSync(join(tmpdir(), 'backserv-s3-local-'));
+    const store = new S3ResultStore({
+      endpoint, bucket: 'backserv', prefix: 'rm/', inputsPrefix: 'rm-inputs/', urlTtlS: 60,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', region: 'us-east-1' },
+    }, localDir);
+    const names = ['a.png', 'b.png', 'c.png'];
+    for (const [i, n] of names.entries()) {
+      writeFileSync(join(localDir, n), Buffer.alloc(100 * (i + 1), i));
+      await store.publish(n, 'image/png');
+    }
+    const listed = async () => {
+      const out: { name: string; bytes: number }[] = [];
+      for await (const r of store.list()) {
+        expect(Math.abs(r.modifiedMs - Date.now())).toBeLessThan(10 * 60_000);
+        out.push({ name: r.name, bytes: r.bytes });
+      }
+      return out.sort((x, y) => x.name.localeCompare(y.name));
+    };
+    expect(await listed()).toEqual([{ name: 'a.png', bytes: 100 }, { name: 'b.png', bytes: 200 }, { name: 'c.png', bytes: 300 }]);
+    const url = (store.locate('a.png') as { url: string }).url;
+    expect((await fetch(url)).status).toBe(200);
+
+    await store.remove('a.png');
+    expect((await fetch((store.locate('a.png') as { url: string }).url)).status).toBe(404);
+    await store.remove('a.png'); // already gone: not an error
+    // A result not yet uploaded exists only as the local copy; remove deletes that too.
+    writeFileSync(join(localDir, 'd.png'), 'x');
+    await store.remove('d.png');
+    expect(existsSync(join(localDir, 'd.png'))).toBe(false);
+    expect(await listed()).toEqual([{ name: 'b.png', bytes: 200 }, { name: 'c.png', bytes: 300 }]);
+
+    // Retention over the bucket: everything is "old" an hour from now, so a 1 s TTL takes it all.
+    const swept = await sweepResults(store, { ttlMs: 1000, maxBytes: 0 }, Date.now() + 3600_000, silentLogger());
+    expect(swept).toMatchObject({ expired: 2, expiredBytes: 500, keptBytes: 0, keptFiles: 0 });
+    expect(await listed()).toEqual([]);
   });
 
   it('fails the task with a clear message when the upload is refused', async () => {

@@ -178,6 +178,50 @@ export function taskStoreConformance(name: string, open: () => Promise<{ store: 
       expect(counts).toMatchObject({ Queueing: 1, 'In Progress': 1, Completed: 0, Failed: 0, Cancelled: 0 });
     });
 
+    /** Queued, running, and four finished tasks at known times (retention cases). */
+    async function finishedSet() {
+      const at = (s: number) => `2026-01-01T00:00:0${s}.000Z`;
+      const [q, r, c1, f, x, c2] = Array.from({ length: 6 }, () => newTask());
+      for (const t of [q, r, c1, f, x, c2]) await store.create(t);
+      for (const t of [r, c1, c2]) await store.markStarted(t.ticket_id, 'n', at(0));
+      await store.complete(c1.ticket_id, { file: `${c1.ticket_id}.png`, content_type: 'image/png' }, at(1));
+      await store.fail(f.ticket_id, { code: 'invalid_params', message: 'no' }, at(2));
+      await store.cancel(x.ticket_id, at(3));
+      await store.complete(c2.ticket_id, { file: `${c2.ticket_id}.mp4`, content_type: 'video/mp4' }, at(5));
+      return { q, r, c1, f, x, c2, at };
+    }
+
+    it('lists finished tasks completed before a time, oldest first, bounded, never queued or running ones', async () => {
+      const { c1, f, x, c2, at } = await finishedSet();
+      expect(await store.finishedBefore(at(4), 10)).toEqual([
+        { ticket_id: c1.ticket_id, status: 'Completed', completed_at: at(1), result_file: `${c1.ticket_id}.png` },
+        { ticket_id: f.ticket_id, status: 'Failed', completed_at: at(2), result_file: null },
+        { ticket_id: x.ticket_id, status: 'Cancelled', completed_at: at(3), result_file: null },
+      ]);
+      expect((await store.finishedBefore(at(4), 2)).map((t) => t.ticket_id)).toEqual([c1.ticket_id, f.ticket_id]);
+      expect(await store.finishedBefore(at(1), 10)).toEqual([]); // strictly before
+      expect((await store.finishedBefore('9999-01-01T00:00:00.000Z', 10)).map((t) => t.ticket_id))
+        .toEqual([c1.ticket_id, f.ticket_id, x.ticket_id, c2.ticket_id]);
+    });
+
+    it('deletes only finished tasks completed before the time; deleting again is harmless', async () => {
+      const { q, r, c1, f, x, c2, at } = await finishedSet();
+      const ids = [c1, f, q, r, c2].map((t) => t.ticket_id);
+      expect(await store.deleteFinished([...ids, 'missing'], at(4))).toEqual([c1.ticket_id, f.ticket_id]);
+      expect(await store.get(c1.ticket_id)).toBeNull();
+      expect(await store.get(f.ticket_id)).toBeNull();
+      expect((await store.get(q.ticket_id))?.status).toBe('Queueing');
+      expect((await store.get(r.ticket_id))?.status).toBe('In Progress');
+      expect((await store.get(c2.ticket_id))?.status).toBe('Completed');
+      expect(await store.deleteFinished(ids, at(4))).toEqual([]);
+      expect((await store.finishedBefore(at(9), 10)).map((t) => t.ticket_id)).toEqual([x.ticket_id, c2.ticket_id]);
+      expect(await store.countByStatus()).toMatchObject({ Queueing: 1, 'In Progress': 1, Completed: 1, Failed: 0, Cancelled: 1 });
+      expect((await store.listQueued()).map((t) => t.ticket_id)).toEqual([q.ticket_id]);
+      store = await reopen();
+      expect(await store.get(c1.ticket_id)).toBeNull();
+      expect((await store.finishedBefore(at(9), 10)).map((t) => t.ticket_id)).toEqual([x.ticket_id, c2.ticket_id]);
+    });
+
     it('keeps everything across a reopen (durability)', async () => {
       const a = newTask();
       const b = newTask();

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteTaskStore } from '../../src/store/sqlite-store.js';
+import { FINISHED_BEFORE_SQL, SqliteTaskStore } from '../../src/store/sqlite-store.js';
 import { taskStoreConformance } from './conformance.js';
 
 taskStoreConformance('sqlite', async () => {
@@ -61,5 +61,19 @@ describe('SQLite store: start-up reads small columns only', () => {
     const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT seq, ticket_id, user_id, task_type, created_at FROM tasks WHERE status = 'Queueing' ORDER BY seq`).all() as { detail: string }[];
     db.close();
     expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING COVERING INDEX tasks_queue/);
+  });
+
+  it('finds expired tasks through the finished index, not by scanning every row', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-fin-')), 'tasks.sqlite');
+    const store = new SqliteTaskStore(file);
+    await store.create({ ticket_id: 'a', task_type: 'image_upscale', user_id: 'u', params: {}, serv_name: 'n', created_at: 'T' });
+    await store.cancel('a', '2026-01-01T00:00:00.000Z');
+    expect((await store.finishedBefore('2026-01-02T00:00:00.000Z', 5)).map((t) => t.ticket_id)).toEqual(['a']);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${FINISHED_BEFORE_SQL}`).all('x', 5) as { detail: string }[]).map((p) => p.detail).join(' | ');
+    db.close();
+    expect(plan).toMatch(/USING INDEX tasks_finished/);
+    expect(plan).not.toMatch(/TEMP B-TREE/); // already in completed_at order: no sort of every finished row
   });
 });
