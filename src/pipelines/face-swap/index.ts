@@ -104,7 +104,7 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
       fetch_decode_ms: ms(tFetched - t0),
       model_load_ms: ms(tLoaded - tFetched),
       detect_ms: ms(tDetected - tLoaded),
-      prepare_source_ms: ms(tPrepared - tDetected),
+      [engine.name === 'inswapper' ? 'embed_ms' : 'source_landmarks_ms']: ms(tPrepared - tDetected),
       ...Object.fromEntries(Object.entries(engine.timings).map(([key, v]) => [key, ms(v)])),
       swap_total_ms: ms(tSwapped - tPrepared),
       encode_ms: ms(performance.now() - tSwapped),

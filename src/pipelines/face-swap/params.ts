@@ -64,7 +64,8 @@ export interface FaceSwapSettings {
   referenceImage: string | undefined;
   /** A face index, or the default rule. */
   sourceFaceIndex: number | 'largest';
-  targetFaces: TargetFaces;
+  /** A bare number: target_face_index (kept apart so errors name that field). */
+  targetFaces: TargetFaces | number;
   engine: Engine;
   /** Undefined: the engine's own default (box for inswapper, oval for mesh). */
   faceMask: (typeof FACE_MASKS)[number] | undefined;
@@ -106,7 +107,7 @@ export function parse(params: TaskParams): FaceSwapSettings {
     targetImage: requiredString(params, 'target_image'),
     referenceImage: optionalString(params, 'reference_image'),
     sourceFaceIndex: optionalInt(params, 'source_face_index') ?? 'largest',
-    targetFaces: readTargetFaces(params) ?? (index === undefined ? 'all' : [index]),
+    targetFaces: readTargetFaces(params) ?? index ?? 'all',
     engine: optionalOneOf(params, 'engine', ENGINES) ?? 'auto',
     faceMask: optionalOneOf(params, 'face_mask', FACE_MASKS),
     maskRegions: readRegions(params),

@@ -18,7 +18,7 @@ export const largestFace = (faces: readonly Face[]): Face => faces.reduce((best,
 
 /** The source face: `index` if given, else the largest. */
 export function pickSourceFace(faces: readonly Face[], index: number | 'largest'): Face {
-  if (faces.length === 0) throw new TaskError('no face found in source_image: use a photo where the face is visible and at least ~40 px wide');
+  if (faces.length === 0) throw new TaskError('no face found in source_image');
   if (index !== 'largest') return checkIndex(faces, index, 'source_face_index', 'source_image');
   return largestFace(faces);
 }
