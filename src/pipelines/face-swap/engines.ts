@@ -7,7 +7,6 @@
 import type { DecodedImage } from '../../imaging/decoded-image.js';
 import type { Kernels } from '../../native/types.js';
 import type { Session } from '../../runtime/index.js';
-import { TaskError } from '../../tasks/task-errors.js';
 import { loadEmap } from './emap.js';
 import { faceEmbedding } from './embed.js';
 import { faceMesh } from './landmarks.js';
@@ -15,7 +14,7 @@ import { cropRegionMask, type FaceMaskSpec } from './mask.js';
 import { meshSwapFace } from './mesh-swap.js';
 import type { FaceSwapSettings } from './params.js';
 import { featherMask } from './paste-back.js';
-import { MAX_YAW_DIFFERENCE, yawDegrees } from './pose.js';
+import { checkPose } from './pose.js';
 import { alignForSwap, runSwapper, swapLatent, SWAP_SIZE } from './swap.js';
 import type { Face } from './types.js';
 
@@ -99,11 +98,7 @@ export class MeshEngine implements FaceEngine {
     const ta = performance.now();
     const { points } = await faceMesh(this.session, frame, face, this.kernels);
     const tb = performance.now();
-    const diff = Math.abs(yawDegrees(points) - yawDegrees(this.sourcePts));
-    if (diff > MAX_YAW_DIFFERENCE) {
-      throw new TaskError(`the source face and target face ${index} are turned ${Math.round(diff)}° apart (the mesh engine allows ${MAX_YAW_DIFFERENCE}°): ` +
-        'use a source photo in a similar pose, pick other faces with target_faces, or use engine "inswapper" where installed', 'invalid_params');
-    }
+    checkPose(this.sourcePts, points, index);
     meshSwapFace(frame, this.source, this.sourcePts, points, { mask: this.mask, maskBlur: this.blur }, this.kernels);
     this.timings.landmarks_ms += tb - ta;
     this.timings.warp_blend_ms += performance.now() - tb;

@@ -4,6 +4,8 @@
  * image plane, from their depth difference against their in-plane distance (0 = frontal). Only
  * differences between two faces are compared, so the sign convention does not matter.
  */
+import { TaskError } from '../../tasks/task-errors.js';
+
 const RIGHT_CHEEK = 234;
 const LEFT_CHEEK = 454;
 
@@ -15,3 +17,11 @@ export function yawDegrees(points: Float32Array): number {
 
 /** The mesh engine refuses pairs whose yaw differs by more than this (the warp would melt the face). */
 export const MAX_YAW_DIFFERENCE = 30;
+
+/** The pose guard: throws a TaskError saying what to change when the two yaws differ too much. */
+export function checkPose(sourcePts: Float32Array, targetPts: Float32Array, targetIndex: number): void {
+  const diff = Math.abs(yawDegrees(targetPts) - yawDegrees(sourcePts));
+  if (diff <= MAX_YAW_DIFFERENCE) return;
+  throw new TaskError(`the source face and target face ${targetIndex} are turned ${Math.round(diff)}° apart (the mesh engine allows ${MAX_YAW_DIFFERENCE}°): `
+    + 'use a source photo in a similar pose, pick other faces with target_faces, or use engine "inswapper" where installed', 'invalid_params');
+}
