@@ -30,15 +30,26 @@ function toLab(r: number, g: number, b: number, out: Float32Array, o: number): v
   out[o + 2] = 200 * (y - z);
 }
 
+/** Linear 0–1 → sRGB 0–255, tabulated at 4096 steps (finer than u8 output needs). */
+const GAMMA_STEPS = 4096;
+const SRGB = Float32Array.from({ length: GAMMA_STEPS + 1 }, (_, i) => {
+  const v = i / GAMMA_STEPS;
+  return 255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055);
+});
+
+function srgbOf(v: number): number {
+  if (v <= 0) return 0;
+  if (v >= 1) return 255;
+  const x = v * GAMMA_STEPS, i = Math.floor(x), t = x - i;
+  return SRGB[i] * (1 - t) + SRGB[i + 1] * t;
+}
+
 function fromLab(L: number, a: number, bb: number, out: Float32Array, o: number): void {
   const fy = (L + 16) / 116;
   const X = XN * finv(fy + a / 500), Y = finv(fy), Z = ZN * finv(fy - bb / 200);
-  const lin = [3.2406 * X - 1.5372 * Y - 0.4986 * Z, -0.9689 * X + 1.8758 * Y + 0.0415 * Z, 0.0557 * X - 0.204 * Y + 1.057 * Z];
-  for (let c = 0; c < 3; c++) {
-    const v = lin[c] <= 0 ? 0 : lin[c];
-    const s = v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055;
-    out[o + c] = s * 255;
-  }
+  out[o] = srgbOf(3.2406 * X - 1.5372 * Y - 0.4986 * Z);
+  out[o + 1] = srgbOf(-0.9689 * X + 1.8758 * Y + 0.0415 * Z);
+  out[o + 2] = srgbOf(0.0557 * X - 0.204 * Y + 1.057 * Z);
 }
 
 function stats(lab: Float32Array, use: (i: number) => boolean, n: number): { mean: number[]; std: number[] } | null {
@@ -71,12 +82,10 @@ export function transferColour(warped: Float32Array, target: Float32Array, mask:
   if (!ws || !ts) return;
   // Cap the gain: a flat source region would otherwise amplify noise without bound.
   const gain = ws.std.map((s, c) => Math.min(ts.std[c] / s, 3));
-  const px = new Float32Array(3);
   for (let i = 0; i < n; i++) {
     if (mask[i] <= 0 || covered[i] === 0) continue;
     const o = 3 * i;
     fromLab((wl[o] - ws.mean[0]) * gain[0] + ts.mean[0], (wl[o + 1] - ws.mean[1]) * gain[1] + ts.mean[1],
-      (wl[o + 2] - ws.mean[2]) * gain[2] + ts.mean[2], px, 0);
-    warped[o] = px[0]; warped[o + 1] = px[1]; warped[o + 2] = px[2];
+      (wl[o + 2] - ws.mean[2]) * gain[2] + ts.mean[2], warped, o);
   }
 }
