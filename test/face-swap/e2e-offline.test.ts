@@ -40,8 +40,7 @@ describe('face_swap offline (mesh engine)', () => {
       source_image: `${files.url}/portrait_astronaut.jpg`,
       target_image: `${files.url}/group_apollo11.jpg`,
       target_faces: [1],
-      face_mask: 'regions',
-      mask_regions: ['skin', 'nose', 'mouth'],
+      mask_regions: ['skin', 'nose', 'mouth'], // face_mask "regions" implied
       mask_blur: 0.5,
     });
     expect(status).toBe(202);
@@ -87,6 +86,7 @@ describe('face_swap offline (mesh engine)', () => {
       { target_faces: [0], target_face_index: 0 },
       { target_faces: 'middle' },
       { face_mask: 'oval', mask_regions: ['eyes'] },
+      { target_faces: [] },
       { face_mask: 'regions', mask_regions: ['ears'] },
       { mask_blur: 2 },
       { reference_image: 'ftp://example.com/ref.png' },

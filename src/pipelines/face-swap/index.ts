@@ -49,7 +49,7 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
   const sourceFace = pickSourceFace(await detectFaces(source, detector, ctx.kernels), s.sourceFaceIndex);
   await checkpoint(ctx.signal);
   const targetDetected = await detectFaces(target, detector, ctx.kernels);
-  let targetFaces = pickTargetFaces(targetDetected, s.targetFaces);
+  let targetFaces = pickTargetFaces(targetDetected, s.targetFaceIndex === 'all' ? s.targetFaces : s.targetFaceIndex);
   let referenceBy: string | undefined;
   if (reference) {
     const near = await closestToReference(reference, target, targetFaces, { detector, landmarks: meshSession, embedder: embSession, kernels: ctx.kernels });

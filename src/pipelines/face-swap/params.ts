@@ -34,24 +34,27 @@ const schema: ParamsSchema = {
         { type: 'string', enum: ['all', 'largest'] },
         { type: 'array', minItems: 1, maxItems: MAX_FACE_INDEX + 1, uniqueItems: true, items: { type: 'integer', minimum: 0, maximum: MAX_FACE_INDEX } },
       ],
-      description: 'which faces of target_image to swap: "all", "largest", or a list of indices (left to right from 0); default "all" (or target_face_index)',
+      description: 'which faces of target_image to swap: "all", "largest", or a list of indices (left to right from 0); not with target_face_index; default: "all"',
     },
-    reference_image: imageRef('a photo of the person to replace: only the target face closest to its identity is swapped (ArcFace where installed, else a FaceMesh geometry descriptor)'),
+    reference_image: {
+      ...imageRef('a photo of the person to replace: only the target face closest to its identity is swapped (ArcFace where installed, else a FaceMesh geometry descriptor)'),
+      description: 'a photo of the person to replace (URL or data: URI): of the selected target faces, only the one nearest its identity is swapped (ArcFace where installed, else a FaceMesh geometry descriptor); default: none (no reference)',
+    },
     engine: {
       type: 'string', enum: [...ENGINES],
-      description: '"inswapper" (needs the inswapper and ArcFace models), "mesh" (offline: FaceMesh piecewise-affine warp, colour transfer, feathered blend) or "auto" (inswapper when installed, else mesh); default "auto"',
+      description: '"inswapper" (needs the inswapper and ArcFace models), "mesh" (offline: FaceMesh piecewise-affine warp, colour transfer, feathered blend) or "auto" (inswapper when installed, else mesh); default: "auto"',
     },
     face_mask: {
       type: 'string', enum: [...FACE_MASKS],
-      description: 'the blend mask: "box" (the aligned crop, feathered), "oval" (the face outline from FaceMesh) or "regions" (the union of mask_regions); default "box" for inswapper, "oval" for mesh',
+      description: 'the blend mask: "box" (the aligned crop, feathered), "oval" (the face outline from FaceMesh) or "regions" (the union of mask_regions); default: "regions" when mask_regions is given, else the engine’s own ("box" for inswapper, "oval" for mesh)',
     },
     mask_regions: {
       type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...FACE_REGIONS] },
-      description: `with face_mask "regions": which parts of the face to swap, any of ${FACE_REGIONS.join(', ')}; default all`,
+      description: `which parts of the face to swap with face_mask "regions" (given alone, it implies that mask): any of ${FACE_REGIONS.join(', ')}; default: all of them`,
     },
     mask_blur: {
       type: 'number', minimum: 0, maximum: 1,
-      description: 'feathering of the oval/regions mask edge, as a fraction of the face size (0: hard edge); default 0.3',
+      description: 'feathering of the oval/regions mask edge: σ = mask_blur × 5% of the face size (0: hard edge); default: 0.3',
     },
   },
 };
@@ -64,10 +67,11 @@ export interface FaceSwapSettings {
   referenceImage: string | undefined;
   /** A face index, or the default rule. */
   sourceFaceIndex: number | 'largest';
-  /** A bare number: target_face_index (kept apart so errors name that field). */
-  targetFaces: TargetFaces | number;
+  /** target_face_index: one face, or 'all' when not given (then targetFaces decides). */
+  targetFaceIndex: number | 'all';
+  targetFaces: TargetFaces;
   engine: Engine;
-  /** Undefined: the engine's own default (box for inswapper, oval for mesh). */
+  /** Undefined: the engine's own default (box for inswapper, oval for mesh), or regions with mask_regions. */
   faceMask: (typeof FACE_MASKS)[number] | undefined;
   maskRegions: FaceRegion[];
   maskBlur: number;
@@ -92,14 +96,15 @@ function crossCheck(params: TaskParams): string | null {
   if (params.target_faces !== undefined && params.target_face_index !== undefined) {
     return 'give either target_faces or target_face_index, not both';
   }
-  if (params.mask_regions !== undefined && params.face_mask !== 'regions') return 'mask_regions needs face_mask "regions"';
+  if (params.mask_regions !== undefined && params.face_mask !== undefined && params.face_mask !== 'regions') {
+    return 'mask_regions goes with face_mask "regions" only';
+  }
   return null;
 }
 
 export function parse(params: TaskParams): FaceSwapSettings {
   const problem = crossCheck(params);
   if (problem) throw new TaskError(problem, 'invalid_params');
-  const index = optionalInt(params, 'target_face_index');
   const blur = optionalNumber(params, 'mask_blur') ?? 0.3;
   if (blur < 0 || blur > 1) throw new TaskError(`task_params.mask_blur must be within 0–1, got ${blur}`, 'invalid_params');
   return {
@@ -107,9 +112,10 @@ export function parse(params: TaskParams): FaceSwapSettings {
     targetImage: requiredString(params, 'target_image'),
     referenceImage: optionalString(params, 'reference_image'),
     sourceFaceIndex: optionalInt(params, 'source_face_index') ?? 'largest',
-    targetFaces: readTargetFaces(params) ?? index ?? 'all',
+    targetFaceIndex: optionalInt(params, 'target_face_index') ?? 'all',
+    targetFaces: readTargetFaces(params) ?? 'all',
     engine: optionalOneOf(params, 'engine', ENGINES) ?? 'auto',
-    faceMask: optionalOneOf(params, 'face_mask', FACE_MASKS),
+    faceMask: optionalOneOf(params, 'face_mask', FACE_MASKS) ?? (params.mask_regions === undefined ? undefined : 'regions'),
     maskRegions: readRegions(params),
     maskBlur: blur,
   };
