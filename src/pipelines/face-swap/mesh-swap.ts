@@ -9,7 +9,6 @@ import type { DecodedImage } from '../../imaging/decoded-image.js';
 import type { Kernels } from '../../native/types.js';
 import { transferColour } from './color-transfer.js';
 import { featherSpec, meshFaceSize, rasterRegions, type FaceMaskSpec } from './mask.js';
-import { canonicalMesh } from './mesh/canonical-mesh.js';
 import { warpMesh, type Patch } from './mesh-warp.js';
 
 export interface MeshSwapOptions {
@@ -36,7 +35,7 @@ export function meshSwapFace(frame: DecodedImage, source: DecodedImage, sourcePt
   const patch = meshPatch(targetPts, frame.width, frame.height);
   if (!patch) return 0;
   const { x0, y0, width, height } = patch;
-  const warped = warpMesh(source, sourcePts, targetPts, canonicalMesh().triangles, patch);
+  const warped = warpMesh(source, sourcePts, targetPts, patch, kernels);
   const hard = rasterRegions(targetPts, opts.mask, [1, 0, -x0, 0, 1, -y0], width, height);
   for (let i = 0; i < hard.length; i++) if (warped.covered[i] === 0) hard[i] = 0;
   const mask = featherSpec(hard, opts.mask, width, height, meshFaceSize(targetPts), opts.maskBlur, kernels);

@@ -1,11 +1,10 @@
 /**
- * Piecewise-affine warp over the canonical triangles: for every triangle of the target's mesh,
- * the affine taking its corners to the same triangle on the source's mesh; each target pixel
- * (centre) inside the triangle samples the source bilinearly there. Writes an RGB patch of the
- * target frame (x0, y0, w, h) and a coverage map (1 where a triangle wrote). TypeScript; the
- * cost is one bilinear sample per covered pixel plus a bounding-box scan per triangle.
+ * The mesh engine's warp: the canonical triangles as a kernel-ready index array (made once), and
+ * a patch of the target frame filled by `kernels.warpTriangles` (native, or the TS fallback).
  */
 import type { DecodedImage } from '../../imaging/decoded-image.js';
+import type { Kernels } from '../../native/types.js';
+import { canonicalMesh } from './mesh/canonical-mesh.js';
 
 export interface Patch {
   x0: number;
@@ -21,52 +20,18 @@ export interface WarpedPatch extends Patch {
   covered: Uint8Array;
 }
 
-export function warpMesh(src: DecodedImage, srcPts: Float32Array, dstPts: Float32Array,
-  triangles: readonly (readonly [number, number, number])[], patch: Patch): WarpedPatch {
+let triangles: Uint16Array | null = null;
+
+export function canonicalTriangles(): Uint16Array {
+  triangles ??= Uint16Array.from(canonicalMesh().triangles.flat());
+  return triangles;
+}
+
+export function warpMesh(src: DecodedImage, srcPts: Float32Array, dstPts: Float32Array, patch: Patch, kernels: Kernels): WarpedPatch {
   const { x0, y0, width, height } = patch;
   const rgb = new Float32Array(width * height * 3);
   const covered = new Uint8Array(width * height);
-  const sw = src.width, sh = src.height, sc = src.channels, sd = src.data;
-  for (const [a, b, c] of triangles) {
-    // Target triangle in patch coordinates.
-    const ax = dstPts[3 * a] - x0, ay = dstPts[3 * a + 1] - y0;
-    const bx = dstPts[3 * b] - x0, by = dstPts[3 * b + 1] - y0;
-    const cx = dstPts[3 * c] - x0, cy = dstPts[3 * c + 1] - y0;
-    const det = (bx - ax) * (cy - ay) - (cx - ax) * (by - ay);
-    if (Math.abs(det) < 1e-6) continue;
-    // Barycentric weights as affine functions of (x, y): w_b = (e0·x + e1·y + e2)/det, etc.
-    const inv = 1 / det;
-    const b0 = (cy - ay) * inv, b1 = -(cx - ax) * inv, b2 = -(b0 * ax + b1 * ay);
-    const c0 = -(by - ay) * inv, c1 = (bx - ax) * inv, c2 = -(c0 * ax + c1 * ay);
-    const sax = srcPts[3 * a], say = srcPts[3 * a + 1];
-    const dbx = srcPts[3 * b] - sax, dby = srcPts[3 * b + 1] - say;
-    const dcx = srcPts[3 * c] - sax, dcy = srcPts[3 * c + 1] - say;
-    const xmin = Math.max(0, Math.floor(Math.min(ax, bx, cx))), xmax = Math.min(width - 1, Math.ceil(Math.max(ax, bx, cx)));
-    const ymin = Math.max(0, Math.floor(Math.min(ay, by, cy))), ymax = Math.min(height - 1, Math.ceil(Math.max(ay, by, cy)));
-    const eps = -1e-5;
-    for (let y = ymin; y <= ymax; y++) {
-      const py = y + 0.5;
-      for (let x = xmin; x <= xmax; x++) {
-        const px = x + 0.5;
-        const wb = b0 * px + b1 * py + b2;
-        const wc = c0 * px + c1 * py + c2;
-        if (wb < eps || wc < eps || wb + wc > 1 - eps) continue;
-        // Source position (pixel-centre convention: sample at s − 0.5).
-        const sx = sax + wb * dbx + wc * dcx - 0.5;
-        const sy = say + wb * dby + wc * dcy - 0.5;
-        const fx = Math.floor(sx), fy = Math.floor(sy);
-        const tx = sx - fx, ty = sy - fy;
-        const xa = fx < 0 ? 0 : fx >= sw ? sw - 1 : fx, xb = fx + 1 < 0 ? 0 : fx + 1 >= sw ? sw - 1 : fx + 1;
-        const ya = fy < 0 ? 0 : fy >= sh ? sh - 1 : fy, yb = fy + 1 < 0 ? 0 : fy + 1 >= sh ? sh - 1 : fy + 1;
-        const o00 = (ya * sw + xa) * sc, o10 = (ya * sw + xb) * sc, o01 = (yb * sw + xa) * sc, o11 = (yb * sw + xb) * sc;
-        const w00 = (1 - tx) * (1 - ty), w10 = tx * (1 - ty), w01 = (1 - tx) * ty, w11 = tx * ty;
-        const o = (y * width + x) * 3;
-        rgb[o] = w00 * sd[o00] + w10 * sd[o10] + w01 * sd[o01] + w11 * sd[o11];
-        rgb[o + 1] = w00 * sd[o00 + 1] + w10 * sd[o10 + 1] + w01 * sd[o01 + 1] + w11 * sd[o11 + 1];
-        rgb[o + 2] = w00 * sd[o00 + 2] + w10 * sd[o10 + 2] + w01 * sd[o01 + 2] + w11 * sd[o11 + 2];
-        covered[y * width + x] = 1;
-      }
-    }
-  }
+  kernels.warpTriangles(src.data, src.width, src.height, src.channels, srcPts, dstPts, canonicalTriangles(), x0, y0, width, height,
+    rgb, covered);
   return { x0, y0, width, height, rgb, covered };
 }
