@@ -156,7 +156,7 @@ export async function runFaceswapBench(opts: FaceswapBenchOptions): Promise<Benc
     rows.push({ part: PART, name: `cpu per face, ${faces.length} faces at 1080p (${backend})`, unit: 'ms/face', ...summarize(samples) });
   }
   progress('faceswap: mesh engine');
-  rows.push(...await meshEngineRows(PART, sessions, target, faces, source, srcFace, native, reps));
+  rows.push(...await meshEngineRows(PART, sessions, target, faces, source, srcFace, native, backends, reps));
   return rows;
 }
 
