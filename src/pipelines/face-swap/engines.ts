@@ -24,6 +24,7 @@ export interface FaceEngine {
   readonly maskKind: FaceMaskSpec['kind'];
   /** Accumulated ms per step, named for the result's timings. */
   readonly timings: Record<string, number>;
+  /** `index`: the face's index in the target (left to right), for messages. */
   swap(frame: DecodedImage, face: Face, index: number): Promise<void>;
 }
 

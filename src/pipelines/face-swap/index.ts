@@ -70,7 +70,7 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
   ctx.progress(0, targetFaces.length);
   for (let k = 0; k < targetFaces.length; k++) {
     await checkpoint(ctx.signal);
-    await engine.swap(frame, targetFaces[k], k);
+    await engine.swap(frame, targetFaces[k], targetDetected.indexOf(targetFaces[k]));
     ctx.progress(k + 1, targetFaces.length);
   }
   await checkpoint(ctx.signal);
