@@ -23,7 +23,7 @@ export function resolveFaceModels(models: ModelRegistry): FaceModels {
   const all = models.resolveAll('face_swap');
   const { swapper, embedder, detector, landmarks } = all ?? {};
   if (!detector || !landmarks) {
-    throw new TaskError('face_swap needs a face detector and the FaceMesh landmark model; ask the operator to run `npm run models -- convert facemesh`.', 'model_unavailable');
+    throw new TaskError('face_swap needs a face detector and the FaceMesh landmark model; ask the operator to run `npx backserv models convert facemesh`.', 'model_unavailable');
   }
   const file = (dir: string) => join(dir, 'model.onnx');
   return {
