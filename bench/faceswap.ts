@@ -3,7 +3,8 @@
  * 1920×1080, three faces of ~170 px), split into the model runs and the CPU work around them
  * (detector letterbox, head decoding + NMS, 128 alignment warp, swapper output → u8, feathered
  * paste-back), with the native kernels and the TypeScript fallback side by side. The issue's
- * target: CPU-side work ≤ 10 ms per face at 1080p.
+ * target: CPU-side work ≤ 10 ms per face at 1080p. Then the offline mesh engine per face
+ * (faceswap-mesh.ts; goal ≤ 40 ms per face, landmarks included).
  *
  * Models: the installed ones under BACKSERV_MODELS_DIR (default ./models) when present, else
  * the signature-exact test models (their run times then say nothing about the real models).
@@ -29,6 +30,7 @@ import type { Face } from '../src/pipelines/face-swap/types.js';
 import { decodeYunet, YUNET_STRIDES } from '../src/pipelines/face-swap/yunet-decode.js';
 import type { DecodedImage } from '../src/imaging/decoded-image.js';
 import { SessionCache, chooseDevice, parseDeviceSetting, tensor, type Session } from '../src/runtime/index.js';
+import { meshEngineRows } from './faceswap-mesh.js';
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchRow } from './types.js';
 
@@ -153,6 +155,8 @@ export async function runFaceswapBench(opts: FaceswapBenchOptions): Promise<Benc
   for (const [backend, samples] of perFace) {
     rows.push({ part: PART, name: `cpu per face, ${faces.length} faces at 1080p (${backend})`, unit: 'ms/face', ...summarize(samples) });
   }
+  progress('faceswap: mesh engine');
+  rows.push(...await meshEngineRows(PART, sessions, target, faces, source, srcFace, native, backends, reps));
   return rows;
 }
 

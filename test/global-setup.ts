@@ -16,7 +16,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'backserv-test-models-'));
-  await makeTestModels(dir, ['realesrgan-x4plus', 'sd-turbo', 'arcface-w600k-r50', 'inswapper-128', 'scrfd-10g', 'selfie-segmentation']);
+  // facemesh is the real model (converted from its npm package), not a random-weight stand-in.
+  await makeTestModels(dir, ['realesrgan-x4plus', 'sd-turbo', 'arcface-w600k-r50', 'inswapper-128', 'scrfd-10g', 'selfie-segmentation', 'facemesh']);
   project.provide('testModelsDir', dir);
   return () => rmSync(dir, { recursive: true, force: true });
 }

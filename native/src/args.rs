@@ -219,6 +219,38 @@ pub fn borrow_in2_out<'a, A, B, C>(
     unsafe { Ok((a.as_slice(), b.as_slice(), output.as_mut_slice())) }
 }
 
+/// The read-only arrays and the two outputs of `warpTriangles`.
+pub type MeshWarpBorrow<'a> = (&'a [u8], &'a [f32], &'a [f32], &'a [u16], &'a mut [f32], &'a mut [u8]);
+
+/// Borrow four inputs (which may overlap each other) and two outputs that overlap nothing.
+pub fn borrow_mesh_warp<'a>(
+    src: &'a Raw<u8>,
+    src_pts: &'a Raw<f32>,
+    dst_pts: &'a Raw<f32>,
+    tris: &'a Raw<u16>,
+    rgb: &'a mut Raw<f32>,
+    covered: &'a mut Raw<u8>,
+) -> Result<MeshWarpBorrow<'a>> {
+    let hits =
+        |o: &Raw<f32>| o.overlaps(src) || o.overlaps(src_pts) || o.overlaps(dst_pts) || o.overlaps(tris);
+    let hits8 =
+        |o: &Raw<u8>| o.overlaps(src) || o.overlaps(src_pts) || o.overlaps(dst_pts) || o.overlaps(tris);
+    if hits(rgb) || hits8(covered) || rgb.overlaps(covered) {
+        return Err("the output arrays must not share memory with an input or each other".into());
+    }
+    // SAFETY: as in `borrow_in_out`; shared borrows may alias each other, the outputs alias nothing.
+    unsafe {
+        Ok((
+            src.as_slice(),
+            src_pts.as_slice(),
+            dst_pts.as_slice(),
+            tris.as_slice(),
+            rgb.as_mut_slice(),
+            covered.as_mut_slice(),
+        ))
+    }
+}
+
 /// Check `len == expected`, computing the expectation without overflow.
 pub fn expect_len(name: &str, len: usize, dims: &[usize]) -> Result<()> {
     let expected = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));

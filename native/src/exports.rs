@@ -4,10 +4,10 @@
 //! allocated by the caller) so nothing here creates JS objects. `src/native/addon.ts`
 //! is the only caller and documents each signature.
 
-use crate::args::{borrow_in2_out, borrow_in_out, expect_len, Args, Result};
+use crate::args::{borrow_in2_out, borrow_in_out, borrow_mesh_warp, expect_len, Args, Result};
 use crate::convert::{self, Norm, TileRegion};
 use crate::sample::Image;
-use crate::{f16, guided, mask, warp};
+use crate::{f16, guided, mask, mesh_warp, warp};
 
 fn channels(args: &Args, i: usize, name: &str) -> Result<usize> {
     match args.size(i, name)? {
@@ -196,5 +196,43 @@ pub fn guided_filter(args: &Args) -> Result<()> {
     if w > 0 && h > 0 {
         guided::guided_filter(guide, src, w, h, radius, eps, out);
     }
+    Ok(())
+}
+
+/// (src u8, width, height, channels, srcPts f32, dstPts f32, triangles u16, x0, y0, outW, outH, rgb f32, covered u8)
+pub fn warp_triangles(args: &Args) -> Result<()> {
+    let src = args.array::<u8>(0, "src")?;
+    let (sw, sh) = (args.size(1, "width")?, args.size(2, "height")?);
+    let sc = channels(args, 3, "channels")?;
+    let src_pts = args.array::<f32>(4, "srcPts")?;
+    let dst_pts = args.array::<f32>(5, "dstPts")?;
+    let tris = args.array::<u16>(6, "triangles")?;
+    let patch = mesh_warp::Patch {
+        x0: args.num(7, "x0")?,
+        y0: args.num(8, "y0")?,
+        w: args.size(9, "outW")?,
+        h: args.size(10, "outH")?,
+    };
+    let mut rgb = args.array::<f32>(11, "rgb")?;
+    let mut covered = args.array::<u8>(12, "covered")?;
+    expect_len("src", src.len(), &[sw, sh, sc])?;
+    expect_len("rgb", rgb.len(), &[patch.w, patch.h, 3])?;
+    expect_len("covered", covered.len(), &[patch.w, patch.h])?;
+    if src_pts.len() != dst_pts.len() || src_pts.len() % 3 != 0 {
+        return Err("srcPts and dstPts must hold the same number of x, y, z triples".into());
+    }
+    if tris.len() % 3 != 0 {
+        return Err("triangles must hold index triples".into());
+    }
+    if sw == 0 || sh == 0 {
+        return Err("the source image is empty".into());
+    }
+    let n = src_pts.len() / 3;
+    let (src, src_pts, dst_pts, tris, rgb, covered) =
+        borrow_mesh_warp(&src, &src_pts, &dst_pts, &tris, &mut rgb, &mut covered)?;
+    if tris.iter().any(|&i| i as usize >= n) {
+        return Err(format!("a triangle index is out of range (points: {n})"));
+    }
+    mesh_warp::warp_triangles(src, sw, sh, sc, src_pts, dst_pts, tris, &patch, rgb, covered);
     Ok(())
 }

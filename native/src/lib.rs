@@ -11,6 +11,7 @@ mod f16;
 mod ffi;
 mod guided;
 mod mask;
+mod mesh_warp;
 mod parallel;
 mod round;
 mod sample;
@@ -63,6 +64,7 @@ callbacks! {
     "gaussianBlur\0" => gaussian_blur,
     "erode\0" => erode,
     "guidedFilter\0" => guided_filter,
+    "warpTriangles\0" => warp_triangles,
 }
 
 /// Node calls this once per environment (main thread and each worker) that loads the addon.

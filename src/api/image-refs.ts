@@ -14,7 +14,7 @@ import type { SpilledBody } from './body/spilled-body.js';
 
 const IMAGE_FIELDS: Partial<Record<TaskType, readonly string[]>> = {
   image_upscale: ['image_url'],
-  face_swap: ['source_image', 'target_image'],
+  face_swap: ['source_image', 'target_image', 'reference_image'],
   background_removal: ['image_url', 'background'],
 };
 

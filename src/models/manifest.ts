@@ -31,6 +31,8 @@ export interface ManifestEntry extends Omit<ModelManifestEntry, 'files'> {
 export interface TaskRequirement {
   role: string;
   models: string[];
+  /** A role used when installed but not needed to run the task (face_swap's inswapper pair). */
+  optional?: boolean;
 }
 
 export interface Manifest {
@@ -63,7 +65,11 @@ const requirement = {
     type: 'object',
     required: ['role', 'models'],
     additionalProperties: false,
-    properties: { role: { type: 'string', minLength: 1 }, models: { type: 'array', minItems: 1, items: { type: 'string' } } },
+    properties: {
+      role: { type: 'string', minLength: 1 },
+      models: { type: 'array', minItems: 1, items: { type: 'string' } },
+      optional: { type: 'boolean' },
+    },
   },
 };
 

@@ -36,7 +36,7 @@ export function readPrecisionMarker(dir: string): PrecisionMarker | null {
 
 export interface Registry extends ModelRegistry {
   readonly manifest: Manifest;
-  /** Every role of a task type (e.g. face_swap: swapper, embedder, detector), or null if one is missing. */
+  /** Every installed role of a task type, or null if a required (non-optional) one is missing. */
   resolveAll(taskType: TaskType): Record<string, ResolvedModel> | null;
   /** A model by id when installed. */
   resolveId(id: string): ResolvedModel | null;
@@ -111,8 +111,8 @@ export function createRegistry(modelsDir: string, manifest: Manifest = loadManif
     const out: Record<string, ResolvedModel> = {};
     for (const req of manifest.tasks[taskType]) {
       const found = req.models.map(resolveId).find((r) => r !== null);
-      if (!found) return null;
-      out[req.role] = found;
+      if (found) out[req.role] = found;
+      else if (!req.optional) return null;
     }
     return out;
   }
@@ -125,7 +125,7 @@ export function createRegistry(modelsDir: string, manifest: Manifest = loadManif
       const hit = resolveId(requested);
       if (hit) return hit;
     }
-    return all[primary.role];
+    return all[primary.role] ?? null;
   }
 
   function availability(): Record<TaskType, TaskTypeAvailability> {
@@ -137,7 +137,7 @@ export function createRegistry(modelsDir: string, manifest: Manifest = loadManif
       for (const req of reqs) {
         const states = req.models.map((id) => ({ id, installed: installedDir(id) !== null }));
         models.push(...states);
-        if (!states.some((s) => s.installed)) missing.push(installCommandFor(byId.get(req.models[0]) as ManifestEntry));
+        if (!req.optional && !states.some((s) => s.installed)) missing.push(installCommandFor(byId.get(req.models[0]) as ManifestEntry));
       }
       result[task] = { available: missing.length === 0, models, installCommand: missing.join(' && ') };
     }

@@ -53,6 +53,6 @@ export interface ModelRegistry {
   /** The model for a task type: `requested` if given and installed, else the first installed in preference order. */
   resolve(taskType: TaskType, requested?: string): ResolvedModel | null;
   availability(): Record<TaskType, TaskTypeAvailability>;
-  /** Every role a task type needs (e.g. face_swap: swapper, embedder, detector), or null if one is missing. */
+  /** Every installed role of a task type (e.g. face_swap: detector, landmarks, and swapper/embedder when present), or null if a required one is missing. */
   resolveAll(taskType: TaskType): Record<string, ResolvedModel> | null;
 }

@@ -178,5 +178,33 @@ export function wrapKernels(raw: RawKernels, backend: Kernels['backend']): Kerne
       raw.guidedFilter(g, p, w, h, r, e, o);
       return o;
     },
+
+    warpTriangles(src: Uint8Array, width: number, height: number, channels: number, srcPts: Float32Array, dstPts: Float32Array,
+      triangles: Uint16Array, x0: number, y0: number, outW: number, outH: number, rgb: Float32Array, covered: Uint8Array): void {
+      const s = checkU8(src, 'src');
+      const w = checkSize(width, 'width');
+      const h = checkSize(height, 'height');
+      const ch = checkChannels(channels, 'channels', RGB_OR_RGBA);
+      checkLength(s, w * h * ch, 'src');
+      if (w === 0 || h === 0) throw new TypeError('the source image is empty');
+      const sp = checkF32(srcPts, 'srcPts');
+      const dp = checkF32(dstPts, 'dstPts');
+      if (sp.length !== dp.length || sp.length % 3 !== 0) throw new TypeError('srcPts and dstPts must hold the same number of x, y, z triples');
+      const tri = checkU16(triangles, 'triangles');
+      if (tri.length % 3 !== 0) throw new TypeError('triangles must hold index triples');
+      const n = sp.length / 3;
+      for (const i of tri) if (i >= n) throw new TypeError(`a triangle index is out of range (points: ${n})`);
+      const px = checkFinite(x0, 'x0');
+      const py = checkFinite(y0, 'y0');
+      const ow = checkSize(outW, 'outW');
+      const oh = checkSize(outH, 'outH');
+      const o = checkF32(rgb, 'rgb');
+      const cov = checkU8(covered, 'covered');
+      checkLength(o, ow * oh * 3, 'rgb');
+      checkLength(cov, ow * oh, 'covered');
+      checkDisjoint(o, [s, sp, dp, tri, cov], 'rgb');
+      checkDisjoint(cov, [s, sp, dp, tri], 'covered');
+      raw.warpTriangles(s, w, h, ch, sp, dp, tri, px, py, ow, oh, o, cov);
+    },
   });
 }

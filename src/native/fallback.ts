@@ -8,13 +8,14 @@ import { hwcToNchw, nchwToHwc, placeTile } from './fallback-convert.js';
 import { f16ToF32, f32ToF16 } from './fallback-f16.js';
 import { guidedFilter } from './fallback-guided.js';
 import { erode, gaussianBlur } from './fallback-mask.js';
+import { warpTriangles } from './fallback-mesh-warp.js';
 import { pasteBack, warpAffineToNchw } from './fallback-warp.js';
 import type { RawKernels } from './raw.js';
 import type { Kernels } from './types.js';
 
 export const fallbackRaw: RawKernels = Object.freeze({
   hwcToNchw, nchwToHwc, f32ToF16, f16ToF32, warpAffineToNchw, pasteBack, placeTile, gaussianBlur, erode,
-  guidedFilter,
+  guidedFilter, warpTriangles,
 });
 
 export function createFallbackKernels(): Kernels {

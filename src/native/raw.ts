@@ -39,9 +39,13 @@ export interface RawKernels {
 
   guidedFilter(guide: Float32Array, src: Float32Array, width: number, height: number,
     radius: number, eps: number, out: Float32Array): void;
+
+  /** Points are x, y, z triples (z unused); the patch's (x0, y0) is its offset in the target frame. */
+  warpTriangles(src: Uint8Array, width: number, height: number, channels: number, srcPts: Float32Array, dstPts: Float32Array,
+    triangles: Uint16Array, x0: number, y0: number, outW: number, outH: number, rgb: Float32Array, covered: Uint8Array): void;
 }
 
 export const RAW_KERNEL_NAMES = [
   'hwcToNchw', 'nchwToHwc', 'f32ToF16', 'f16ToF32', 'warpAffineToNchw',
-  'pasteBack', 'placeTile', 'gaussianBlur', 'erode', 'guidedFilter',
+  'pasteBack', 'placeTile', 'gaussianBlur', 'erode', 'guidedFilter', 'warpTriangles',
 ] as const satisfies readonly (keyof RawKernels)[];

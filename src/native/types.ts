@@ -97,4 +97,15 @@ export interface Kernels {
    */
   guidedFilter(guide: Float32Array, src: Float32Array, width: number, height: number,
     radius: number, eps: number, out?: Float32Array): Float32Array;
+
+  /**
+   * Piecewise-affine warp (face_swap's mesh engine): `srcPts` and `dstPts` hold the same mesh's
+   * points (x, y, z triples; z unused) in the source image and the target frame; for each
+   * triangle (index triples into the points), every pixel of the outW×outH patch at (x0, y0) of
+   * the target frame whose centre lies inside it samples the source (u8 HWC, 3 or 4 channels)
+   * bilinearly (edges clamped) at the same barycentric position. Writes RGB f32 0–255 into `rgb`
+   * and 1 into `covered` there; other pixels are left as they were. Both outputs are required.
+   */
+  warpTriangles(src: Uint8Array, width: number, height: number, channels: number, srcPts: Float32Array, dstPts: Float32Array,
+    triangles: Uint16Array, x0: number, y0: number, outW: number, outH: number, rgb: Float32Array, covered: Uint8Array): void;
 }

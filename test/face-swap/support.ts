@@ -29,12 +29,13 @@ export async function yunet(): Promise<Detector> {
 }
 
 /**
- * A models folder holding the test ArcFace and inswapper but not the (random-weight) test
- * SCRFD, so the detector role falls back to the bundled YuNet: real detection, test swapper.
+ * A models folder holding the test ArcFace and inswapper and the real FaceMesh but not the
+ * (random-weight) test SCRFD, so the detector role falls back to the bundled YuNet: real
+ * detection and landmarks, test swapper.
  */
 export function yunetModelsDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'backserv-face-models-'));
-  for (const id of ['arcface-w600k-r50', 'inswapper-128']) symlinkSync(join(inject('testModelsDir'), id), join(dir, id), 'dir');
+  for (const id of ['arcface-w600k-r50', 'inswapper-128', 'facemesh']) symlinkSync(join(inject('testModelsDir'), id), join(dir, id), 'dir');
   return dir;
 }
 

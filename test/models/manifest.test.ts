@@ -44,7 +44,9 @@ describe('models/manifest.json', () => {
     expect(Object.keys(manifest.tasks).sort()).toEqual([...TASK_TYPES].sort());
     expect(manifest.tasks.image_upscale[0].models).toEqual(['realesrgan-x4fast', 'realesrgan-x4plus']);
     expect(manifest.tasks.image_creation[0].models[0]).toBe('sd-turbo');
-    expect(manifest.tasks.face_swap.map((r) => r.role)).toEqual(['swapper', 'embedder', 'detector']);
+    expect(manifest.tasks.face_swap.map((r) => r.role)).toEqual(['swapper', 'embedder', 'detector', 'landmarks']);
+    // The inswapper pair is used when installed; face_swap runs offline (mesh engine) without it.
+    expect(manifest.tasks.face_swap.filter((r) => r.optional).map((r) => r.role)).toEqual(['swapper', 'embedder']);
     // Background removal: the offline selfie model first; no AGPL weights among the candidates.
     expect(manifest.tasks.background_removal[0].models[0]).toBe('selfie-segmentation');
     for (const id of manifest.tasks.background_removal[0].models) {

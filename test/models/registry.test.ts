@@ -36,9 +36,8 @@ describe('model registry', () => {
     expect(a.image_upscale.installCommand).toBe('npx backserv models convert realesrgan-x4fast');
     expect(a.image_creation.installCommand).toBe('npx backserv models download sd-turbo --accept-license');
     expect(a.face_swap.available).toBe(false);
-    expect(a.face_swap.installCommand).toBe(
-      'npx backserv models download inswapper-128 --accept-license && npx backserv models download arcface-w600k-r50 --accept-license',
-    );
+    // The inswapper pair is optional: what face_swap lacks here is FaceMesh for the offline engine.
+    expect(a.face_swap.installCommand).toBe('npx backserv models convert facemesh');
     expect(a.face_swap.models.find((m) => m.id === 'yunet')?.installed).toBe(true);
     expect(reg.resolve('image_upscale')).toBeNull();
     expect(reg.resolveId('yunet')?.dir).toBe(join(PROJECT_MODELS_DIR, 'yunet'));
@@ -100,10 +99,15 @@ describe('model registry', () => {
     expect(reg.resolveId('inswapper-128')).toBeNull();
   });
 
-  it('face_swap needs swapper, embedder and a detector; SCRFD wins over the bundled YuNet', async () => {
+  it('face_swap needs a detector and FaceMesh, uses swapper and embedder when installed; SCRFD wins over the bundled YuNet', async () => {
     const root = tempDir();
-    await makeTestModels(root, ['inswapper-128', 'arcface-w600k-r50']);
     const reg = createRegistry(root, manifest);
+    expect(reg.resolveAll('face_swap')).toBeNull();
+    await makeTestModels(root, ['facemesh']);
+    expect(reg.resolveAll('face_swap')).toEqual({ detector: { id: 'yunet', dir: join(PROJECT_MODELS_DIR, 'yunet') }, landmarks: { id: 'facemesh', dir: join(root, 'facemesh') } });
+    expect(reg.availability().face_swap.available).toBe(true);
+    expect(reg.resolve('face_swap')).toBeNull();
+    await makeTestModels(root, ['inswapper-128', 'arcface-w600k-r50']);
     const all = reg.resolveAll('face_swap');
     expect(all?.swapper.id).toBe('inswapper-128');
     expect(all?.embedder.id).toBe('arcface-w600k-r50');

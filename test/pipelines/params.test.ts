@@ -49,6 +49,18 @@ function parse(type: TaskType, params: TaskParams, model: SdModelInfo) {
 
 /** A valid value for a property, from its schema; `avoid` is a value it must differ from. */
 function valueFor(field: string, prop: PropertySchema, avoid?: unknown): unknown {
+  // A choice of shapes: the first alternative that yields a value other than `avoid`.
+  if (Array.isArray(prop.oneOf)) {
+    for (const alt of prop.oneOf as PropertySchema[]) {
+      const v = valueFor(field, alt, avoid);
+      if (v !== undefined && JSON.stringify(v) !== JSON.stringify(avoid)) return v;
+    }
+    throw new Error(`no candidate value for ${field}`);
+  }
+  if (prop.type === 'array') {
+    const item = valueFor(field, prop.items as PropertySchema);
+    return JSON.stringify([item]) === JSON.stringify(avoid) ? [valueFor(field, prop.items as PropertySchema, item)] : [item];
+  }
   if (Array.isArray(prop.enum)) return [...(prop.enum as unknown[])].reverse().find((v) => v !== avoid);
   if (prop.type === 'integer' || prop.type === 'number') {
     const lo = prop.minimum as number;
@@ -93,6 +105,12 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   source_face_index: () => (v) => v === 'largest',
   target_face_index: () => (v) => v === 'all',
   mask_threshold: () => (v) => v === null,
+  target_faces: () => (v) => v === 'all',
+  reference_image: () => (v) => v === undefined,
+  engine: () => (v) => v === 'auto',
+  face_mask: () => (v) => v === undefined, // the engine's own: box for inswapper, oval for mesh
+  mask_regions: () => (v) => JSON.stringify(v) === JSON.stringify(['skin', 'eyes', 'eyebrows', 'nose', 'mouth', 'lips']),
+  mask_blur: () => (v) => v === 0.3,
 };
 
 describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {

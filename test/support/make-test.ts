@@ -11,6 +11,7 @@ import { buildArcFaceTest, buildInswapperTest, buildScrfdTest } from './test-mod
 import { buildBirefnetTest, buildU2netTest } from './test-models/segmenters.js';
 import { buildSelfieTest } from './test-models/selfie.js';
 import { TEST_MODEL_MARKER } from '../../src/models/registry.js';
+import { convertTfjsSource } from '../../src/models/convert/tfjs/index.js';
 
 /** One generated file: its path relative to the model folder and its bytes. */
 export interface GeneratedFile {
@@ -34,12 +35,14 @@ const BUILDERS: Record<string, Builder> = {
   'selfie-segmentation': single(buildSelfieTest),
   u2net: single(buildU2netTest),
   'birefnet-general': single(buildBirefnetTest),
+  // The real FaceMesh: converted from the npm dependency in ~0.3 s, so tests get real landmarks.
+  facemesh: single(() => convertTfjsSource('tfjs:facemesh').onnx),
 };
 
 export const TEST_MODEL_IDS: readonly string[] = Object.keys(BUILDERS);
 
 /** The default set: one model per role (the x4fast/sd15/LCM variants are written on request). */
-export const DEFAULT_TEST_MODELS: readonly string[] = ['realesrgan-x4plus', 'sd-turbo', 'arcface-w600k-r50', 'inswapper-128', 'scrfd-10g', 'selfie-segmentation'];
+export const DEFAULT_TEST_MODELS: readonly string[] = ['realesrgan-x4plus', 'sd-turbo', 'arcface-w600k-r50', 'inswapper-128', 'scrfd-10g', 'selfie-segmentation', 'facemesh'];
 
 export async function makeTestModels(outDir: string, which: readonly string[] = DEFAULT_TEST_MODELS): Promise<void> {
   for (const id of which) {

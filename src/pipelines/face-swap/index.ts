@@ -1,23 +1,23 @@
 /**
- * face_swap: fetch both images → detect faces → embed the source face (ArcFace) → for each
- * target face: align to the 128 crop, swap (inswapper), paste back with a feathered mask →
- * PNG (the target's alpha kept). The largest source face goes onto every target face unless
- * `source_face_index` / `target_face_index` say otherwise (faces ordered left to right).
+ * face_swap: fetch the images → detect faces → choose the target faces (indices, rule, or the one
+ * nearest `reference_image`) → swap each with the chosen engine → PNG (the target's alpha kept).
+ * Engines: inswapper (align to the 128 crop, swap with the ArcFace latent, paste back through
+ * the box or a FaceMesh region mask) and mesh (offline: FaceMesh on both faces, piecewise-affine
+ * warp, colour transfer, feathered blend; see mesh-swap.ts). `auto` is inswapper when installed.
  */
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
+import { TaskError } from '../../tasks/task-errors.js';
 import { checkpoint } from '../checkpoint.js';
 import type { TaskParams } from '../params/types.js';
 import type { PipelineContext } from '../types.js';
 import { writeResultFile } from '../write-result.js';
 import { detectFaces, type Detector } from './detect.js';
-import { loadEmap } from './emap.js';
-import { faceEmbedding } from './embed.js';
 import { resolveFaceModels } from './face-models.js';
-import { pasteBack } from './paste-back.js';
+import { InswapperEngine, MeshEngine, type FaceEngine } from './engines.js';
 import { parse, type FaceSwapSettings } from './params.js';
+import { closestToReference } from './reference.js';
 import { pickSourceFace, pickTargetFaces } from './select.js';
-import { alignForSwap, runSwapper, swapLatent, SWAP_SIZE } from './swap.js';
 
 export async function runFaceSwap(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
   return swapFaces(parse(params), ctx);
@@ -26,17 +26,22 @@ export async function runFaceSwap(params: TaskParams, ctx: PipelineContext): Pro
 async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
   const models = resolveFaceModels(ctx.models);
-  const [source, target] = await Promise.all([
+  const useInswapper = s.engine === 'inswapper' || (s.engine === 'auto' && models.inswapper !== null);
+  if (useInswapper && !models.inswapper) {
+    throw new TaskError('engine "inswapper" needs the inswapper and ArcFace models, which are not installed here; use engine "mesh" (offline) or ask the operator to install them.', 'model_unavailable');
+  }
+  const [source, target, reference] = await Promise.all([
     ctx.loadImage(s.sourceImage, 'source_image'),
     ctx.loadImage(s.targetImage, 'target_image'),
+    s.referenceImage === undefined ? Promise.resolve(null) : ctx.loadImage(s.referenceImage, 'reference_image'),
   ]);
   const tFetched = performance.now();
-  const [detSession, embSession, swapSession] = await Promise.all([
+  const [detSession, meshSession, embSession, swapSession] = await Promise.all([
     ctx.sessions.get(models.detector.path),
-    ctx.sessions.get(models.embedder.path),
-    ctx.sessions.get(models.swapper.path),
+    ctx.sessions.get(models.landmarks.path),
+    models.inswapper ? ctx.sessions.get(models.inswapper.embedder.path) : Promise.resolve(null),
+    useInswapper && models.inswapper ? ctx.sessions.get(models.inswapper.swapper.path) : Promise.resolve(null),
   ]);
-  const emap = loadEmap(models.swapper.path);
   const detector: Detector = { kind: models.detector.kind, session: detSession };
   const tLoaded = performance.now();
   await checkpoint(ctx.signal);
@@ -44,38 +49,37 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
   const sourceFace = pickSourceFace(await detectFaces(source, detector, ctx.kernels), s.sourceFaceIndex);
   await checkpoint(ctx.signal);
   const targetDetected = await detectFaces(target, detector, ctx.kernels);
-  const targetFaces = pickTargetFaces(targetDetected, s.targetFaceIndex);
+  let targetFaces = pickTargetFaces(targetDetected, s.targetFaceIndex === 'all' ? s.targetFaces : s.targetFaceIndex);
+  let referenceBy: string | undefined;
+  if (reference) {
+    const near = await closestToReference(reference, target, targetFaces, { detector, landmarks: meshSession, embedder: embSession, kernels: ctx.kernels });
+    targetFaces = [near.face];
+    referenceBy = near.descriptor;
+  }
   const tDetected = performance.now();
   await checkpoint(ctx.signal);
 
-  const latent = swapLatent(await faceEmbedding(embSession, source, sourceFace, ctx.kernels), emap);
-  const tEmbedded = performance.now();
+  const engine: FaceEngine = useInswapper && models.inswapper && swapSession && embSession
+    ? await InswapperEngine.create({ swapper: swapSession, embedder: embSession, landmarks: meshSession, emapPath: models.inswapper.swapper.path },
+      source, sourceFace, s, ctx.kernels)
+    : await MeshEngine.create(meshSession, source, sourceFace, s, ctx.kernels);
+  const tPrepared = performance.now();
 
   // Each face is cut from the frame as swapped so far, as insightface's loop over faces does.
-  const frame = Uint8Array.from(target.data);
-  let swapMs = 0;
-  let alignMs = 0;
-  let pasteMs = 0;
+  const frame = { ...target, data: Uint8Array.from(target.data) };
   ctx.progress(0, targetFaces.length);
   for (let k = 0; k < targetFaces.length; k++) {
     await checkpoint(ctx.signal);
-    const ta = performance.now();
-    const crop = alignForSwap({ ...target, data: frame }, targetFaces[k], ctx.kernels);
-    const tb = performance.now();
-    const swapped = await runSwapper(swapSession, crop, latent);
-    const tc = performance.now();
-    pasteBack(frame, target.width, target.height, target.channels, swapped.rgb, SWAP_SIZE, swapped.m, ctx.kernels);
-    alignMs += tb - ta;
-    swapMs += tc - tb;
-    pasteMs += performance.now() - tc;
+    await engine.swap(frame, targetFaces[k], targetDetected.indexOf(targetFaces[k]));
     ctx.progress(k + 1, targetFaces.length);
   }
   await checkpoint(ctx.signal);
 
   const tSwapped = performance.now();
-  const png = await encodePng(frame, target.width, target.height, target.channels, {
+  const png = await encodePng(frame.data, target.width, target.height, target.channels, {
     Software: 'Back.Serv',
-    'backserv:model': models.swapper.id,
+    'backserv:model': engine.modelId,
+    'backserv:engine': engine.name,
     'backserv:detector': models.detector.id,
     'backserv:faces_swapped': String(targetFaces.length),
   });
@@ -87,20 +91,22 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
     content_type: 'image/png',
     width: target.width,
     height: target.height,
-    model: models.swapper.id,
+    model: engine.modelId,
+    engine: engine.name,
+    face_mask: engine.maskKind,
     detector: models.detector.id,
-    embedder: models.embedder.id,
+    landmarks: models.landmarks.id,
+    ...(models.inswapper && useInswapper ? { embedder: models.inswapper.embedder.id } : {}),
+    ...(referenceBy ? { reference_descriptor: referenceBy } : {}),
     faces_swapped: targetFaces.length,
     faces_in_target: targetDetected.length,
     timings: {
       fetch_decode_ms: ms(tFetched - t0),
       model_load_ms: ms(tLoaded - tFetched),
       detect_ms: ms(tDetected - tLoaded),
-      embed_ms: ms(tEmbedded - tDetected),
-      align_ms: ms(alignMs),
-      swap_ms: ms(swapMs),
-      paste_back_ms: ms(pasteMs),
-      swap_total_ms: ms(tSwapped - tEmbedded),
+      [engine.name === 'inswapper' ? 'embed_ms' : 'source_landmarks_ms']: ms(tPrepared - tDetected),
+      ...Object.fromEntries(Object.entries(engine.timings).map(([key, v]) => [key, ms(v)])),
+      swap_total_ms: ms(tSwapped - tPrepared),
       encode_ms: ms(performance.now() - tSwapped),
     },
   };

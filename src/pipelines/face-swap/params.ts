@@ -1,14 +1,22 @@
 /**
- * face_swap's parameters: the schema and `parse`. Which faces take part is the only choice; the
- * models are fixed per role (swapper, embedder, detector), so parse needs no model facts. Light:
- * the API process imports this file.
+ * face_swap's parameters: the schema and `parse`. Which faces take part (by index, by rule or by
+ * a reference photo), which engine swaps them (inswapper when installed, else the offline mesh
+ * warp) and the blend mask. The models are fixed per role, so parse needs no model facts.
+ * Light: the API process imports this file.
  */
-import { optionalInt, requiredString } from '../params/read.js';
+import { TaskError } from '../../tasks/task-errors.js';
+import { optionalInt, optionalNumber, optionalOneOf, optionalString, requiredString } from '../params/read.js';
 import { imageRef } from '../params/schema-parts.js';
 import type { ParamsModule, ParamsSchema, TaskParams } from '../params/types.js';
+import { FACE_REGIONS, type FaceRegion } from './mesh/regions.js';
+
+const MAX_FACE_INDEX = 63;
+export const ENGINES = ['auto', 'inswapper', 'mesh'] as const;
+export type Engine = (typeof ENGINES)[number];
+export const FACE_MASKS = ['box', 'oval', 'regions'] as const;
 
 const faceIndex = (image: string, fallback: string) => ({
-  type: 'integer', minimum: 0, maximum: 63,
+  type: 'integer', minimum: 0, maximum: MAX_FACE_INDEX,
   description: `which face of ${image}, counted left to right from 0; default: ${fallback}`,
 });
 
@@ -21,24 +29,96 @@ const schema: ParamsSchema = {
     target_image: imageRef('the picture to change'),
     source_face_index: faceIndex('source_image', 'the largest'),
     target_face_index: faceIndex('target_image', 'every face'),
+    target_faces: {
+      oneOf: [
+        { type: 'string', enum: ['all', 'largest'] },
+        { type: 'array', minItems: 1, maxItems: MAX_FACE_INDEX + 1, uniqueItems: true, items: { type: 'integer', minimum: 0, maximum: MAX_FACE_INDEX } },
+      ],
+      description: 'which faces of target_image to swap: "all", "largest", or a list of indices (left to right from 0); not with target_face_index; default: "all"',
+    },
+    reference_image: {
+      ...imageRef('a photo of the person to replace: only the target face closest to its identity is swapped (ArcFace where installed, else a FaceMesh geometry descriptor)'),
+      description: 'a photo of the person to replace (URL or data: URI): of the selected target faces, only the one nearest its identity is swapped (ArcFace where installed, else a FaceMesh geometry descriptor); default: none (no reference)',
+    },
+    engine: {
+      type: 'string', enum: [...ENGINES],
+      description: '"inswapper" (needs the inswapper and ArcFace models), "mesh" (offline: FaceMesh piecewise-affine warp, colour transfer, feathered blend) or "auto" (inswapper when installed, else mesh); default: "auto"',
+    },
+    face_mask: {
+      type: 'string', enum: [...FACE_MASKS],
+      description: 'the blend mask: "box" (the aligned crop, feathered), "oval" (the face outline from FaceMesh) or "regions" (the union of mask_regions); default: "regions" when mask_regions is given, else the engine’s own ("box" for inswapper, "oval" for mesh)',
+    },
+    mask_regions: {
+      type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...FACE_REGIONS] },
+      description: `which parts of the face to swap with face_mask "regions" (given alone, it implies that mask): any of ${FACE_REGIONS.join(', ')}; default: all of them`,
+    },
+    mask_blur: {
+      type: 'number', minimum: 0, maximum: 1,
+      description: 'feathering of the oval/regions mask edge: σ = mask_blur × 5% of the face size (0: hard edge); default: 0.3',
+    },
   },
 };
+
+export type TargetFaces = 'all' | 'largest' | number[];
 
 export interface FaceSwapSettings {
   sourceImage: string;
   targetImage: string;
+  referenceImage: string | undefined;
   /** A face index, or the default rule. */
   sourceFaceIndex: number | 'largest';
+  /** target_face_index: one face, or 'all' when not given (then targetFaces decides). */
   targetFaceIndex: number | 'all';
+  targetFaces: TargetFaces;
+  engine: Engine;
+  /** Undefined: the engine's own default (box for inswapper, oval for mesh), or regions with mask_regions. */
+  faceMask: (typeof FACE_MASKS)[number] | undefined;
+  maskRegions: FaceRegion[];
+  maskBlur: number;
+}
+
+function readTargetFaces(params: TaskParams): TargetFaces | undefined {
+  const v = params.target_faces;
+  if (v === undefined) return undefined;
+  if (v === 'all' || v === 'largest') return v;
+  if (Array.isArray(v) && v.length > 0 && v.every((i) => Number.isInteger(i) && i >= 0)) return [...new Set(v as number[])];
+  throw new TaskError(`task_params.target_faces must be "all", "largest" or a list of face indices, got ${JSON.stringify(v)}`, 'invalid_params');
+}
+
+function readRegions(params: TaskParams): FaceRegion[] {
+  const v = params.mask_regions;
+  if (v === undefined) return [...FACE_REGIONS];
+  if (Array.isArray(v) && v.length > 0 && v.every((r) => (FACE_REGIONS as readonly unknown[]).includes(r))) return v as FaceRegion[];
+  throw new TaskError(`task_params.mask_regions must be a list of ${FACE_REGIONS.join(', ')}, got ${JSON.stringify(v)}`, 'invalid_params');
+}
+
+function crossCheck(params: TaskParams): string | null {
+  if (params.target_faces !== undefined && params.target_face_index !== undefined) {
+    return 'give either target_faces or target_face_index, not both';
+  }
+  if (params.mask_regions !== undefined && params.face_mask !== undefined && params.face_mask !== 'regions') {
+    return 'mask_regions goes with face_mask "regions" only';
+  }
+  return null;
 }
 
 export function parse(params: TaskParams): FaceSwapSettings {
+  const problem = crossCheck(params);
+  if (problem) throw new TaskError(problem, 'invalid_params');
+  const blur = optionalNumber(params, 'mask_blur') ?? 0.3;
+  if (blur < 0 || blur > 1) throw new TaskError(`task_params.mask_blur must be within 0–1, got ${blur}`, 'invalid_params');
   return {
     sourceImage: requiredString(params, 'source_image'),
     targetImage: requiredString(params, 'target_image'),
+    referenceImage: optionalString(params, 'reference_image'),
     sourceFaceIndex: optionalInt(params, 'source_face_index') ?? 'largest',
     targetFaceIndex: optionalInt(params, 'target_face_index') ?? 'all',
+    targetFaces: readTargetFaces(params) ?? 'all',
+    engine: optionalOneOf(params, 'engine', ENGINES) ?? 'auto',
+    faceMask: optionalOneOf(params, 'face_mask', FACE_MASKS) ?? (params.mask_regions === undefined ? undefined : 'regions'),
+    maskRegions: readRegions(params),
+    maskBlur: blur,
   };
 }
 
-export const faceSwapParams: ParamsModule<FaceSwapSettings> = { schema, parse };
+export const faceSwapParams: ParamsModule<FaceSwapSettings> = { schema, crossCheck, parse };
