@@ -30,7 +30,9 @@ describe('cancel storm', () => {
     expect(answers.every((s) => s === 200 || s === 409)).toBe(true);
     expect(failed).toEqual([]);
     // The storm did both: many cancels landed, and some tasks finished first.
-    expect(cancelled.length).toBeGreaterThan(TASKS / 6);
+    // How many cancels land before their task ends depends on the machine's load; the property
+    // below needs enough of them, at every phase, to mean something.
+    expect(cancelled.length).toBeGreaterThanOrEqual(12);
     expect(completed.length).toBeGreaterThan(0);
 
     const files = new Set(readdirSync(join(svc.dataDir, 'results')));
