@@ -6,7 +6,7 @@ import { NORM_NEG1_1 } from '../../native/types.js';
 import { checkpoint } from '../checkpoint.js';
 import type { SdModel } from './sd-model.js';
 import { allocFloat, floatTensor, floatType, incompatible, readFloats, writeFloats } from './tensor-io.js';
-import { LATENT_CHANNELS } from './unet-loop.js';
+import { LATENT_CHANNELS } from './unet-buffers.js';
 
 /**
  * Memory budget: the decoder never runs on more than 64×64 latents (512×512 output pixels) at
