@@ -112,11 +112,14 @@ export class TaskLifecycle {
     const entry: Active = {
       record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, finished: Promise.resolve(),
     };
-    entry.handle = this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total) => {
-      entry.progress = progressOf(step, total);
+    entry.handle = this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total, preview) => {
+      // The latest preview stays on every later progress report until a newer one replaces it.
+      const last = preview ? { preview, preview_step: step } : entry.progress?.preview ? { preview: entry.progress.preview, preview_step: entry.progress.preview_step } : {};
+      entry.progress = { ...progressOf(step, total), ...last };
       this.hooks.progress?.(rec.ticket_id, entry.progress);
       const t = Date.now();
-      if (t - entry.lastWrite < PROGRESS_WRITE_INTERVAL_MS && step !== total) return;
+      // A new preview is stored at once (a few per task) so other nodes' views see it.
+      if (t - entry.lastWrite < PROGRESS_WRITE_INTERVAL_MS && step !== total && !preview) return;
       entry.lastWrite = t;
       this.deps.store.setProgress(rec.ticket_id, entry.progress)
         .catch((err: unknown) => log.debug({ err: (err as Error).message }, 'could not store progress'));

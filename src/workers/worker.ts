@@ -3,6 +3,7 @@
  * progress over the task's port, and reports failures as data. Inference happens here,
  * never on the main thread (onnxruntime's run() blocks the thread it is called on).
  */
+import { unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type PipelineContext } from '../pipelines/types.js';
 import { unlinkIfPresent } from '../results/local-store.js';
@@ -21,14 +22,22 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
     if (msg.type === 'cancel') abort.abort();
   });
   setNativeGate(req.nativeGate);
+  let previewFile: string | null = null;
   try {
     const thread = threadContext(req.env);
     const pipeline = loadPipeline(req.taskType);
+    let lastTotal = 0;
     const ctx: PipelineContext = {
       ticketId: req.ticketId,
       signal: abort.signal,
       progress(step, total) {
+        lastTotal = total;
         const event: WorkerEvent = { type: 'progress', step, total };
+        port.postMessage(event);
+      },
+      preview(file, step) {
+        previewFile = file;
+        const event: WorkerEvent = { type: 'progress', step, total: lastTotal, preview: file };
         port.postMessage(event);
       },
       sessions: thread.sessions,
@@ -53,6 +62,8 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
     return describeFailure(err);
   } finally {
     port.close();
+    // A live preview lives only while its task runs: gone once it completes, fails or is cancelled.
+    if (previewFile) await unlink(join(req.env.resultsDir, previewFile)).catch(() => undefined);
   }
 }
 

@@ -11,7 +11,7 @@ import type { ModelLookup, ParamsModule, ParamsSchema, PropertySchema, TaskParam
 import { TaskError } from '../../tasks/task-errors.js';
 import { defaultsFor, MODEL_DEFAULTS, randomSeed, type ModelDefaults, type ResolvedDefaults, type SdModelInfo } from './defaults.js';
 import { SCHEDULER_NAMES, type SchedulerName } from './schedulers/names.js';
-import { editCrossCheck, editProperties, parseEdit, type EditSettings } from './edit-params.js';
+import { editProperties, parseEdit, type EditSettings } from './edit-params.js';
 
 export const IMAGE_SIZE = { min: 64, max: 1024, multipleOf: 8 } as const;
 
@@ -57,13 +57,14 @@ export interface SdImageSettings {
 }
 
 /** An image_creation request after defaults: everything the pipeline needs, nothing optional. */
-export interface CreationSettings extends SdImageSettings {
+interface BaseCreationSettings extends SdImageSettings {
   steps: number;
   guidanceScale: number;
   scheduler: SchedulerName;
-  /** img2img, inpainting, outpainting, batch and preview settings (edit-params.ts). */
-  edit: EditSettings;
 }
+
+/** An image_creation request after defaults, with img2img, inpainting, outpainting, batch and preview settings (edit-params.ts). */
+export type CreationSettings = BaseCreationSettings & EditSettings;
 
 function side(params: TaskParams, field: 'width' | 'height', fallback: number): number {
   const v = optionalInt(params, field) ?? fallback;
@@ -98,9 +99,9 @@ export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): Cre
     steps,
     guidanceScale: optionalNumber(params, 'guidance_scale') ?? defaults.guidanceScale,
     scheduler: optionalOneOf(params, 'scheduler', SCHEDULER_NAMES) ?? defaults.scheduler,
-    edit: parseEdit(params, steps),
+    ...parseEdit(params, steps),
   };
-  const o = settings.edit.outpaint;
+  const o = settings.outpaint;
   if (o && (settings.width + o.left + o.right > IMAGE_SIZE.max || settings.height + o.top + o.bottom > IMAGE_SIZE.max)) {
     // Knowable at the door only when width and height are given (crossCheck); the model's default size is known here.
     throw new TaskError(`the outpainted canvas ${settings.width + o.left + o.right}×${settings.height + o.top + o.bottom} is over ${IMAGE_SIZE.max} px on a side (task_params.outpaint)`, 'invalid_params');
@@ -108,10 +109,8 @@ export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): Cre
   return settings;
 }
 
-/** The editing fields' rules, and the outpainted canvas within the size limit when width/height are given. */
+/** The outpainted canvas within the size limit, when width/height are given (else parse checks it on the model's size). */
 function crossCheck(params: TaskParams): string | null {
-  const edit = editCrossCheck(params);
-  if (edit) return edit;
   const o = params.outpaint as Record<string, number | undefined> | undefined;
   if (o) {
     const w = typeof params.width === 'number' ? params.width + (o.left ?? 0) + (o.right ?? 0) : 0;

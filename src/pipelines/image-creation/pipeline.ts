@@ -39,7 +39,7 @@ export function imagesPerRun(model: SdModel, width: number, height: number, guid
 
 async function create(s: CreationSettings, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
-  const e = s.edit;
+  const e = s;
   const prep: PreparedEdit | null = e.initImage ? await prepareEdit(e, s.width, s.height, ctx) : null;
   const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir);
   const width = prep ? prep.work.width : s.width;
