@@ -63,6 +63,15 @@ interface Active {
 /** The store's copy of the progress is written at most this often (and at the last step). */
 export const PROGRESS_WRITE_INTERVAL_MS = 250;
 
+/** The primary file, then any further images (image_creation's batch_size lists them in `images`). */
+export function resultFiles(result: ResultMeta): string[] {
+  const files = [result.file];
+  if (Array.isArray(result.images)) {
+    for (const img of result.images as { file?: unknown }[]) if (typeof img.file === 'string' && !files.includes(img.file)) files.push(img.file);
+  }
+  return files;
+}
+
 export function progressOf(step: number, total: number): Progress {
   return { step, total, percent: total > 0 ? Math.round((1000 * step) / total) / 10 : 0 };
 }
@@ -158,13 +167,13 @@ export class TaskLifecycle {
       if (entry.stopping) {
         // The cancel reached this node after the pipeline had finished: the cancel wins, as it
         // would have a moment earlier, and the result is never published.
-        await this.removeResult(res.result.file, log);
+        for (const file of resultFiles(res.result)) await this.removeResult(file, log);
         await this.deps.store.cancel(id, at);
         log.info('task cancelled as it finished; its result was removed');
         return;
       }
       try {
-        await this.deps.results?.publish(res.result.file, res.result.content_type);
+        for (const file of resultFiles(res.result)) await this.deps.results?.publish(file, res.result.content_type);
       } catch (err) {
         log.error({ err: (err as Error).message }, 'could not publish the result');
         await this.fail(rec, { code: 'storage_failed', message: (err as Error).message }, at);
@@ -178,7 +187,7 @@ export class TaskLifecycle {
         // goes. A task re-claimed by another worker keeps it (that claim writes the same name).
         const now = await this.deps.store.get(id);
         if (now?.status === 'Cancelled') {
-          await this.removeResult(res.result.file, log);
+          for (const file of resultFiles(res.result)) await this.removeResult(file, log);
           log.info('result removed: the task was cancelled meanwhile');
         } else {
           log.warn({ status: now?.status }, 'result discarded: the task was re-claimed meanwhile');
