@@ -94,18 +94,26 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
   }
   const tDenoised = performance.now();
 
-  const outputs: { file: string; seed: number; width: number; height: number }[] = [];
   let tiles = 0;
   const outW = prep ? prep.canvas.width : width;
   const outH = prep ? prep.canvas.height : height;
+  const decoded: Uint8Array[] = [];
   for (let k = 0; k < e.batchSize; k++) {
     const rgb = await decodeLatents(model, all.subarray(k * size, (k + 1) * size), width, height, { signal: ctx.signal });
     tiles += rgb.tiles;
     let pixels = rgb.data;
     if (prep?.box) pixels = (await pasteBack(prep.canvas, { data: pixels, width, height }, prep.box)).data;
     if (prep?.canvasMask) pixels = composite(prep.canvas, pixels, prep.canvasMask);
+    decoded.push(pixels);
+  }
+  // The last unit is the decode; reported before the files are written, so it reaches the main thread before the result does.
+  ctx.progress(total, total);
+  const tDecoded = performance.now();
+
+  const outputs: { file: string; seed: number; width: number; height: number }[] = [];
+  for (let k = 0; k < e.batchSize; k++) {
     const seed = s.seed + k;
-    const png = await encodePng(pixels, outW, outH, 3, {
+    const png = await encodePng(decoded[k], outW, outH, 3, {
       Software: 'Back.Serv',
       prompt: s.prompt,
       negative_prompt: s.negativePrompt,
@@ -121,8 +129,6 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
     await writeResultFile(ctx.resultsDir, file, png);
     outputs.push({ file, seed, width: outW, height: outH });
   }
-  ctx.progress(total, total);
-  const tDecoded = performance.now();
 
   const stepMean = stepMs.reduce((a, b) => a + b, 0) / Math.max(1, stepMs.length);
   const ms = (a: number, b: number) => Math.round(b - a);
@@ -148,6 +154,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
       step_ms: Math.round(stepMean * 100) / 100,
       denoise_ms: ms(tEncoded, tDenoised),
       decode_ms: ms(tDenoised, tDecoded),
+      png_ms: ms(tDecoded, performance.now()),
       total_ms: ms(t0, performance.now()),
     },
   };
