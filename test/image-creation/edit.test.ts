@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildInpaintingSdUnet } from '../../scripts/models/test-models/sd.js';
 import type { DecodedImage } from '../../src/imaging/decoded-image.js';
 import { decodeLatents, encodeImage, openSdModel, randn, runImageCreation } from '../../src/pipelines/image-creation/index.js';
-import { latentMask, maskedImage } from '../../src/pipelines/image-creation/edit-images.js';
+import { latentMask, maskBox, maskedImage, resizeRgb } from '../../src/pipelines/image-creation/edit-images.js';
 import type { PipelineContext } from '../../src/pipelines/types.js';
 import type { Tensor } from '../../src/runtime/index.js';
 import { fixtureImage } from '../helpers/http.js';
@@ -123,6 +123,46 @@ describe('img2img', () => {
       const more = await create({ prompt: 'a cat', init_image: 'https://img.test/photo', strength: 1, scheduler });
       expect(psnr(half.pixels, img.data), scheduler).toBeGreaterThan(psnr(more.pixels, img.data));
     }
+  });
+});
+
+describe('editing helpers', () => {
+  it('resize_mode: crop covers, fit letterboxes with black, stretch fills; all give width × height', async () => {
+    const wide: DecodedImage = { data: new Uint8Array(64 * 32 * 3).fill(200), width: 64, height: 32, channels: 3, hasAlpha: false };
+    const crop = await resizeRgb(wide, 32, 32, 'crop');
+    const fit = await resizeRgb(wide, 32, 32, 'fit');
+    const stretch = await resizeRgb(wide, 32, 32, 'stretch');
+    for (const r of [crop, fit, stretch]) expect([r.width, r.height, r.data.length]).toEqual([32, 32, 32 * 32 * 3]);
+    expect(crop.data.every((v) => v === 200)).toBe(true);
+    expect(stretch.data.every((v) => v === 200)).toBe(true);
+    // fit: 32×16 of picture centred, black bars of 8 rows above and below.
+    expect(Array.from(fit.data.subarray(0, 3))).toEqual([0, 0, 0]);
+    expect(Array.from(fit.data.subarray((16 * 32 + 16) * 3, (16 * 32 + 16) * 3 + 3))).toEqual([200, 200, 200]);
+  });
+
+  it('maskBox: the mask box plus padding, grown to the canvas aspect and kept inside it', () => {
+    const m = { data: new Float32Array(128 * 64), width: 128, height: 64 };
+    for (let y = 20; y < 30; y++) for (let x = 100; x < 110; x++) m.data[y * 128 + x] = 1;
+    const box = maskBox(m, 4);
+    expect(box).not.toBeNull();
+    const b = box as NonNullable<typeof box>;
+    expect(b.width / b.height).toBeCloseTo(2, 1);
+    expect(b.x).toBeLessThanOrEqual(96);
+    expect(b.x + b.width).toBeLessThanOrEqual(128);
+    expect(b.y).toBeLessThanOrEqual(16);
+    expect(b.y + b.height).toBeGreaterThanOrEqual(34);
+    expect(maskBox({ ...m, data: new Float32Array(128 * 64) }, 4)).toBeNull();
+  });
+
+  it('inpainting_fill changes what the masked area starts from, never the kept area', async () => {
+    const base = { prompt: 'a cat', init_image: 'https://img.test/photo', mask_image: 'https://img.test/right-half', mask_blur: 0, strength: 0.5 };
+    const original = await create({ ...base, inpainting_fill: 'original' });
+    const noise = await create({ ...base, inpainting_fill: 'latent_noise' });
+    const fill = await create({ ...base, inpainting_fill: 'fill' });
+    const right = (r: Run) => columns(r.pixels, 128, 64, 128);
+    expect(psnr(right(original), right(noise))).toBeLessThan(40);
+    expect(psnr(right(original), right(fill))).toBeLessThan(40);
+    for (const r of [noise, fill]) expect(psnr(columns(r.pixels, 128, 0, 64), columns(original.pixels, 128, 0, 64))).toBe(Infinity);
   });
 });
 

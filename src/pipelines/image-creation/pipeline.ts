@@ -14,7 +14,7 @@ import { prepareEdit, type PreparedEdit } from './edit-prepare.js';
 import { editLatents, type EditLatents } from './edit-latents.js';
 import { sdModelLookup } from './model-info.js';
 import { parse, type CreationSettings } from './params.js';
-import { writePreview } from './preview.js';
+import { previewPng, writePreviewFile } from './preview.js';
 import { openSdModel, type SdModel } from './sd-model.js';
 import { encodePrompt } from './text-encoder.js';
 import { maxImagesPerRun } from './unet-buffers.js';
@@ -63,34 +63,41 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
   const size = 4 * lw * lh;
   const all = new Float32Array(e.batchSize * size);
   const stepMs: number[] = [];
+  let previewing: Promise<void> = Promise.resolve();
   let launches = 0;
-  for (let b = 0; b < subBatches; b++) {
-    const first = b * per;
-    const images = Math.min(per, e.batchSize - first);
-    if (edit && kept === 0) {
-      // Strength 0: no denoising, the input comes back through the VAE round trip.
-      for (let k = 0; k < images; k++) all.set(edit.init, (first + k) * size);
-      continue;
+  try {
+    for (let b = 0; b < subBatches; b++) {
+      const first = b * per;
+      const images = Math.min(per, e.batchSize - first);
+      if (edit && kept === 0) {
+        // Strength 0: no denoising, the input comes back through the VAE round trip.
+        for (let k = 0; k < images; k++) all.set(edit.init, (first + k) * size);
+        continue;
+      }
+      const gen = await generateLatents(model, prompt, {
+        width, height, steps: s.steps, guidanceScale: s.guidanceScale, scheduler: s.scheduler,
+        seed: s.seed + first, images, signal: ctx.signal,
+        init: edit ? { latents: edit.init, strength } : undefined,
+        blendMask: edit?.blendMask,
+        unetExtra: edit?.unetExtra,
+        onStep: (done, _n, latents) => {
+          ctx.progress(b * kept + done, total);
+          if (ctx.preview && e.previewEvery > 0 && done % e.previewEvery === 0 && done < kept) {
+            const step = b * kept + done;
+            // The PNG is made now (the latents buffer is reused); its write overlaps the next step,
+            // one write at a time (no torn file). A failed preview never fails the task.
+            const png = previewPng(latents.subarray(0, size), lw, lh);
+            previewing = previewing.then(() => writePreviewFile(ctx.resultsDir, ctx.ticketId, png)).then((file) => ctx.preview?.(file, step), () => undefined);
+          }
+        },
+      });
+      all.set(gen.latents, first * size);
+      stepMs.push(...gen.stepMs);
+      launches += gen.launchesPerStep * gen.stepsRun;
     }
-    const gen = await generateLatents(model, prompt, {
-      width, height, steps: s.steps, guidanceScale: s.guidanceScale, scheduler: s.scheduler,
-      seed: s.seed + first, images, signal: ctx.signal,
-      init: edit ? { latents: edit.init, strength } : undefined,
-      blendMask: edit?.blendMask,
-      unetExtra: edit?.unetExtra,
-      onStep: async (done, _n, latents) => {
-        ctx.progress(b * kept + done, total);
-        if (ctx.preview && e.previewEvery > 0 && done % e.previewEvery === 0 && done < kept) {
-          const step = b * kept + done;
-          // Awaited (a tiny PNG: one write at a time, no torn file), but a failed preview never fails the task.
-          const file = await writePreview(ctx.resultsDir, ctx.ticketId, latents.subarray(0, size), lw, lh).catch(() => null);
-          if (file) ctx.preview?.(file, step);
-        }
-      },
-    });
-    all.set(gen.latents, first * size);
-    stepMs.push(...gen.stepMs);
-    launches += gen.launchesPerStep * gen.stepsRun;
+  } finally {
+    // No preview write may outlive the loop (the worker removes the file once the task ends, cancelled or not).
+    await previewing;
   }
   const tDenoised = performance.now();
 
