@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildInpaintingSdUnet } from '../../scripts/models/test-models/sd.js';
+import { buildInpaintingSdUnet } from '../support/test-models/sd.js';
 import type { DecodedImage } from '../../src/imaging/decoded-image.js';
 import { decodeLatents, encodeImage, openSdModel, randn, runImageCreation } from '../../src/pipelines/image-creation/index.js';
 import { latentMask, maskBox, maskedImage, resizeRgb } from '../../src/pipelines/image-creation/edit-images.js';
