@@ -14,6 +14,8 @@ import { decodeLatents, encodeImage, openSdModel, randn, runImageCreation } from
 import { latentMask, maskBox, maskedImage, resizeRgb } from '../../src/pipelines/image-creation/edit-images.js';
 import type { PipelineContext } from '../../src/pipelines/types.js';
 import type { Tensor } from '../../src/runtime/index.js';
+import { DT, GraphBuilder } from '../../src/models/convert/onnx-graph.js';
+import { randomFloats, seededRandom } from '../support/random-weights.js';
 import { fixtureImage } from '../helpers/http.js';
 import { kernels, pipelineContext, sdFolders, sessions, type SdFolders } from './support.js';
 
@@ -163,6 +165,30 @@ describe('editing helpers', () => {
     expect(psnr(right(original), right(noise))).toBeLessThan(40);
     expect(psnr(right(original), right(fill))).toBeLessThan(40);
     for (const r of [noise, fill]) expect(psnr(columns(r.pixels, 128, 0, 64), columns(original.pixels, 128, 0, 64))).toBe(Infinity);
+  });
+});
+
+describe('VAE posterior', () => {
+  it('an encoder giving [mean, logvar] is sampled with the seed (mean + e^(logvar/2)·randn), the mean without one', async () => {
+    // A copy of sd-turbo whose encoder outputs 8 channels: the mean as before, logvar = log 0.25 (σ 0.5).
+    const dir = mkdtempSync(join(tmpdir(), 'backserv-sd-posterior-'));
+    cpSync(join(dirs.main, 'sd-turbo'), join(dir, 'sd-turbo'), { recursive: true, dereference: true });
+    const g = new GraphBuilder('vae_encoder_posterior');
+    const x = g.input('sample', DT.FLOAT, ['batch_size', 3, 'height', 'width']);
+    const rand = seededRandom(7);
+    const w = new Float32Array(8 * 3 * 64);
+    w.set(randomFloats(rand, 4 * 3 * 64, 0.05));
+    const bias = [0, 0, 0, 0, ...Array(4).fill(Math.log(0.25))];
+    g.op('Conv', [x, g.floats(w, [8, 3, 8, 8]), g.floats(bias, [8])], { kernel_shape: [8, 8], strides: [8, 8] }, 'latent_parameters');
+    g.output('latent_parameters', DT.FLOAT, ['batch_size', 8, 'height_latent', 'width_latent']);
+    writeFileSync(join(dir, 'sd-turbo', 'vae_encoder', 'model.onnx'), g.encode());
+    const model = await openSdModel(sessions, kernels, 'sd-turbo', join(dir, 'sd-turbo'));
+    const img = images.get('https://img.test/photo64') as DecodedImage;
+    const mean = await encodeImage(model, img);
+    const sampled = await encodeImage(model, img, 123);
+    const eps = randn(123, mean.length);
+    for (let i = 0; i < mean.length; i++) expect(sampled[i]).toBeCloseTo(mean[i] + 0.5 * eps[i] * model.vaeScaling, 5);
+    expect(Array.from(await encodeImage(model, img, 123))).toEqual(Array.from(sampled));
   });
 });
 
