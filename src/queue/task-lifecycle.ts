@@ -13,6 +13,7 @@
 import type { Logger } from '../infra/logging.js';
 import type { ResultStore } from '../results/result-store.js';
 import type { TaskStore } from '../store/task-store.js';
+import { resultFiles } from '../tasks/result-files.js';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle, TaskPool } from '../workers/task-pool.js';
@@ -62,15 +63,6 @@ interface Active {
 
 /** The store's copy of the progress is written at most this often (and at the last step). */
 export const PROGRESS_WRITE_INTERVAL_MS = 250;
-
-/** The primary file, then any further images (image_creation's batch_size lists them in `images`). */
-export function resultFiles(result: ResultMeta): string[] {
-  const files = [result.file];
-  if (Array.isArray(result.images)) {
-    for (const img of result.images as { file?: unknown }[]) if (typeof img.file === 'string' && !files.includes(img.file)) files.push(img.file);
-  }
-  return files;
-}
 
 export function progressOf(step: number, total: number): Progress {
   return { step, total, percent: total > 0 ? Math.round((1000 * step) / total) / 10 : 0 };

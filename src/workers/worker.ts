@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { type PipelineContext } from '../pipelines/types.js';
 import { unlinkIfPresent } from '../results/local-store.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../tasks/errors.js';
+import { resultFiles } from '../tasks/result-files.js';
 import { InvalidImageError } from '../tasks/invalid-image-error.js';
 import { CancelledError, TaskError } from '../tasks/task-errors.js';
 import { loadPipeline } from './dispatch.js';
@@ -51,7 +52,7 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
     if (abort.signal.aborted) {
       // Cancelled while it finished: the file it just wrote must not outlive the task (nobody
       // else learns its name once this answers "cancelled").
-      await unlinkIfPresent(join(req.env.resultsDir, basename(result.file)));
+      for (const file of resultFiles(result)) await unlinkIfPresent(join(req.env.resultsDir, basename(file)));
       return { ok: false, cancelled: true, message: 'Task cancelled' };
     }
     return { ok: true, result };
