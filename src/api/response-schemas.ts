@@ -25,6 +25,7 @@ export const progressSchema = {
     step: { type: 'integer', minimum: 0 },
     total: { type: 'integer', minimum: 0 },
     percent: { type: 'number', minimum: 0, maximum: 100 },
+    preview_url: { type: 'string', description: 'image_creation while In Progress: a small live preview of the latest latents (overwritten; gone when the task ends)' },
   },
 } as const;
 
@@ -67,6 +68,15 @@ export const taskViewSchema = {
         fps: { type: 'number' },
         seed: { type: 'integer' },
         timings: { type: 'object', additionalProperties: { type: 'number' } },
+        images: {
+          type: 'array',
+          description: 'image_creation: every image of the request (batch_size), seeds seed, seed+1, …; the first is result_info',
+          items: {
+            type: 'object',
+            required: ['url', 'seed', 'width', 'height'],
+            properties: { url: { type: 'string' }, seed: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' } },
+          },
+        },
       },
     }),
   },

@@ -19,6 +19,11 @@ export interface PipelineContext {
   resultsDir: string;
   /** Operator tuning for this worker (tile sizes, caps). */
   env: WorkerEnv;
+  /**
+   * A live preview was written: `file` (relative to resultsDir, overwritten each time) shows
+   * the task at `step`. Optional: contexts that do not relay previews leave it out.
+   */
+  preview?(file: string, step: number): void;
   /** Fetch (SSRF-checked) and decode an input image; errors name `field`. */
   loadImage(ref: string, field: string): Promise<DecodedImage>;
 }

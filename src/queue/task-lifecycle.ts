@@ -13,6 +13,7 @@
 import type { Logger } from '../infra/logging.js';
 import type { ResultStore } from '../results/result-store.js';
 import type { TaskStore } from '../store/task-store.js';
+import { resultFiles } from '../tasks/result-files.js';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle, TaskPool } from '../workers/task-pool.js';
@@ -112,11 +113,14 @@ export class TaskLifecycle {
     const entry: Active = {
       record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, finished: Promise.resolve(),
     };
-    entry.handle = this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total) => {
-      entry.progress = progressOf(step, total);
+    entry.handle = this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total, preview) => {
+      // The latest preview stays on every later progress report until a newer one replaces it.
+      const last = preview ? { preview, preview_step: step } : entry.progress?.preview ? { preview: entry.progress.preview, preview_step: entry.progress.preview_step } : {};
+      entry.progress = { ...progressOf(step, total), ...last };
       this.hooks.progress?.(rec.ticket_id, entry.progress);
       const t = Date.now();
-      if (t - entry.lastWrite < PROGRESS_WRITE_INTERVAL_MS && step !== total) return;
+      // A new preview is stored at once (a few per task) so other nodes' views see it.
+      if (t - entry.lastWrite < PROGRESS_WRITE_INTERVAL_MS && step !== total && !preview) return;
       entry.lastWrite = t;
       this.deps.store.setProgress(rec.ticket_id, entry.progress)
         .catch((err: unknown) => log.debug({ err: (err as Error).message }, 'could not store progress'));
@@ -155,13 +159,13 @@ export class TaskLifecycle {
       if (entry.stopping) {
         // The cancel reached this node after the pipeline had finished: the cancel wins, as it
         // would have a moment earlier, and the result is never published.
-        await this.removeResult(res.result.file, log);
+        for (const file of resultFiles(res.result)) await this.removeResult(file, log);
         await this.deps.store.cancel(id, at);
         log.info('task cancelled as it finished; its result was removed');
         return;
       }
       try {
-        await this.deps.results?.publish(res.result.file, res.result.content_type);
+        for (const file of resultFiles(res.result)) await this.deps.results?.publish(file, res.result.content_type);
       } catch (err) {
         log.error({ err: (err as Error).message }, 'could not publish the result');
         await this.fail(rec, { code: 'storage_failed', message: (err as Error).message }, at);
@@ -175,7 +179,7 @@ export class TaskLifecycle {
         // goes. A task re-claimed by another worker keeps it (that claim writes the same name).
         const now = await this.deps.store.get(id);
         if (now?.status === 'Cancelled') {
-          await this.removeResult(res.result.file, log);
+          for (const file of resultFiles(res.result)) await this.removeResult(file, log);
           log.info('result removed: the task was cancelled meanwhile');
         } else {
           log.warn({ status: now?.status }, 'result discarded: the task was re-claimed meanwhile');

@@ -17,6 +17,10 @@ export interface Progress {
   step: number;
   total: number;
   percent: number;
+  /** A live preview file (relative to the results folder), while the task runs; the view turns it into preview_url. */
+  preview?: string;
+  /** The step the preview shows. */
+  preview_step?: number;
 }
 
 /** What a pipeline reports about its output; `url` is filled in by the server. */

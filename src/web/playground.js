@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const FINAL = new Set(['Completed', 'Failed', 'Cancelled']);
 const RECENT_KEY = 'backserv.recent';
-const NUMBER_FIELDS = new Set(['width', 'height', 'steps', 'seed', 'scale_factor', 'duration', 'fps', 'mask_threshold', 'feather']);
+const NUMBER_FIELDS = new Set(['width', 'height', 'steps', 'seed', 'scale_factor', 'duration', 'fps', 'mask_threshold', 'feather', 'batch_size', 'preview_every', 'strength']);
 let watching = null; // AbortController of the stream being followed
 
 function headers(json) {
@@ -124,13 +124,36 @@ function showResult(view) {
     media.alt = `Result of ${view.task_type} task ${view.ticket_id}`;
   }
   media.src = view.result_info;
+  // A batch (image_creation batch_size): the further images after the first.
+  const more = ((view.result && view.result.images) || []).slice(1).map((img) => {
+    const el = document.createElement('img');
+    el.alt = `Image with seed ${img.seed} of task ${view.ticket_id}`;
+    el.src = img.url;
+    return el;
+  });
   const link = document.createElement('a');
   link.href = view.result_info;
   link.download = view.result_info.split('/').pop();
   link.textContent = `Download (${type || 'file'})`;
   const p = document.createElement('p');
   p.append(link);
-  box.append(media, p);
+  box.append(media, ...more, p);
+}
+
+/** image_creation's live preview: replaces the picture in the result box while the task runs. */
+function showPreview(data) {
+  const box = $('result');
+  let img = box.querySelector('img.preview');
+  if (!img) {
+    box.replaceChildren();
+    img = document.createElement('img');
+    img.className = 'preview';
+    img.style.imageRendering = 'pixelated';
+    img.style.width = '256px';
+    box.append(img);
+  }
+  img.alt = `Live preview at step ${data.step}`;
+  img.src = data.url;
 }
 
 function onStatus(view) {
@@ -154,6 +177,7 @@ function onStatus(view) {
 function handleEvent(event, data) {
   if (event === 'status') onStatus(data);
   else if (event === 'queue') setStatus(`Queueing: ${data.queue_position} task(s) ahead.`);
+  else if (event === 'preview') showPreview(data);
   else if (event === 'progress') {
     setProgress(data.percent);
     setStatus(`In progress: step ${data.step} of ${data.total} (${data.percent} %).`);

@@ -22,8 +22,11 @@ export interface WorkerRequest {
   nativeGate: Int32Array;
 }
 
-/** Worker → main, on the task's port. */
-export type WorkerEvent = { type: 'progress'; step: number; total: number };
+/**
+ * Worker → main, on the task's port. `preview`: a live preview file (relative to the results
+ * folder, overwritten in place) now shows the task at `step`.
+ */
+export type WorkerEvent = { type: 'progress'; step: number; total: number; preview?: string };
 
 /** Main → worker, on the task's port. */
 export type ControlMessage = { type: 'cancel' };

@@ -13,7 +13,7 @@ import { mayTerminate } from '../runtime/native-gate.js';
 import type { TaskType } from '../tasks/types.js';
 import type { WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
-import type { RunHandle, TaskPool } from './task-pool.js';
+import type { ProgressListener, RunHandle, TaskPool } from './task-pool.js';
 
 const SHUTDOWN: WorkerResponse = { ok: false, cancelled: false, code: 'worker_crashed', message: 'The server shut down while the task ran.', interrupted: 'shutdown' };
 
@@ -64,13 +64,13 @@ export class WorkerPool implements TaskPool {
   }
 
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
-    onProgress: (step: number, total: number) => void): RunHandle {
+    onProgress: ProgressListener): RunHandle {
     const { port1, port2 } = new MessageChannel();
     const kill = new AbortController();
     const nativeGate = new Int32Array(new SharedArrayBuffer(8));
     const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env, nativeGate };
     port1.on('message', (ev: WorkerEvent) => {
-      if (ev.type === 'progress') onProgress(ev.step, ev.total);
+      if (ev.type === 'progress') onProgress(ev.step, ev.total, ev.preview);
     });
     this.running++;
     const done: Promise<WorkerResponse> = this.piscina

@@ -12,11 +12,14 @@ export interface RunHandle {
   cancel(): Promise<void>;
 }
 
+/** `preview`: a live preview file (relative to the results folder) shows the task at `step`. */
+export type ProgressListener = (step: number, total: number, preview?: string) => void;
+
 export interface TaskPool {
   readonly size: number;
   readonly busy: number;
   readonly idle: number;
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
-    onProgress: (step: number, total: number) => void): RunHandle;
+    onProgress: ProgressListener): RunHandle;
   close(): Promise<void>;
 }

@@ -3,10 +3,12 @@
  * progress over the task's port, and reports failures as data. Inference happens here,
  * never on the main thread (onnxruntime's run() blocks the thread it is called on).
  */
+import { unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type PipelineContext } from '../pipelines/types.js';
 import { unlinkIfPresent } from '../results/local-store.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../tasks/errors.js';
+import { resultFiles } from '../tasks/result-files.js';
 import { InvalidImageError } from '../tasks/invalid-image-error.js';
 import { CancelledError, TaskError } from '../tasks/task-errors.js';
 import { loadPipeline } from './dispatch.js';
@@ -21,14 +23,22 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
     if (msg.type === 'cancel') abort.abort();
   });
   setNativeGate(req.nativeGate);
+  let previewFile: string | null = null;
   try {
     const thread = threadContext(req.env);
     const pipeline = loadPipeline(req.taskType);
+    let lastTotal = 0;
     const ctx: PipelineContext = {
       ticketId: req.ticketId,
       signal: abort.signal,
       progress(step, total) {
+        lastTotal = total;
         const event: WorkerEvent = { type: 'progress', step, total };
+        port.postMessage(event);
+      },
+      preview(file, step) {
+        previewFile = file;
+        const event: WorkerEvent = { type: 'progress', step, total: lastTotal, preview: file };
         port.postMessage(event);
       },
       sessions: thread.sessions,
@@ -42,7 +52,7 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
     if (abort.signal.aborted) {
       // Cancelled while it finished: the file it just wrote must not outlive the task (nobody
       // else learns its name once this answers "cancelled").
-      await unlinkIfPresent(join(req.env.resultsDir, basename(result.file)));
+      for (const file of resultFiles(result)) await unlinkIfPresent(join(req.env.resultsDir, basename(file)));
       return { ok: false, cancelled: true, message: 'Task cancelled' };
     }
     return { ok: true, result };
@@ -53,6 +63,8 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
     return describeFailure(err);
   } finally {
     port.close();
+    // A live preview lives only while its task runs: gone once it completes, fails or is cancelled.
+    if (previewFile) await unlink(join(req.env.resultsDir, previewFile)).catch(() => undefined);
   }
 }
 

@@ -76,7 +76,7 @@ describe('img2img', () => {
       const progress: [number, number][] = [];
       const out = await generateLatents(turbo, prompt, {
         width: 128, height: 128, steps: 4, guidanceScale: 0, scheduler: 'euler', seed: 3, signal,
-        init: { latents: init, strength }, onStep: (d, t) => progress.push([d, t]),
+        init: { latents: init, strength }, onStep: (d, t) => void progress.push([d, t]),
       });
       expect(out.stepsRun).toBe(Math.floor(4 * strength));
       expect(progress.at(-1)).toEqual([out.stepsRun, out.stepsRun]);

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestValidator } from '../../src/api/validate.js';
 import { defaultsFor, type SdModelInfo } from '../../src/pipelines/image-creation/defaults.js';
+import { defaultPreviewEvery } from '../../src/pipelines/image-creation/edit-params.js';
 import { createScheduler, SCHEDULER_NAMES } from '../../src/pipelines/image-creation/schedulers/index.js';
 import type { ModelLookup, PropertySchema, TaskParams } from '../../src/pipelines/params/types.js';
 import { PIPELINE_PARAMS } from '../../src/pipelines/registry.js';
@@ -61,6 +62,12 @@ function valueFor(field: string, prop: PropertySchema, avoid?: unknown): unknown
     const item = valueFor(field, prop.items as PropertySchema);
     return JSON.stringify([item]) === JSON.stringify(avoid) ? [valueFor(field, prop.items as PropertySchema, item)] : [item];
   }
+  if (prop.type === 'boolean') return avoid !== true;
+  if (prop.type === 'object') {
+    // Every sub-field at its smallest positive step (the outpaint sides: 8 px each).
+    const sub = prop.properties as Record<string, PropertySchema>;
+    return Object.fromEntries(Object.entries(sub).map(([k, p]) => [k, (p.multipleOf as number | undefined) ?? 1]));
+  }
   if (Array.isArray(prop.enum)) return [...(prop.enum as unknown[])].reverse().find((v) => v !== avoid);
   if (prop.type === 'integer' || prop.type === 'number') {
     const lo = prop.minimum as number;
@@ -103,6 +110,10 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   seed: () => (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32,
   model: (m) => (v) => v === m,
   source_face_index: () => (v) => v === 'largest',
+  init_image: () => (v) => v === null,
+  mask_image: () => (v) => v === null,
+  outpaint: () => (v) => v === null,
+  preview_every: (m) => (v) => v === defaultPreviewEvery(defaultsFor(m).steps),
   target_face_index: () => (v) => v === 'all',
   mask_threshold: () => (v) => v === null,
   target_faces: () => (v) => v === 'all',

@@ -83,6 +83,35 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
     await page.close();
   });
 
+  it('image_creation: the live preview shows while it runs, then every image of the batch', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(`${svc.url}/`);
+    await page.getByLabel('Task type').selectOption('image_creation');
+    await page.locator('#ic-prompt').fill('a lighthouse');
+    await page.locator('#ic-width').fill('768');
+    await page.locator('#ic-height').fill('768');
+    await page.locator('#ic-steps').fill('40');
+    await page.locator('#ic-batch').fill('2');
+    await page.locator('#ic-preview').fill('2');
+    // Record every preview the page shows (the task is fast; polling could miss them).
+    await page.evaluate(`
+      window.previews = [];
+      new MutationObserver(() => { const i = document.querySelector('#result img.preview'); if (i) window.previews.push(i.alt); })
+        .observe(document.getElementById('result'), { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
+    `);
+    await page.getByRole('button', { name: 'Submit task' }).click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 60_000 }).toBe('Completed.');
+    const previews = (await page.evaluate('window.previews')) as string[];
+    expect(previews.length).toBeGreaterThan(0);
+    expect(previews[0]).toMatch(/^Live preview at step \d+$/);
+    await expect.poll(() => page.locator('#result img').count()).toBe(2);
+    expect(await page.locator('#result img.preview').count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('/docs renders the API with swagger-ui, with no request leaving this server', async () => {
     const page = await browser.newPage();
     const foreign: string[] = [];

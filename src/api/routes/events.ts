@@ -2,8 +2,8 @@
  * GET /events/:ticket_id — Server-Sent Events for one task.
  *
  * Events: `status` (data: the query_task view; first on connect and on each change),
- * `queue` ({queue_position}, while queued, when it changes) and `progress` ({step, total,
- * percent}). Every event has a numeric `id:`; the final status has `id: done` and the stream
+ * `queue` ({queue_position}, while queued, when it changes), `progress` ({step, total,
+ * percent, preview_url?}) and `preview` ({url, step}: a new live preview, image_creation). Every event has a numeric `id:`; the final status has `id: done` and the stream
  * closes after it. The server keeps no history: a reconnect with Last-Event-ID gets the current
  * state first and numbering continues after the id it sent, so ids keep increasing for the
  * client. `Last-Event-ID: done` on a finished task answers 204 (EventSource stops reconnecting).
@@ -15,7 +15,7 @@ import type { TaskFrontend } from '../../queue/task-frontend.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { FINAL_STATUSES, type Progress, type TaskRecord, type TaskStatus } from '../../tasks/types.js';
 import type { ApiKeys } from '../auth.js';
-import { taskView } from '../../tasks/task-view.js';
+import { progressView, taskView } from '../../tasks/task-view.js';
 
 export interface EventsDeps {
   store: TaskStore;
@@ -107,6 +107,8 @@ export function eventsHandler(deps: EventsDeps) {
     const base = deps.baseUrl(ctx);
     let lastStatus: TaskStatus | null = null;
     let lastPosition: number | null = null;
+    let lastPreviewUrl: string | null = null;
+    let lastPreviewStep = -1;
     const sendStatus = async (r: TaskRecord) => {
       lastStatus = r.status;
       const position = r.status === 'Queueing' ? await deps.frontend.queuePosition(r.ticket_id) : null;
@@ -135,7 +137,16 @@ export function eventsHandler(deps: EventsDeps) {
             const r = p.record ?? (await deps.store.get(id));
             if (r && r.status !== lastStatus) await sendStatus(r);
           } else if (p.kind === 'progress') {
-            if (lastStatus === 'In Progress') send('progress', p.progress);
+            if (lastStatus === 'In Progress') {
+              const view = progressView(p.progress, base, true);
+              send('progress', view);
+              // A new live preview (image_creation): its own event, so a page can swap the picture.
+              if (view.preview_url && p.progress.step !== lastPreviewStep) {
+                lastPreviewStep = p.progress.step;
+                if (p.progress.preview !== undefined && view.preview_url !== lastPreviewUrl) send('preview', { url: view.preview_url, step: p.progress.step });
+                lastPreviewUrl = view.preview_url;
+              }
+            }
           } else if (lastStatus === 'Queueing') {
             // Coalesce a burst of other tasks' changes into one position check.
             while (pending[0]?.kind === 'queue') pending.shift();

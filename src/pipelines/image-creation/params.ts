@@ -11,6 +11,7 @@ import type { ModelLookup, ParamsModule, ParamsSchema, PropertySchema, TaskParam
 import { TaskError } from '../../tasks/task-errors.js';
 import { defaultsFor, MODEL_DEFAULTS, randomSeed, type ModelDefaults, type ResolvedDefaults, type SdModelInfo } from './defaults.js';
 import { SCHEDULER_NAMES, type SchedulerName } from './schedulers/names.js';
+import { editProperties, parseEdit, type EditSettings } from './edit-params.js';
 
 export const IMAGE_SIZE = { min: 64, max: 1024, multipleOf: 8 } as const;
 
@@ -41,6 +42,7 @@ const schema: ParamsSchema = {
     seed,
     scheduler: { type: 'string', enum: [...SCHEDULER_NAMES], description: `sampler; default: ${perModel('scheduler')}` },
     model: modelId('image_creation'),
+    ...editProperties,
   },
 };
 
@@ -55,11 +57,14 @@ export interface SdImageSettings {
 }
 
 /** An image_creation request after defaults: everything the pipeline needs, nothing optional. */
-export interface CreationSettings extends SdImageSettings {
+interface BaseCreationSettings extends SdImageSettings {
   steps: number;
   guidanceScale: number;
   scheduler: SchedulerName;
 }
+
+/** An image_creation request after defaults, with img2img, inpainting, outpainting, batch and preview settings (edit-params.ts). */
+export type CreationSettings = BaseCreationSettings & EditSettings;
 
 function side(params: TaskParams, field: 'width' | 'height', fallback: number): number {
   const v = optionalInt(params, field) ?? fallback;
@@ -88,12 +93,31 @@ export function sdModel(params: TaskParams, lookup: ModelLookup<SdModelInfo>): {
 
 export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): CreationSettings {
   const { model, defaults } = sdModel(params, lookup);
-  return {
+  const steps = optionalInt(params, 'steps') ?? defaults.steps;
+  const settings: CreationSettings = {
     ...parseSdImage(params, model, defaults),
-    steps: optionalInt(params, 'steps') ?? defaults.steps,
+    steps,
     guidanceScale: optionalNumber(params, 'guidance_scale') ?? defaults.guidanceScale,
     scheduler: optionalOneOf(params, 'scheduler', SCHEDULER_NAMES) ?? defaults.scheduler,
+    ...parseEdit(params, steps),
   };
+  const o = settings.outpaint;
+  if (o && (settings.width + o.left + o.right > IMAGE_SIZE.max || settings.height + o.top + o.bottom > IMAGE_SIZE.max)) {
+    // Knowable at the door only when width and height are given (crossCheck); the model's default size is known here.
+    throw new TaskError(`the outpainted canvas ${settings.width + o.left + o.right}×${settings.height + o.top + o.bottom} is over ${IMAGE_SIZE.max} px on a side (task_params.outpaint)`, 'invalid_params');
+  }
+  return settings;
 }
 
-export const imageCreationParams: ParamsModule<CreationSettings, SdModelInfo> = { schema, parse };
+/** The outpainted canvas within the size limit, when width/height are given (else parse checks it on the model's size). */
+function crossCheck(params: TaskParams): string | null {
+  const o = params.outpaint as Record<string, number | undefined> | undefined;
+  if (o) {
+    const w = typeof params.width === 'number' ? params.width + (o.left ?? 0) + (o.right ?? 0) : 0;
+    const h = typeof params.height === 'number' ? params.height + (o.top ?? 0) + (o.bottom ?? 0) : 0;
+    if (w > IMAGE_SIZE.max || h > IMAGE_SIZE.max) return `task_params.outpaint grows the canvas over ${IMAGE_SIZE.max} px on a side.`;
+  }
+  return null;
+}
+
+export const imageCreationParams: ParamsModule<CreationSettings, SdModelInfo> = { schema, crossCheck, parse };

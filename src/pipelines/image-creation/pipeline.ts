@@ -1,6 +1,7 @@
 /**
- * image_creation: prompt → CLIP states → denoise loop → VAE decode → PNG with metadata.
- * Progress counts the denoise steps and then the decode as one more unit: total = steps + 1.
+ * image_creation: prompt → CLIP states → denoise loop → VAE decode → PNG with metadata, for
+ * text-to-image, img2img, inpainting and outpainting, one image or a batch (seeds s, s+1, …).
+ * Progress counts the denoise steps of every sub-batch and then the decodes as one more unit.
  */
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
@@ -8,72 +9,152 @@ import { checkpoint } from '../checkpoint.js';
 import type { TaskParams } from '../params/types.js';
 import { type PipelineContext } from '../types.js';
 import { writeResultFile } from '../write-result.js';
+import { composite, pasteBack } from './edit-images.js';
+import { prepareEdit, type PreparedEdit } from './edit-prepare.js';
+import { editLatents, type EditLatents } from './edit-latents.js';
 import { sdModelLookup } from './model-info.js';
 import { parse, type CreationSettings } from './params.js';
-import { openSdModel } from './sd-model.js';
+import { previewPng, writePreviewFile } from './preview.js';
+import { openSdModel, type SdModel } from './sd-model.js';
 import { encodePrompt } from './text-encoder.js';
+import { maxImagesPerRun } from './unet-buffers.js';
 import { generateLatents, usesCfg } from './unet-loop.js';
 import { decodeLatents } from './vae.js';
+
+/**
+ * Memory budget of one UNet run, in latent-image pixels × batch entries (guidance halves count):
+ * four 512² entries. A larger batch is split into sub-batches that fit.
+ */
+export const UNET_BATCH_PIXELS = 4 * 512 * 512;
 
 export async function runImageCreation(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
   return create(parse(params, sdModelLookup(ctx.models, 'image_creation')), ctx);
 }
 
+/** Images per UNet run for this size under the budget (at least 1; 1 when the export fixes its batch). */
+export function imagesPerRun(model: SdModel, width: number, height: number, guided: boolean, batch: number): number {
+  const byBudget = Math.max(1, Math.floor(UNET_BATCH_PIXELS / (width * height * (guided ? 2 : 1))));
+  return Math.min(batch, byBudget, maxImagesPerRun(model));
+}
+
 async function create(s: CreationSettings, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
+  const e = s;
+  const prep: PreparedEdit | null = e.initImage ? await prepareEdit(e, s.width, s.height, ctx) : null;
   const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir);
-  const total = s.steps + 1;
+  const width = prep ? prep.work.width : s.width;
+  const height = prep ? prep.work.height : s.height;
+  const guided = usesCfg(model, s.guidanceScale);
+  const per = imagesPerRun(model, width, height, guided, e.batchSize);
+  const subBatches = Math.ceil(e.batchSize / per);
+  const strength = prep ? e.strength : 1;
+  const kept = prep ? Math.min(s.steps, Math.floor(s.steps * strength)) : s.steps;
+  const total = kept * subBatches + 1;
   ctx.progress(0, total);
   await checkpoint(ctx.signal);
   const tLoaded = performance.now();
 
-  const guided = usesCfg(model, s.guidanceScale);
   const prompt = await encodePrompt(model, s.prompt, s.negativePrompt, guided);
+  const edit: EditLatents | null = await editLatents(model, prep, s.seed, e.inpaintingFill, width, height);
   const tEncoded = performance.now();
 
-  const gen = await generateLatents(model, prompt, {
-    width: s.width,
-    height: s.height,
-    steps: s.steps,
-    guidanceScale: s.guidanceScale,
-    scheduler: s.scheduler,
-    seed: s.seed,
-    signal: ctx.signal,
-    onStep: (done) => ctx.progress(done, total),
-  });
+  const lw = width / 8;
+  const lh = height / 8;
+  const size = 4 * lw * lh;
+  const all = new Float32Array(e.batchSize * size);
+  const stepMs: number[] = [];
+  let previewing: Promise<void> = Promise.resolve();
+  let launches = 0;
+  try {
+    for (let b = 0; b < subBatches; b++) {
+      const first = b * per;
+      const images = Math.min(per, e.batchSize - first);
+      if (edit && kept === 0) {
+        // Strength 0: no denoising, the input comes back through the VAE round trip.
+        for (let k = 0; k < images; k++) all.set(edit.init, (first + k) * size);
+        continue;
+      }
+      const gen = await generateLatents(model, prompt, {
+        width, height, steps: s.steps, guidanceScale: s.guidanceScale, scheduler: s.scheduler,
+        seed: s.seed + first, images, signal: ctx.signal,
+        init: edit ? { latents: edit.init, strength } : undefined,
+        blendMask: edit?.blendMask,
+        unetExtra: edit?.unetExtra,
+        onStep: (done, _n, latents) => {
+          ctx.progress(b * kept + done, total);
+          if (ctx.preview && e.previewEvery > 0 && done % e.previewEvery === 0 && done < kept) {
+            const step = b * kept + done;
+            // The PNG is made now (the latents buffer is reused); its write overlaps the next step,
+            // one write at a time (no torn file). A failed preview never fails the task.
+            const png = previewPng(latents.subarray(0, size), lw, lh);
+            previewing = previewing.then(() => writePreviewFile(ctx.resultsDir, ctx.ticketId, png)).then((file) => ctx.preview?.(file, step), () => undefined);
+          }
+        },
+      });
+      all.set(gen.latents, first * size);
+      stepMs.push(...gen.stepMs);
+      launches += gen.launchesPerStep * gen.stepsRun;
+    }
+  } finally {
+    // No preview write may outlive the loop (the worker removes the file once the task ends, cancelled or not).
+    await previewing;
+  }
   const tDenoised = performance.now();
 
-  const rgb = await decodeLatents(model, gen.latents, s.width, s.height, { signal: ctx.signal });
+  let tiles = 0;
+  const outW = prep ? prep.canvas.width : width;
+  const outH = prep ? prep.canvas.height : height;
+  const decoded: Uint8Array[] = [];
+  for (let k = 0; k < e.batchSize; k++) {
+    const rgb = await decodeLatents(model, all.subarray(k * size, (k + 1) * size), width, height, { signal: ctx.signal });
+    tiles += rgb.tiles;
+    let pixels = rgb.data;
+    if (prep?.box) pixels = (await pasteBack(prep.canvas, { data: pixels, width, height }, prep.box)).data;
+    if (prep?.canvasMask) pixels = composite(prep.canvas, pixels, prep.canvasMask);
+    decoded.push(pixels);
+  }
+  // The last unit is the decode; reported before the files are written, so it reaches the main thread before the result does.
   ctx.progress(total, total);
   const tDecoded = performance.now();
 
-  const png = await encodePng(rgb.data, s.width, s.height, 3, {
-    Software: 'Back.Serv',
-    prompt: s.prompt,
-    negative_prompt: s.negativePrompt,
-    seed: String(s.seed),
-    steps: String(s.steps),
-    scheduler: s.scheduler,
-    guidance_scale: String(s.guidanceScale),
-    model: model.id,
-    size: `${s.width}x${s.height}`,
-  });
-  const file = `${ctx.ticketId}.png`;
-  await writeResultFile(ctx.resultsDir, file, png);
-  const stepMean = gen.stepMs.reduce((a, b) => a + b, 0) / Math.max(1, gen.stepsRun);
+  const outputs: { file: string; seed: number; width: number; height: number }[] = [];
+  for (let k = 0; k < e.batchSize; k++) {
+    const seed = s.seed + k;
+    const png = await encodePng(decoded[k], outW, outH, 3, {
+      Software: 'Back.Serv',
+      prompt: s.prompt,
+      negative_prompt: s.negativePrompt,
+      seed: String(seed),
+      steps: String(s.steps),
+      scheduler: s.scheduler,
+      guidance_scale: String(s.guidanceScale),
+      model: model.id,
+      size: `${outW}x${outH}`,
+      ...(prep ? { strength: String(strength) } : {}),
+    });
+    const file = k === 0 ? `${ctx.ticketId}.png` : `${ctx.ticketId}-${k}.png`;
+    await writeResultFile(ctx.resultsDir, file, png);
+    outputs.push({ file, seed, width: outW, height: outH });
+  }
+
+  const stepMean = stepMs.reduce((a, b) => a + b, 0) / Math.max(1, stepMs.length);
   const ms = (a: number, b: number) => Math.round(b - a);
   return {
-    file,
+    file: outputs[0].file,
     content_type: 'image/png',
-    width: s.width,
-    height: s.height,
+    width: outW,
+    height: outH,
     seed: s.seed,
     steps: s.steps,
     scheduler: s.scheduler,
     guidance_scale: s.guidanceScale,
     cfg: guided,
     model: model.id,
-    vae_tiles: rgb.tiles,
+    vae_tiles: tiles,
+    ...(prep ? { mode: edit?.mode, strength } : {}),
+    batch_size: e.batchSize,
+    unet_launches: launches,
+    images: outputs,
     timings: {
       load_ms: ms(t0, tLoaded),
       encode_ms: ms(tLoaded, tEncoded),

@@ -6,7 +6,8 @@ import { NORM_NEG1_1 } from '../../native/types.js';
 import { checkpoint } from '../checkpoint.js';
 import type { SdModel } from './sd-model.js';
 import { allocFloat, floatTensor, floatType, incompatible, readFloats, writeFloats } from './tensor-io.js';
-import { LATENT_CHANNELS } from './unet-loop.js';
+import { randn } from './noise.js';
+import { LATENT_CHANNELS } from './unet-buffers.js';
 
 /**
  * Memory budget: the decoder never runs on more than 64×64 latents (512×512 output pixels) at
@@ -159,11 +160,13 @@ export interface RgbImage {
 
 /**
  * img2img: image → VAE latents × the VAE scale. Width and height must be multiples of 8
- * (resize first). An Optimum encoder returns the posterior's [mean, logvar] (8 channels): its
- * mean is taken, the deterministic choice; the legacy export has already sampled (4 channels).
- * The encoder is not tiled: video keyframes are ≤ 768², within the budget of one run.
+ * (resize first). An Optimum encoder returns the posterior's [mean, logvar] (8 channels): with
+ * `sampleSeed` the latents are a sample mean + exp(logvar / 2)·randn(sampleSeed) (logvar clamped
+ * to [−30, 20]), as diffusers' `latent_dist.sample(generator)` in img2img; without it the mean,
+ * the deterministic choice video keyframes use. The legacy export has already sampled (4
+ * channels). The encoder is not tiled: inputs are ≤ 1024², within the budget of one run.
  */
-export async function encodeImage(model: SdModel, image: RgbImage): Promise<Float32Array> {
+export async function encodeImage(model: SdModel, image: RgbImage, sampleSeed?: number): Promise<Float32Array> {
   const { width, height } = image;
   if (width % 8 !== 0 || height % 8 !== 0) throw new RangeError(`image ${width}×${height} is not a multiple of 8`);
   const enc = await model.vaeEncoder();
@@ -180,6 +183,14 @@ export async function encodeImage(model: SdModel, image: RgbImage): Promise<Floa
   }
   const values = readFloats(model.kernels, out);
   const latents = new Float32Array(n);
+  if (out.dims[1] === 8 && sampleSeed !== undefined) {
+    const eps = randn(sampleSeed, n);
+    for (let i = 0; i < n; i++) {
+      const logvar = Math.min(20, Math.max(-30, values[n + i]));
+      latents[i] = (values[i] + Math.exp(0.5 * logvar) * eps[i]) * model.vaeScaling;
+    }
+    return latents;
+  }
   for (let i = 0; i < n; i++) latents[i] = values[i] * model.vaeScaling;
   return latents;
 }

@@ -22,7 +22,7 @@ process.on('message', (msg: ToHost) => {
       return;
     case 'run': {
       if (!pool) throw new Error('run before init');
-      const handle = pool.run(msg.ticketId, msg.taskType, msg.params, (step, total) => send({ type: 'progress', id: msg.id, step, total }));
+      const handle = pool.run(msg.ticketId, msg.taskType, msg.params, (step, total, preview) => send({ type: 'progress', id: msg.id, step, total, ...(preview ? { preview } : {}) }));
       runs.set(msg.id, handle);
       void handle.done.then((response) => {
         runs.delete(msg.id);

@@ -13,7 +13,7 @@ import type { Logger } from '../../infra/logging.js';
 import type { TaskType } from '../../tasks/types.js';
 import type { WorkerResponse } from '../messages.js';
 import type { PoolOptions } from '../pool.js';
-import type { RunHandle, TaskPool } from '../task-pool.js';
+import type { ProgressListener, RunHandle, TaskPool } from '../task-pool.js';
 import type { FromHost, ToHost } from './protocol.js';
 
 export interface HostCrash {
@@ -36,7 +36,7 @@ interface Run {
   ticketId: string;
   taskType: TaskType;
   params: Record<string, unknown>;
-  onProgress(step: number, total: number): void;
+  onProgress: ProgressListener;
   resolve(res: WorkerResponse): void;
   /** Handed to the current host (false: waiting for one to start). */
   sent: boolean;
@@ -85,7 +85,7 @@ export class HostPool implements TaskPool {
   }
 
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
-    onProgress: (step: number, total: number) => void): RunHandle {
+    onProgress: ProgressListener): RunHandle {
     const id = this.nextId++;
     const done = new Promise<WorkerResponse>((resolve) => {
       this.runs.set(id, { ticketId, taskType, params, onProgress, resolve, sent: false, cancelRequested: false });
@@ -138,7 +138,7 @@ export class HostPool implements TaskPool {
       this.opts.log.info({ pid: this.child?.pid, slots: this.size }, 'worker host ready');
       for (const [id, run] of this.runs) if (!run.sent) this.send(id);
     } else if (msg.type === 'progress') {
-      this.runs.get(msg.id)?.onProgress(msg.step, msg.total);
+      this.runs.get(msg.id)?.onProgress(msg.step, msg.total, msg.preview);
     } else {
       this.finish(msg.id, msg.response);
     }

@@ -14,5 +14,5 @@ export type ToHost =
 
 export type FromHost =
   | { type: 'ready' }
-  | { type: 'progress'; id: number; step: number; total: number }
+  | { type: 'progress'; id: number; step: number; total: number; preview?: string }
   | { type: 'done'; id: number; response: WorkerResponse };

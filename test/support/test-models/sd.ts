@@ -47,19 +47,24 @@ export interface UnetWork {
   layers: number;
 }
 
-function unet(seed: number, timestepType: ElemType, withTimeCond: boolean, work?: UnetWork): Uint8Array {
+/** Input channels: 4, or 9 for the SD-inpainting exports (latents + mask + masked-image latents). */
+function unet(seed: number, timestepType: ElemType, withTimeCond: boolean, work?: UnetWork, inChannels = 4): Uint8Array {
   const g = new GraphBuilder('unet_test');
   const rand = seededRandom(seed);
   const D = TEST_HIDDEN;
-  const sample = g.input('sample', DT.FLOAT, ['batch_size', 'num_channels', 'height', 'width']);
+  // The inpainting export declares the 9 channels as a fixed dimension.
+  const input = g.input('sample', DT.FLOAT, ['batch_size', inChannels === 4 ? 'num_channels' : inChannels, 'height', 'width']);
+  // Everything but the local conv sees the latents only (the first four channels).
+  const sample = inChannels === 4 ? input : g.op('Slice', [input, g.int64s([0]), g.int64s([4]), g.int64s([1])]);
   const timestep = g.input('timestep', timestepType, ['batch']);
   const ehs = g.input('encoder_hidden_states', DT.FLOAT, ['batch_size', 'sequence_length', D]);
   const cond = withTimeCond ? g.input('timestep_cond', DT.FLOAT, ['batch_size', TIME_COND_DIM]) : null;
 
   // Local path: a 3x3 conv close to identity, so the prediction tracks the latent.
-  const ident = randomFloats(rand, 4 * 4 * 9, 0.02);
-  for (let c = 0; c < 4; c++) ident[(c * 4 + c) * 9 + 4] += 1;
-  const local = g.op('Conv', [sample, g.floats(ident, [4, 4, 3, 3]), g.floats([0, 0, 0, 0], [4])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  // With 9 channels the mask and masked-image latents mix in too, so the output depends on them.
+  const ident = randomFloats(rand, 4 * inChannels * 9, inChannels === 4 ? 0.02 : 0.1);
+  for (let c = 0; c < 4; c++) ident[(c * inChannels + c) * 9 + 4] += 1;
+  const local = g.op('Conv', [input, g.floats(ident, [4, inChannels, 3, 3]), g.floats([0, 0, 0, 0], [4])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
 
   // Cross-attention: latent pixels as queries over the text states.
   const flat = g.op('Transpose', [g.op('Reshape', [sample, g.int64s([0, 4, -1])])], { perm: [0, 2, 1] });
@@ -153,6 +158,11 @@ function modelIndex(variant: SdVariant): string {
       2,
     ) + '\n'
   );
+}
+
+/** An SD-inpainting UNet in the test model's style: `sample` [B,9,h,w] (latents, mask, masked-image latents) → [B,4,h,w]. */
+export function buildInpaintingSdUnet(): Uint8Array {
+  return unet(252, DT.FLOAT, false, undefined, 9);
 }
 
 /** The sd-turbo test UNet with `work` added (same signature): for measuring per-step overhead at a realistic step cost. */
