@@ -13,6 +13,7 @@ import { checkpoint } from '../checkpoint.js';
 import type { TaskParams } from '../params/types.js';
 import type { PipelineContext } from '../types.js';
 import { writeResultFile } from '../write-result.js';
+import { installedModel } from '../installed-model.js';
 import { composeMask, composeOver, composeRgba, solidBackground, type Composed } from './compose.js';
 import { buildMatte } from './matte.js';
 import { parse, type RemovalSettings } from './params.js';
@@ -20,11 +21,7 @@ import { segment } from './segment.js';
 import { segmenterFor } from './segmenters.js';
 
 export async function runBackgroundRemoval(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
-  const settings = parse(params, (requested) => {
-    const model = ctx.models.resolve('background_removal', requested);
-    if (!model) throw new TaskError('No background-removal model is installed any more; ask the operator to install one.', 'model_unavailable');
-    return model;
-  });
+  const settings = parse(params, installedModel(ctx.models, 'background_removal', 'background-removal'));
   return removeBackground(settings, ctx);
 }
 

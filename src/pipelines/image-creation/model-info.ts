@@ -5,11 +5,11 @@
  * VAE's downscale (2^(len(block_out_channels) − 1) from `vae_decoder/config.json`, 8 when absent).
  * Both files are optional; a size the API would refuse as input is not used as a default.
  */
+import { installedModel } from '../installed-model.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ModelRegistry } from '../../models/types.js';
 import type { TaskType } from '../../tasks/types.js';
-import { TaskError } from '../../tasks/task-errors.js';
 import type { ModelLookup } from '../params/types.js';
 import type { SdModelInfo } from './defaults.js';
 import { IMAGE_SIZE } from './params.js';
@@ -60,9 +60,9 @@ export function readSdModelInfo(id: string, dir: string): SdModelInfo {
 
 /** The worker's model lookup for parse: the installed SD model the task runs on, or model_unavailable. */
 export function sdModelLookup(models: ModelRegistry, taskType: TaskType): ModelLookup<SdModelInfo> {
+  const installed = installedModel(models, taskType, 'Stable Diffusion');
   return (requested) => {
-    const resolved = models.resolve(taskType, requested);
-    if (!resolved) throw new TaskError('No Stable Diffusion model is installed any more; ask the operator to install one.', 'model_unavailable');
+    const resolved = installed(requested);
     return readSdModelInfo(resolved.id, resolved.dir);
   };
 }

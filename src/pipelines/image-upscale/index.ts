@@ -11,17 +11,13 @@ import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
 import type { TaskParams } from '../params/types.js';
 import { type PipelineContext } from '../types.js';
-import { TaskError } from '../../tasks/task-errors.js';
 import { writeResultFile } from '../write-result.js';
+import { installedModel } from '../installed-model.js';
 import { parse, type UpscaleSettings } from './params.js';
 import { upscaleRgb } from './upscale-rgb.js';
 
 export async function runImageUpscale(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
-  const settings = parse(params, (requested) => {
-    const model = ctx.models.resolve('image_upscale', requested);
-    if (!model) throw new TaskError('No upscale model is installed any more; ask the operator to install one.', 'model_unavailable');
-    return model;
-  });
+  const settings = parse(params, installedModel(ctx.models, 'image_upscale', 'upscale'));
   return upscale(settings, ctx);
 }
 
