@@ -3,7 +3,7 @@
  * routes validate with (a1111/schemas.ts, openai/schemas.ts).
  */
 import type { OpenApiFragment } from '../api/openapi.js';
-import { EXTRA_SINGLE_SCHEMA, OPTIONS_SCHEMA, REMBG_SCHEMA, TXT2IMG_SCHEMA } from './a1111/schemas.js';
+import { EXTRA_SINGLE_SCHEMA, IMG2IMG_SCHEMA, OPTIONS_SCHEMA, REMBG_SCHEMA, TXT2IMG_SCHEMA } from './a1111/schemas.js';
 import { GENERATIONS_SCHEMA } from './openai/schemas.js';
 
 const A1111 = 'AUTOMATIC1111 compatibility';
@@ -51,6 +51,7 @@ export function compatOpenApi(): OpenApiFragment {
     ],
     schemas: {
       A1111Txt2Img: TXT2IMG_SCHEMA,
+      A1111Img2Img: IMG2IMG_SCHEMA,
       A1111ExtraSingleImage: EXTRA_SINGLE_SCHEMA,
       A1111Rembg: REMBG_SCHEMA,
       A1111Options: OPTIONS_SCHEMA,
@@ -80,7 +81,7 @@ export function compatOpenApi(): OpenApiFragment {
     },
     paths: {
       '/sdapi/v1/txt2img': { post: a1111('Text to image (waits for the images)', { 200: json(ref('A1111Txt2ImgResponse')), 422: a1111Error('a field has the wrong type'), ...syncErrors(a1111Error) }, 'A1111Txt2Img') },
-      '/sdapi/v1/img2img': { post: a1111('Not available yet (needs img2img in image_creation)', { 501: a1111Error('not implemented yet') }) },
+      '/sdapi/v1/img2img': { post: a1111('Image to image and inpainting (waits for the images)', { 200: json(ref('A1111Txt2ImgResponse')), 422: a1111Error('a field has the wrong type'), ...syncErrors(a1111Error) }, 'A1111Img2Img') },
       '/sdapi/v1/extra-single-image': { post: a1111('Upscale one image (image_upscale)', { 200: json({ type: 'object', properties: { html_info: { type: 'string' }, image: { type: 'string' } } }), 422: a1111Error('bad body'), ...syncErrors(a1111Error) }, 'A1111ExtraSingleImage') },
       '/rembg': { post: a1111('Remove the background of one image (background_removal), as the rembg extension', { 200: json(rembgAnswer), 422: a1111Error('bad body'), ...syncErrors(a1111Error) }, 'A1111Rembg') },
       '/sdapi/v1/rembg': { post: a1111('Same as POST /rembg', { 200: json(rembgAnswer), 422: a1111Error('bad body'), ...syncErrors(a1111Error) }, 'A1111Rembg') },

@@ -145,15 +145,31 @@ describe('A1111 clients, unchanged', () => {
     expect(JSON.parse(none.body.info).backserv.ticket_ids).toHaveLength(1);
   });
 
-  it('bad input: 422 with FastAPI\'s detail; img2img (not built yet) 501; wrong method 405 — all in A1111\'s shape', async () => {
+  it('img2img and inpainting: init_images + denoising_strength (+ mask) give an image of the asked size; bad init images are refused', async () => {
+    const init = (await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 200, g: 40, b: 40 } } }).png().toBuffer()).toString('base64');
+    const mask = (await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer()).toString('base64');
+    const res = await call(sd('img2img'), { body: { init_images: [init], prompt: 'a red wall', denoising_strength: 0.5, width: 64, height: 64, steps: 2, seed: 3 } });
+    expect(res.status).toBe(200);
+    expect(res.body.images).toHaveLength(1);
+    expect(await pngSize(res.body.images[0])).toEqual([64, 64]);
+    expect(res.body.parameters.denoising_strength).toBe(0.5);
+    expect(res.body.parameters.init_images).toBeNull(); // not echoed back: it can be megabytes
+    const inpaint = await call(sd('img2img'), { body: { init_images: [`data:image/png;base64,${init}`], mask, mask_blur: 2, inpainting_fill: 1, inpaint_full_res: 0, prompt: 'x', width: 64, height: 64, steps: 2 } });
+    expect(inpaint.status).toBe(200);
+    expect(await pngSize(inpaint.body.images[0])).toEqual([64, 64]);
+    const missing = await call(sd('img2img'), { body: { prompt: 'x' } });
+    expect(missing.status).toBe(422);
+    const notImage = await call(sd('img2img'), { body: { init_images: ['AAAA'], prompt: 'x' } });
+    expect(notImage.status).toBeGreaterThanOrEqual(400);
+    expect(notImage.status).toBeLessThan(500);
+  });
+
+  it('bad input: 422 with FastAPI\'s detail; wrong method 405 — all in A1111\'s shape', async () => {
     const bad = await call(sd('txt2img'), { body: { prompt: 'x', steps: 'many' } });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ error: 'invalid_request', detail: [{ loc: ['body', 'steps'], type: 'value_error' }] });
     const big = await call(sd('txt2img'), { body: { prompt: 'x', batch_size: 10, n_iter: 10 } });
     expect(big.status).toBe(422);
-    const img2img = await call(sd('img2img'), { body: { init_images: ['AAAA'], prompt: 'x' } });
-    expect(img2img.status).toBe(501);
-    expect(img2img.body).toMatchObject({ error: 'not_implemented', detail: expect.stringContaining('img2img') });
     const get = await call(sd('txt2img'));
     expect(get.status).toBe(405);
     expect(get.body.detail).toContain('POST');

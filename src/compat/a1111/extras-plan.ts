@@ -4,6 +4,7 @@
  * rounded into that range and an unknown (or "None") upscaler means the default model. Every
  * such adjustment is said in `html_info`.
  */
+import { a1111DataUri } from './data-uri.js';
 import type { TaskRequest } from '../call-runner.js';
 
 export const EXTRAS_FIELDS: ReadonlySet<string> = new Set([
@@ -24,12 +25,6 @@ export interface ExtrasPlan {
   notes: string[];
 }
 
-function dataUri(image: string): string {
-  if (/^data:/i.test(image)) return image;
-  // sharp reads the real format from the bytes; the media type only has to be an image one.
-  return `data:image/png;base64,${image}`;
-}
-
 export function planExtras(body: Record<string, unknown>, installed: readonly string[]): ExtrasPlan {
   const notes: string[] = [];
   const asked = typeof body.upscaling_resize === 'number' ? body.upscaling_resize : 2;
@@ -40,7 +35,7 @@ export function planExtras(body: Record<string, unknown>, installed: readonly st
     if (typeof body[f] === 'number' && (body[f] as number) > 0) notes.push(`${f}: no face restorer is installed`);
   }
   if (typeof body.extras_upscaler_2_visibility === 'number' && body.extras_upscaler_2_visibility > 0) notes.push('upscaler_2 is not blended in');
-  const params: Record<string, unknown> = { image_url: dataUri(String(body.image)), scale_factor: scale };
+  const params: Record<string, unknown> = { image_url: a1111DataUri(String(body.image)), scale_factor: scale };
   const name = typeof body.upscaler_1 === 'string' ? body.upscaler_1.trim() : '';
   if (name && name.toLowerCase() !== 'none') {
     const id = installed.find((m) => m === name.toLowerCase()) ?? (installed.includes(ALIASES[name.toLowerCase()] ?? '') ? ALIASES[name.toLowerCase()] : undefined);

@@ -22,8 +22,8 @@ import { buildInfo } from './info.js';
 import { progressOf, stopOwn } from './progress.js';
 import { SAMPLERS, SCHEDULES } from './samplers.js';
 import { planRembg, REMBG_FIELDS } from './rembg-plan.js';
-import { EXTRA_SINGLE_SCHEMA, OPTIONS_SCHEMA, REMBG_SCHEMA, TXT2IMG_SCHEMA } from './schemas.js';
-import { planTxt2img, TXT2IMG_FIELDS } from './txt2img-plan.js';
+import { EXTRA_SINGLE_SCHEMA, IMG2IMG_SCHEMA, OPTIONS_SCHEMA, REMBG_SCHEMA, TXT2IMG_SCHEMA } from './schemas.js';
+import { IMG2IMG_FIELDS, planImg2img, planTxt2img, TXT2IMG_FIELDS } from './txt2img-plan.js';
 import type { UserOptionsStore } from './user-options.js';
 
 export interface A1111Deps {
@@ -41,6 +41,7 @@ function write(ctx: Context, e: ShapedError): void {
 }
 
 const txt2imgCheck = new BodyCheck(TXT2IMG_SCHEMA);
+const img2imgCheck = new BodyCheck(IMG2IMG_SCHEMA);
 const extrasCheck = new BodyCheck(EXTRA_SINGLE_SCHEMA);
 const optionsCheck = new BodyCheck(OPTIONS_SCHEMA);
 const rembgCheck = new BodyCheck(REMBG_SCHEMA);
@@ -65,31 +66,30 @@ export function a1111Router(d: A1111Deps) {
   const body = (ctx: Context) => mount.readJson(ctx);
   const defaultModel = () => mount.models.resolve('image_creation')?.id ?? null;
 
-  router.post('/txt2img', async (ctx) => {
+  /** txt2img and img2img: one plan → tasks → A1111's {images, parameters, info}. */
+  const generate = (route: 'txt2img' | 'img2img', check: BodyCheck, fields: ReadonlySet<string>, schema: { properties: Record<string, unknown> },
+    plan: typeof planTxt2img) => async (ctx: Context) => {
     const user = caller(ctx);
-    const req = checked(txt2imgCheck, await body(ctx));
-    d.unknown.note('txt2img', req, TXT2IMG_FIELDS);
-    if (req.enable_hr === true) mount.log.info({ user_id: user }, 'compat: txt2img asked for enable_hr (hires fix), which is not available yet; ignored');
-    const plan = planTxt2img(req, {
+    const req = checked(check, await body(ctx));
+    d.unknown.note(route, req, fields);
+    if (req.enable_hr === true) mount.log.info({ user_id: user }, `compat: ${route} asked for enable_hr (hires fix), which is not available yet; ignored`);
+    const made = plan(req, {
       installed: installedModels(mount.models, 'image_creation'),
       userCheckpoint: await d.options.checkpoint(user),
       maxImages: mount.config.compat.maxImages,
     });
-    const records = await d.runner.run(ctx, user, plan.requests);
+    const records = await d.runner.run(ctx, user, made.requests);
     throwIfFailed(records);
     const done = records.filter((r) => r.status === 'Completed');
-    const notes = [...plan.notes];
+    const notes = [...made.notes];
     if (done.length < records.length) notes.push(`${records.length - done.length} of ${records.length} images were cancelled (interrupt, skip or cancel_task)`);
-    const images = plan.sendImages ? await Promise.all(done.map(async (r) => (await resultBytes(mount.results, r)).toString('base64'))) : [];
-    const parameters = Object.fromEntries(Object.keys(TXT2IMG_SCHEMA.properties).map((k) => [k, req[k] ?? null]));
-    ctx.body = { images, parameters, info: buildInfo(plan, records, notes) };
-  });
+    const images = made.sendImages ? await Promise.all(done.map(async (r) => (await resultBytes(mount.results, r)).toString('base64'))) : [];
+    const parameters = Object.fromEntries(Object.keys(schema.properties).map((k) => [k, k === 'init_images' || k === 'mask' ? null : req[k] ?? null]));
+    ctx.body = { images, parameters, info: buildInfo(made, records, notes) };
+  };
 
-  router.post('/img2img', (ctx) => {
-    caller(ctx);
-    ctx.req.resume();
-    throw CompatError.of('not_implemented', 'img2img and inpainting are not available on this server yet; only txt2img is.');
-  });
+  router.post('/txt2img', generate('txt2img', txt2imgCheck, TXT2IMG_FIELDS, TXT2IMG_SCHEMA, planTxt2img));
+  router.post('/img2img', generate('img2img', img2imgCheck, IMG2IMG_FIELDS, IMG2IMG_SCHEMA, planImg2img));
 
   router.post('/extra-single-image', async (ctx) => {
     const user = caller(ctx);

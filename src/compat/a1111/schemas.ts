@@ -41,6 +41,24 @@ export const TXT2IMG_SCHEMA = {
   },
 } as const;
 
+/** img2img: everything txt2img takes, plus the init image, the mask and how to use them. */
+export const IMG2IMG_SCHEMA = {
+  ...TXT2IMG_SCHEMA,
+  required: ['init_images'],
+  properties: {
+    ...TXT2IMG_SCHEMA.properties,
+    init_images: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'base64 images (the first is used), with or without a data: prefix' },
+    denoising_strength: opt('number', { minimum: 0, maximum: 1, description: 'how much to change the init image (default 0.75)' }),
+    resize_mode: opt('integer', { minimum: 0, maximum: 3, description: '0 just resize, 1 crop and resize, 2 resize and fill, 3 latent upscale (as 0)' }),
+    mask: opt('string', { description: 'base64 mask (white = repaint)' }),
+    mask_blur: opt('integer', { minimum: 0 }),
+    inpainting_fill: opt('integer', { minimum: 0, maximum: 3, description: '0 fill, 1 original, 2 latent noise, 3 latent nothing (as 2)' }),
+    inpaint_full_res: opt(['boolean', 'integer'], { description: 'inpaint the masked area at full resolution' }),
+    inpaint_full_res_padding: opt('integer', { minimum: 0 }),
+    inpainting_mask_invert: opt('integer', { minimum: 0, maximum: 1 }),
+  },
+} as const;
+
 export const EXTRA_SINGLE_SCHEMA = {
   type: 'object',
   additionalProperties: true,

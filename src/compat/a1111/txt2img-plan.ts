@@ -4,6 +4,7 @@
  * result but is not honoured here. Bad types are rejected earlier (schemas.ts); out-of-range
  * values are clamped and said, as A1111 is lenient and clients rely on it.
  */
+import { a1111DataUri } from './data-uri.js';
 import { randomInt } from 'node:crypto';
 import { CompatError } from '../errors.js';
 import type { TaskRequest } from '../call-runner.js';
@@ -41,6 +42,43 @@ export const TXT2IMG_FIELDS: ReadonlySet<string> = new Set([
   's_churn', 's_tmax', 's_tmin', 's_noise', 's_min_uncond', 'clip_skip', 'refiner_checkpoint', 'refiner_switch_at',
   'disable_extra_networks', 'comments', 'infotext', 'force_task_id', 'sampler', 'firstpass_image',
 ]);
+
+/** img2img reads these besides the txt2img fields. */
+export const IMG2IMG_FIELDS: ReadonlySet<string> = new Set([...TXT2IMG_FIELDS, 'init_images', 'resize_mode', 'mask',
+  'mask_blur', 'mask_blur_x', 'mask_blur_y', 'inpainting_fill', 'inpaint_full_res', 'inpaint_full_res_padding',
+  'inpainting_mask_invert', 'initial_noise_multiplier', 'image_cfg_scale', 'include_init_images']);
+
+const RESIZE_MODES = ['stretch', 'crop', 'fit', 'stretch'] as const;
+const FILLS = ['fill', 'original', 'latent_noise', 'latent_noise'] as const;
+
+/**
+ * img2img and inpainting: the txt2img plan plus the init image (its size unless width/height are
+ * given), denoising_strength as strength, and the mask with A1111's fill and full-res options.
+ */
+export function planImg2img(body: Record<string, unknown>, pc: PlanContext): Txt2ImgPlan {
+  const plan = planTxt2img(body, pc);
+  const extra: Record<string, unknown> = {
+    init_image: a1111DataUri(String((body.init_images as unknown[])[0])),
+    strength: num(body.denoising_strength) ?? 0.75,
+    resize_mode: RESIZE_MODES[num(body.resize_mode) ?? 0],
+  };
+  if ((body.init_images as unknown[]).length > 1) plan.notes.push('init_images: only the first image was used');
+  const mask = str(body.mask);
+  if (mask) {
+    extra.mask_image = a1111DataUri(mask);
+    const blur = num(body.mask_blur);
+    if (blur !== undefined) extra.mask_blur = Math.min(64, blur);
+    extra.inpainting_fill = FILLS[num(body.inpainting_fill) ?? 1];
+    if (body.inpaint_full_res === true || body.inpaint_full_res === 1) {
+      extra.inpaint_full_res = true;
+      const pad = num(body.inpaint_full_res_padding);
+      if (pad !== undefined) extra.padding = Math.min(256, pad);
+    }
+    if (num(body.inpainting_mask_invert) === 1) plan.notes.push('inpainting_mask_invert: not available; white still means repaint');
+  }
+  plan.requests = plan.requests.map((r) => ({ ...r, task_params: { ...r.task_params, ...extra } }));
+  return plan;
+}
 
 const U32 = 2 ** 32;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
