@@ -119,7 +119,8 @@ describe.each(stores)('retention sweeper over %s', (_name, open) => {
     const doneOld = await completed(3 * HOUR);
     const failedOld = newTask();
     await store.create(failedOld);
-    await store.fail(failedOld.ticket_id, { code: 'invalid_params', message: 'no' }, iso(3 * HOUR));
+    // A minute after doneOld: equal times would leave the order to the ticket ids.
+    await store.fail(failedOld.ticket_id, { code: 'invalid_params', message: 'no' }, iso(3 * HOUR - 60_000));
     const cancelledOld = newTask();
     await store.create(cancelledOld);
     await store.cancel(cancelledOld.ticket_id, iso(2 * HOUR));
