@@ -47,7 +47,7 @@ export function compatOpenApi(): OpenApiFragment {
   return {
     tags: [
       { name: A1111, description: 'The /sdapi/v1 subset that A1111 clients call. Synchronous; every image is an ordinary task (query_task sees it); a client that disconnects cancels its tasks. Options, progress, interrupt and skip act on the caller only.' },
-      { name: OPENAI, description: 'OpenAI Images API (/v1): generations and models; edits and variations answer 501 until img2img exists. Errors are {error: {message, type, param, code}}.' },
+      { name: OPENAI, description: 'OpenAI Images API (/v1): generations, edits (img2img / inpainting) and models; variations answer 501. Errors are {error: {message, type, param, code}}.' },
     ],
     schemas: {
       A1111Txt2Img: TXT2IMG_SCHEMA,
@@ -100,7 +100,7 @@ export function compatOpenApi(): OpenApiFragment {
       '/sdapi/v1/interrupt': { post: a1111('Cancel your own unfinished tasks (never anyone else\'s)', { 200: json(anyJson) }) },
       '/sdapi/v1/skip': { post: a1111('Cancel your own running task; the rest of your batch goes on', { 200: json(anyJson) }) },
       '/v1/images/generations': { post: openai('Create images (waits for them)', { 200: json(ref('OpenAiImages')), 400: openaiError('invalid_request_error'), 404: openaiError('model_not_found'), ...syncErrors(openaiError) }, 'OpenAiGenerations') },
-      '/v1/images/edits': { post: openai('Not available yet (needs img2img / inpainting)', { 501: openaiError('not implemented yet') }) },
+      '/v1/images/edits': { post: { ...openai('Edit an image: img2img, or inpainting where the mask is transparent (waits for the images)', { 200: json(ref('OpenAiImages')), 400: openaiError('invalid_request_error'), 415: openaiError('not multipart/form-data'), ...syncErrors(openaiError) }), requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['image', 'prompt'], properties: { image: { type: 'string', format: 'binary' }, mask: { type: 'string', format: 'binary' }, prompt: { type: 'string' }, n: { type: 'integer' }, size: { type: 'string' }, response_format: { type: 'string' }, model: { type: 'string' }, user: { type: 'string' } } } } } } } },
       '/v1/images/variations': { post: openai('Not available yet (needs img2img)', { 501: openaiError('not implemented yet') }) },
       '/v1/models': { get: openai('Image models: the OpenAI names that map to the default, and the installed ids', { 200: json(anyJson) }) },
       '/v1/models/{id}': { get: { ...openai('One model', { 200: json(anyJson), 404: openaiError('model_not_found') }), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } },

@@ -53,7 +53,7 @@ export const ERROR_CATALOGUE = {
   worker_crashed: { status: 500, where: 'task', meaning: 'the worker running the task died; the task was not retried again' },
   image_too_large: { status: 400, where: 'task', meaning: 'the output would be over the size limit of this server (BACKSERV_UPSCALE_MAX_OUTPUT_PIXELS)' },
   task_failed: { status: 422, where: 'task', meaning: 'the task cannot be done with these inputs (e.g. no face found); the message says why' },
-  not_implemented: { status: 501, where: 'compat', meaning: 'the route needs img2img / inpainting, which image_creation does not have yet' },
+  not_implemented: { status: 501, where: 'compat', meaning: 'the route is not available here (OpenAI image variations)' },
   timeout: { status: 504, where: 'compat', meaning: 'the images were not ready within BACKSERV_COMPAT_WAIT_MS; their tasks were cancelled' },
   cancelled: { status: 409, where: 'compat', meaning: 'the task was cancelled (interrupt, skip, cancel_task) before it made an image' },
   model_not_found: { status: 404, where: 'compat', meaning: 'OpenAI: the model named is neither an OpenAI image model nor an installed one' },

@@ -5,9 +5,9 @@
  * and LibreChat's DALL·E 3 tool (fixed model dall-e-3, sizes up to 1792×1024, reads data[0].url).
  */
 import OpenAI, { APIError, toFile } from 'openai';
-import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureImage, getJson } from '../helpers/http.js';
+import { getJson } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { call, pngSize } from './support.js';
 
@@ -83,11 +83,35 @@ describe('OpenAI Images API through the official openai package', () => {
     expect(size.body).toEqual({ error: { message: expect.stringContaining('size'), type: 'invalid_request_error', param: 'size', code: 'invalid_request' } });
   });
 
-  it('images.edit (needs img2img, not built yet) answers 501 in OpenAI\'s shape', async () => {
-    const image = await toFile(readFileSync(fixtureImage('lowres_bryan.png')), 'in.png', { type: 'image/png' });
-    const err = await client.images.edit({ image, prompt: 'make it blue' }).catch((e: unknown) => e);
-    expect((err as APIError).status).toBe(501);
-    expect((err as APIError).error).toMatchObject({ code: 'not_implemented', message: expect.stringContaining('img2img') });
+  it('images.edit: img2img without a mask, inpainting where the mask is transparent; the unmasked part is kept', async () => {
+    const rgb = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 90, b: 200 } } }).png().toBuffer();
+    const plain = await client.images.edit({ image: await toFile(rgb, 'in.png', { type: 'image/png' }), prompt: 'make it red', size: '64x64', response_format: 'b64_json' });
+    expect(plain.data).toHaveLength(1);
+    expect(await pngSize(plain.data![0]!.b64_json!)).toEqual([64, 64]);
+    // Left half transparent = edit it; right half opaque = keep it.
+    const alpha = Buffer.alloc(64 * 64 * 4);
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) alpha[(y * 64 + x) * 4 + 3] = x < 32 ? 0 : 255;
+    const mask = await sharp(alpha, { raw: { width: 64, height: 64, channels: 4 } }).png().toBuffer();
+    const inpainted = await client.images.edit({
+      image: await toFile(rgb, 'in.png', { type: 'image/png' }), mask: await toFile(mask, 'mask.png', { type: 'image/png' }),
+      prompt: 'a red square', size: '64x64', response_format: 'b64_json', n: 2,
+    });
+    expect(inpainted.data).toHaveLength(2);
+    const out = await sharp(Buffer.from(inpainted.data![0]!.b64_json!, 'base64')).removeAlpha().raw().toBuffer();
+    const kept = [...Array(64).keys()].every((y) => [40, 50, 63].every((x) => Math.abs(out[(y * 64 + x) * 3]! - 30) <= 2 && Math.abs(out[(y * 64 + x) * 3 + 2]! - 200) <= 2));
+    expect(kept).toBe(true);
+  });
+
+  it('images.edit refuses a missing image and a mask with nothing transparent, in OpenAI\'s shape', async () => {
+    const rgb = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png().toBuffer();
+    const err = await client.images.edit({ image: await toFile(rgb, 'in.png', { type: 'image/png' }), mask: await toFile(rgb, 'm.png', { type: 'image/png' }), prompt: 'x' }).catch((e: unknown) => e);
+    expect((err as APIError).status).toBe(400);
+    expect((err as APIError).error).toMatchObject({ param: 'mask' });
+    const form = new FormData();
+    form.set('prompt', 'x');
+    const none = await fetch(`${svc.url}/v1/images/edits`, { method: 'POST', body: form });
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { error: { param: string } }).error.param).toBe('image');
   });
 
   it('Open WebUI openai engine: {model, prompt, n, size, response_format: b64_json} with a Bearer key', async () => {

@@ -1,8 +1,7 @@
 /**
  * The OpenAI Images API subset that apps on the official SDK, Open WebUI, LibreChat and n8n
- * call: generations (synchronous, ordinary tasks underneath) and the model list. Errors are
- * OpenAI's `{error: {message, type, param, code}}`; edits and variations need img2img, which
- * image_creation does not have yet, and answer 501 in that shape.
+ * call: generations and edits (synchronous, ordinary tasks underneath) and the model list.
+ * Errors are OpenAI's `{error: {message, type, param, code}}`; variations answer 501 in that shape.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -14,7 +13,10 @@ import { openaiCaller } from '../identity.js';
 import { installedModels } from '../models.js';
 import { resultBytes, resultUrl } from '../result-bytes.js';
 import type { UnknownFields } from '../unknown-fields.js';
-import { completedOrThrow, encodeAs, planGenerations } from './generations.js';
+import type { TaskRecord } from '../../tasks/types.js';
+import { editBody, planEdits } from './edits.js';
+import { completedOrThrow, encodeAs, planGenerations, type GenerationPlan } from './generations.js';
+import { readForm } from './multipart.js';
 import { chooseModel, OPENAI_ALIASES } from './model-names.js';
 import { GENERATIONS_FIELDS, GENERATIONS_SCHEMA } from './schemas.js';
 
@@ -46,16 +48,8 @@ export function openaiRouter(d: OpenAiDeps) {
   const router = new Router({ prefix: '/v1' });
   const created = Math.floor(Date.now() / 1000);
 
-  router.post('/images/generations', async (ctx) => {
-    if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined); // 401 before reading a body
-    const r = generationsCheck.check(await mount.readJson(ctx));
-    if (!r.ok) throw CompatError.field(r.problem.field || null, r.problem.message);
-    const body = r.body;
-    d.unknown.note('images/generations', body, GENERATIONS_FIELDS);
-    const user = openaiCaller(ctx, mount.keys, body.user);
-    const model = chooseModel(body.model as string | null | undefined, installedModels(mount.models, 'image_creation'), mount.config.compat.openaiModel);
-    const plan = planGenerations(body, model);
-    const done = completedOrThrow(await d.runner.run(ctx, user, plan.requests));
+  /** The Images API answer for finished tasks: URLs or base64 in the asked format, and the size made. */
+  const answer = async (ctx: Context, plan: GenerationPlan, done: TaskRecord[]): Promise<void> => {
     const base = mount.baseUrl(ctx);
     const data = await Promise.all(done.map(async (rec) => (plan.format === 'url'
       ? { url: resultUrl(base, rec) }
@@ -67,15 +61,38 @@ export function openaiRouter(d: OpenAiDeps) {
       size: `${first.width}x${first.height}`,
       ...(plan.format === 'b64_json' ? { output_format: plan.output } : {}),
     };
+  };
+
+  router.post('/images/generations', async (ctx) => {
+    if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined); // 401 before reading a body
+    const r = generationsCheck.check(await mount.readJson(ctx));
+    if (!r.ok) throw CompatError.field(r.problem.field || null, r.problem.message);
+    const body = r.body;
+    d.unknown.note('images/generations', body, GENERATIONS_FIELDS);
+    const user = openaiCaller(ctx, mount.keys, body.user);
+    const model = chooseModel(body.model as string | null | undefined, installedModels(mount.models, 'image_creation'), mount.config.compat.openaiModel);
+    const plan = planGenerations(body, model);
+    await answer(ctx, plan, completedOrThrow(await d.runner.run(ctx, user, plan.requests)));
   });
 
-  for (const path of ['/images/edits', '/images/variations']) {
-    router.post(path, (ctx) => {
-      if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined);
-      ctx.req.resume();
-      throw CompatError.of('not_implemented', `Image ${path.slice(8)} need img2img and inpainting, which this server does not have yet; /v1/images/generations works.`);
-    });
-  }
+  router.post('/images/edits', async (ctx) => {
+    if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined); // 401 before reading a body
+    const form = await readForm(ctx, mount.config.limits.bodyBytes);
+    const r = generationsCheck.check(editBody(form));
+    if (!r.ok) throw CompatError.field(r.problem.field || null, r.problem.message);
+    const body = r.body;
+    d.unknown.note('images/edits', body, GENERATIONS_FIELDS);
+    const user = openaiCaller(ctx, mount.keys, body.user);
+    const model = chooseModel(body.model as string | null | undefined, installedModels(mount.models, 'image_creation'), mount.config.compat.openaiModel);
+    const plan = await planEdits(form, body, model);
+    await answer(ctx, plan, completedOrThrow(await d.runner.run(ctx, user, plan.requests)));
+  });
+
+  router.post('/images/variations', (ctx) => {
+    if (mount.keys.enabled) openaiCaller(ctx, mount.keys, undefined);
+    ctx.req.resume();
+    throw CompatError.of('not_implemented', 'Image variations are not available here; /v1/images/edits with a prompt does img2img.');
+  });
 
   const modelList = () => {
     const installed = installedModels(mount.models, 'image_creation');
