@@ -17,6 +17,16 @@ export async function resultBytes(results: ResultStore, rec: TaskRecord): Promis
   return Buffer.from(await res.arrayBuffer());
 }
 
+/**
+ * A running task's live preview (written next to the results while it runs; never uploaded to
+ * object storage), or null when there is none yet or it is gone (the task just finished).
+ */
+export async function previewBytes(results: ResultStore, name: string): Promise<Buffer | null> {
+  const where = results.locate(name);
+  if (where?.kind !== 'file') return null;
+  return readFile(where.path).catch(() => null);
+}
+
 /** The public URL of a result, as query_task reports it. */
 export function resultUrl(baseUrl: string, rec: TaskRecord): string {
   return `${baseUrl}/results/${encodeURIComponent(rec.result?.file ?? '')}`;

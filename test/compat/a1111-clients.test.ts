@@ -164,6 +164,20 @@ describe('A1111 clients, unchanged', () => {
     expect(notImage.status).toBeLessThan(500);
   });
 
+  it('progress shows the running call\'s live preview as current_image (base64 PNG)', async () => {
+    const pending = call(sd('txt2img'), { body: { prompt: 'a slow one', width: 256, height: 256, steps: 60, seed: 5 } });
+    let preview: string | null = null;
+    for (let i = 0; i < 600 && preview === null; i++) {
+      const p = await call(sd('progress'));
+      preview = p.body.current_image;
+      if (preview === null && p.body.state.job_count === 0 && i > 20) break; // the call ended
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await pending).status).toBe(200);
+    expect(preview).not.toBeNull();
+    expect(Buffer.from(preview!, 'base64').subarray(1, 4).toString()).toBe('PNG');
+  });
+
   it('bad input: 422 with FastAPI\'s detail; wrong method 405 — all in A1111\'s shape', async () => {
     const bad = await call(sd('txt2img'), { body: { prompt: 'x', steps: 'many' } });
     expect(bad.status).toBe(422);

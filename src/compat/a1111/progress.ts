@@ -1,8 +1,8 @@
 /**
  * `GET /sdapi/v1/progress`, `POST /sdapi/v1/interrupt` and `/skip`, scoped to the caller: the
  * progress of the caller's own open call (idle: progress 0 and job_count 0, which SillyTavern
- * waits for after switching models), and stopping the caller's own tasks only. Previews
- * (`current_image`) do not exist yet, so it is always null.
+ * waits for after switching models), and stopping the caller's own tasks only. `current_image`
+ * is the running task's live preview (image_creation writes one every few steps) as base64.
  */
 import type { TaskFrontend } from '../../queue/task-frontend.js';
 import type { TaskStore } from '../../store/task-store.js';
@@ -13,6 +13,8 @@ export interface ProgressDeps {
   calls: ActiveCalls;
   store: TaskStore;
   frontend: TaskFrontend;
+  /** The bytes of a preview file named in a task's progress (null when it is gone). */
+  preview(name: string): Promise<Buffer | null>;
 }
 
 const idle = () => ({
@@ -55,7 +57,7 @@ export async function progressOf(d: ProgressDeps, user: string): Promise<Record<
       sampling_step: live?.step ?? 0,
       sampling_steps: live?.total ?? 0,
     },
-    current_image: null,
+    current_image: live?.preview ? (await d.preview(live.preview))?.toString('base64') ?? null : null,
     textinfo: position !== null ? `Waiting in the queue (position ${position})` : null,
   };
 }

@@ -15,7 +15,7 @@ import type { CallRunner } from '../call-runner.js';
 import { CompatError, failedTaskError, ownPrefix, type ShapedError } from '../errors.js';
 import { a1111Caller } from '../identity.js';
 import { installedModels, modelHash, resolveCheckpoint } from '../models.js';
-import { resultBytes } from '../result-bytes.js';
+import { resultBytes, previewBytes } from '../result-bytes.js';
 import type { UnknownFields } from '../unknown-fields.js';
 import { EXTRAS_FIELDS, planExtras } from './extras-plan.js';
 import { buildInfo } from './info.js';
@@ -174,7 +174,7 @@ export function a1111Router(d: A1111Deps) {
     });
   }
 
-  const progressDeps = { calls: d.calls, store: mount.store, frontend: mount.frontend };
+  const progressDeps = { calls: d.calls, store: mount.store, frontend: mount.frontend, preview: (name: string) => previewBytes(mount.results, name) };
   router.get('/progress', async (ctx) => {
     ctx.body = await progressOf(progressDeps, caller(ctx));
   });
