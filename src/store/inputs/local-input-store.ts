@@ -9,6 +9,7 @@ import { readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputMissingError, isInputId, putFrom, type InputStore, type InputWriter } from './input-store.js';
 import { SpoolFile } from './spool-file.js';
+import { spoolWriter } from './spool-writer.js';
 
 export class LocalInputStore implements InputStore {
   readonly kind = 'local' as const;
@@ -18,36 +19,7 @@ export class LocalInputStore implements InputStore {
   begin(): InputWriter {
     const id = randomBytes(16).toString('hex');
     const spool = new SpoolFile(join(this.dir, `.${id}.tmp`));
-    let done = false;
-    return {
-      get bytes() {
-        return spool.bytes;
-      },
-      get buffered() {
-        return spool.buffered;
-      },
-      async write(chunk) {
-        if (done) throw new Error('input already finished');
-        await spool.write(chunk);
-      },
-      commit: async () => {
-        if (done) throw new Error('input already finished');
-        done = true;
-        try {
-          await spool.close();
-          await rename(spool.path, join(this.dir, id));
-          return id;
-        } catch (err) {
-          await spool.remove();
-          throw err;
-        }
-      },
-      async abort() {
-        if (done) return;
-        done = true;
-        await spool.remove();
-      },
-    };
+    return spoolWriter(id, spool, { commit: (done) => rename(done.path, join(this.dir, id)) });
   }
 
   put(source: AsyncIterable<Uint8Array>): Promise<string> {

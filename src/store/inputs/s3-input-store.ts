@@ -13,6 +13,7 @@ import type { S3Settings } from '../../config/s3-settings.js';
 import { EMPTY_SHA256, signRequest } from '../../results/sigv4.js';
 import { InputMissingError, isInputId, putFrom, type InputStore, type InputWriter } from './input-store.js';
 import { SpoolFile } from './spool-file.js';
+import { spoolWriter } from './spool-writer.js';
 
 export class S3InputStore implements InputStore {
   readonly kind = 's3' as const;
@@ -27,38 +28,18 @@ export class S3InputStore implements InputStore {
     const id = randomBytes(16).toString('hex');
     const spool = new SpoolFile(join(this.spoolDir, `.${id}.tmp`));
     const hash = createHash('sha256');
-    let done = false;
-    return {
-      get bytes() {
-        return spool.bytes;
-      },
-      get buffered() {
-        return spool.buffered;
-      },
-      async write(chunk) {
-        if (done) throw new Error('input already finished');
-        hash.update(chunk);
-        await spool.write(chunk);
-      },
-      commit: async () => {
-        if (done) throw new Error('input already finished');
-        done = true;
+    return spoolWriter(id, spool, {
+      onChunk: (chunk) => hash.update(chunk),
+      commit: async (done) => {
         try {
-          await spool.close();
-          const res = await this.send('PUT', id, hash.digest('hex'), { 'content-length': String(spool.bytes), 'content-type': 'application/octet-stream' }, spool.path);
+          const res = await this.send('PUT', id, hash.digest('hex'), { 'content-length': String(done.bytes), 'content-type': 'application/octet-stream' }, done.path);
           res.resume();
           if (res.statusCode !== 200) throw new Error(`storing the input in object storage failed: HTTP ${res.statusCode}`);
-          return id;
         } finally {
-          await spool.remove();
+          await done.remove(); // uploaded (or refused): the local spool is not needed either way
         }
       },
-      async abort() {
-        if (done) return;
-        done = true;
-        await spool.remove();
-      },
-    };
+    });
   }
 
   put(source: AsyncIterable<Uint8Array>): Promise<string> {
