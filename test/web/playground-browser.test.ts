@@ -21,7 +21,8 @@ let browser: Browser;
 
 describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
   beforeAll(async () => {
-    svc = await startTestService({ BACKSERV_UPSCALE_TILE: '32', BACKSERV_UPSCALE_PAD: '4' });
+    // Small tiles: the upscale has many steps and lasts long enough for the page's event stream to see several.
+    svc = await startTestService({ BACKSERV_UPSCALE_TILE: '16', BACKSERV_UPSCALE_PAD: '4' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
