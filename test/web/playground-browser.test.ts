@@ -3,26 +3,43 @@
  * upload an image, submit an upscale, watch the progress bar move over SSE, see the result image,
  * find the task in "recent tasks". Saves a screenshot to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureImage } from '../helpers/http.js';
+import { fixtureImage, postJson, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`playground browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
+const dataUri = (file: string) => `data:image/jpeg;base64,${readFileSync(file).toString('base64')}`;
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 let svc: TestService;
 let browser: Browser;
 
+/**
+ * A fast machine can finish a page's task before the page's event stream is open, so the only
+ * worker is first held by a long task; the returned function cancels it once the page shows its
+ * own task queued. The page then follows its task before the first step runs, on any machine.
+ */
+async function holdTheWorker(): Promise<(page: Page) => Promise<void>> {
+  const blocker = await submit(svc.url, 'image_upscale', { image_url: dataUri(fixtureImage('noface_rocket.jpg')), scale_factor: 4 }, 'blocker');
+  expect(blocker.status).toBe(202);
+  const id = blocker.body.ticket_id as string;
+  await waitFor(svc.url, id, (b) => b.status === 'In Progress');
+  return async (page) => {
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toMatch(/^Queueing/);
+    expect((await postJson(`${svc.url}/cancel_task/${id}`, {})).status).toBe(200);
+  };
+}
+
 describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
   beforeAll(async () => {
     // Small tiles: the upscale has many steps and lasts long enough for the page's event stream to see several.
-    svc = await startTestService({ BACKSERV_UPSCALE_TILE: '16', BACKSERV_UPSCALE_PAD: '4' });
+    svc = await startTestService({ BACKSERV_UPSCALE_TILE: '16', BACKSERV_UPSCALE_PAD: '4' }); // one worker
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
@@ -55,12 +72,14 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
       const bar = document.getElementById('progress');
       new MutationObserver(() => window.seen.push(Number(bar.getAttribute('value')))).observe(bar, { attributes: true, attributeFilter: ['value'] });
     `);
+    const release = await holdTheWorker();
     const submitted = page.waitForRequest((r) => r.url().endsWith('/submit_task'));
     await page.getByRole('button', { name: 'Submit task' }).click();
     const body = JSON.parse((await submitted).postData() ?? '{}') as { task_type: string; task_params: { image_url: string; scale_factor: number } };
     expect(body.task_type).toBe('image_upscale');
     expect(body.task_params.image_url).toMatch(/^data:image\/png;base64,/);
     expect(body.task_params.scale_factor).toBe(2);
+    await release(page);
 
     const img = page.locator('#result img');
     await img.waitFor({ state: 'visible', timeout: 30_000 });
@@ -102,7 +121,9 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
       new MutationObserver(() => { const i = document.querySelector('#result img.preview'); if (i) window.previews.push(i.alt); })
         .observe(document.getElementById('result'), { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
     `);
+    const release = await holdTheWorker();
     await page.getByRole('button', { name: 'Submit task' }).click();
+    await release(page);
     await expect.poll(() => page.locator('#status').textContent(), { timeout: 60_000 }).toBe('Completed.');
     const previews = (await page.evaluate('window.previews')) as string[];
     expect(previews.length).toBeGreaterThan(0);
