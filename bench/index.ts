@@ -21,6 +21,7 @@ const PARTS: Record<string, () => Promise<BenchPart>> = {
   restart: async () => (await import('./restart.js')).runRestartBench,
   compat: async () => (await import('./compat.js')).runCompatBench,
   bgremoval: async () => (await import('./bgremoval.js')).runBgremovalBench,
+  tasks: async () => (await import('./tasks.js')).runTasksBench,
 };
 
 function versions(): Record<string, string> {
