@@ -32,7 +32,7 @@ export async function runRedisQueueBench(opts: BenchOptions): Promise<BenchRow[]
     env: {
       modelsDir: '', resultsDir: '', inputs: { kind: 'local', dir: '' }, device: 'cpu', intraOpThreads: 1,
       fetch: { maxBytes: 1, timeoutMs: 1, maxRedirects: 0, allowlist: undefined, maxPixels: 1 },
-      upscale: { tile: 1, pad: 0, maxOutputPixels: 1 },
+      upscale: { tile: 1, pad: 0, memoryBytes: 1, maxOutputPixels: 1 },
     },
   });
   const frontend = new RedisFrontend(store, redis, subS, { maxQueued: 0, maxQueuedPerUser: 0, cancelWaitMs: 1000, slots: () => SLOTS }, log);

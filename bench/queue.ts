@@ -26,7 +26,7 @@ export async function runQueueBench(opts: BenchOptions): Promise<BenchRow[]> {
     env: {
       modelsDir: '', resultsDir: '', inputs: { kind: 'local', dir: '' }, device: 'cpu', intraOpThreads: 1,
       fetch: { maxBytes: 1, timeoutMs: 1, maxRedirects: 0, allowlist: undefined, maxPixels: 1 },
-      upscale: { tile: 1, pad: 0, maxOutputPixels: 1 },
+      upscale: { tile: 1, pad: 0, memoryBytes: 1, maxOutputPixels: 1 },
     },
   });
   const scheduler = new Scheduler(store, pool, 'bench', { maxQueued: 1e9, maxQueuedPerUser: 1e9, maxAttempts: 3 }, silentLogger());

@@ -17,6 +17,9 @@ import { SessionCache, chooseDevice, parseDeviceSetting, tensor } from '../src/r
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
+/** The service's default upscale settings (tile auto, 1 GiB, x4fast's measured bytes per pixel). */
+const AUTO = { tile: null, pad: 40, maxOutputPixels: 1e9, memoryBytes: 1024 * 1024 * 1024, memoryPerInputPixel: 1536 };
+
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'images');
 
 /** A converted Real-ESRGAN model: the installed one (unless it is a test model), else converted into a temp folder now. */
@@ -45,7 +48,7 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
   const sessions = new SessionCache({ device, intraOpThreads: 0 });
   const session = await sessions.get(convertedPath('realesrgan-x4fast'));
   const kernels = loadKernels();
-  const size = opts.quick ? 192 : 384;
+  const size = opts.quick ? 192 : 512;
   const img = await rgb('portrait_astronaut.jpg', size);
   const signal = new AbortController().signal;
   const reps = opts.quick ? 3 : 7;
@@ -59,8 +62,10 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
       const out = await session.run({ [session.inputNames[0]]: tensor('float32', x, [1, 3, img.height, img.width]) });
       kernels.nchwToHwc(out[session.outputNames[0]].data as Float32Array, img.width * 4, img.height * 4, 3, 255, 0);
     }),
-    // Default tile (256) and padding (40): one tile at 192², four at 384².
-    pipeline: () => timeMs(() => upscaleRgb(session, kernels, img, { tile: 256, pad: 40, maxOutputPixels: 1e9 }, signal, () => {})),
+    // The default: tile 'auto' within 1 GiB (one tile up to ~836² for x4fast), padding 40.
+    pipeline: () => timeMs(() => upscaleRgb(session, kernels, img, AUTO, signal, () => {})),
+    // The earlier fixed default: four padded tiles at 512².
+    pipelineTile256: () => timeMs(() => upscaleRgb(session, kernels, img, { tile: 256, pad: 40, maxOutputPixels: 1e9 }, signal, () => {})),
     pipelineSmallTiles: () => timeMs(() => upscaleRgb(session, kernels, img, { tile: 96, pad: 40, maxOutputPixels: 1e9 }, signal, () => {})),
   }, reps);
   const row = (name: string, samples: number[], baseline?: string, base?: number): BenchRow => {
@@ -69,7 +74,8 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
   };
   const rawRow = row(`raw session x4fast ${size}²`, t.raw);
   rows.push(rawRow,
-    row(`pipeline x4fast ${size}² (tile 256)`, t.pipeline, rawRow.name, rawRow.median),
+    row(`pipeline x4fast ${size}² (tile auto)`, t.pipeline, rawRow.name, rawRow.median),
+    row(`pipeline x4fast ${size}² (tile 256)`, t.pipelineTile256, rawRow.name, rawRow.median),
     row(`pipeline x4fast ${size}² (tile 96)`, t.pipelineSmallTiles, rawRow.name, rawRow.median));
 
   // x4plus costs seconds per run on a CPU: a small input and few repetitions, interleaved with x4fast.
@@ -101,7 +107,7 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let i = 0; i < n; i++) {
-      ours.push(await timeMs(() => upscaleRgb(session, kernels, small, { tile: 256, pad: 40, maxOutputPixels: 1e9 }, signal, () => {})));
+      ours.push(await timeMs(() => upscaleRgb(session, kernels, small, AUTO, signal, () => {})));
       theirs.push(await timeMs(() => execFileSync(bin, ['-i', input, '-o', join(dir, 'out.png'), '-m', models, '-n', 'realesrgan-x4fast', '-s', '4'], { stdio: 'ignore' })));
     }
     const theirsRow: BenchRow = { part: 'upscale', name: 'upscayl-bin x4fast 115²', unit: 'ms/MP', ...summarize(theirs.map((x) => x / smallMp)) };

@@ -32,7 +32,10 @@ export interface Limits {
   fetchMaxRedirects: number;
   /** Decoded pixel cap for input images (decompression bombs). */
   maxInputPixels: number;
-  upscaleTile: number;
+  /** Fixed tile side, or null: chosen per image from the model's working memory and upscaleMemoryBytes. */
+  upscaleTile: number | null;
+  /** Working memory one tile run may use (BACKSERV_UPSCALE_MEMORY_MB). */
+  upscaleMemoryBytes: number;
   upscalePad: number;
   /** Largest ×4 intermediate an upscale may allocate (pixels). */
   upscaleMaxOutputPixels: number;
@@ -110,7 +113,9 @@ export function loadConfig(env: Env = process.env): Config {
       fetchTimeoutMs: envInt(env, 'BACKSERV_FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
       fetchMaxRedirects: envInt(env, 'BACKSERV_FETCH_MAX_REDIRECTS', 3, 0, 20),
       maxInputPixels: envInt(env, 'BACKSERV_MAX_INPUT_PIXELS', 40_000_000, 1, 1_000_000_000),
-      upscaleTile: envInt(env, 'BACKSERV_UPSCALE_TILE', 256, 16, 4096),
+      // 'auto' (default): the largest tile that fits the memory budget, often the whole image.
+      upscaleTile: (env.BACKSERV_UPSCALE_TILE ?? 'auto') === 'auto' ? null : envInt(env, 'BACKSERV_UPSCALE_TILE', 256, 16, 4096),
+      upscaleMemoryBytes: envInt(env, 'BACKSERV_UPSCALE_MEMORY_MB', 1024, 16, 1 << 20) * 1024 * 1024,
       // ≥ the receptive field of realesrgan-x4fast (~34 px), so tiled output matches an untiled run.
       upscalePad: envInt(env, 'BACKSERV_UPSCALE_PAD', 40, 0, 512),
       upscaleMaxOutputPixels: envInt(env, 'BACKSERV_UPSCALE_MAX_OUTPUT_PIXELS', 100_000_000, 1, 2_000_000_000),

@@ -25,6 +25,8 @@ export interface ManifestEntry extends Omit<ModelManifestEntry, 'files'> {
   convertFrom?: string;
   /** What choosing this model costs and gives against its alternatives (shown by `models list`). */
   tradeoff?: string;
+  /** Bytes of working memory one run needs per input pixel (measured; the upscaler sizes its tiles by it). */
+  memoryPerInputPixel?: number;
 }
 
 /** One role a task type needs filled (e.g. face_swap's detector), with candidate ids in preference order. */
@@ -96,6 +98,7 @@ export const MANIFEST_SCHEMA = {
           note: { type: 'string' },
           convertFrom: { type: 'string' },
           tradeoff: { type: 'string' },
+          memoryPerInputPixel: { type: 'integer', minimum: 1 },
           files: {
             type: 'array',
             minItems: 1,

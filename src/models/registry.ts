@@ -104,7 +104,9 @@ export function createRegistry(modelsDir: string, manifest: Manifest = loadManif
 
   function resolveId(id: string): ResolvedModel | null {
     const dir = installedDir(id);
-    return dir ? { id, dir } : null;
+    if (!dir) return null;
+    const perPixel = byId.get(id)?.memoryPerInputPixel;
+    return perPixel ? { id, dir, memoryPerInputPixel: perPixel } : { id, dir };
   }
 
   function resolveAll(taskType: TaskType): Record<string, ResolvedModel> | null {

@@ -39,6 +39,8 @@ export interface ResolvedModel {
   id: string;
   /** Absolute folder of the model. */
   dir: string;
+  /** Working memory of one run per input pixel, in bytes, where measured (sizes the upscaler's tiles). */
+  memoryPerInputPixel?: number;
 }
 
 export interface TaskTypeAvailability {

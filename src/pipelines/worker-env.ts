@@ -18,9 +18,11 @@ export interface WorkerEnv {
     maxPixels: number;
   };
   upscale: {
-    /** Input pixels per tile side, and real context around it (≥ the model's receptive field). */
-    tile: number;
+    /** Input pixels per tile side (null: chosen per image), and real context around it (≥ the model's receptive field). */
+    tile: number | null;
     pad: number;
+    /** Working memory one tile run may use, for choosing the tile. */
+    memoryBytes: number;
     maxOutputPixels: number;
   };
 }

@@ -46,6 +46,7 @@ function poolOptions(config: Config, workerFile: string | undefined): PoolOption
       upscale: {
         tile: config.limits.upscaleTile,
         pad: config.limits.upscalePad,
+        memoryBytes: config.limits.upscaleMemoryBytes,
         maxOutputPixels: config.limits.upscaleMaxOutputPixels,
       },
     },

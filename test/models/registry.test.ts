@@ -50,7 +50,7 @@ describe('model registry', () => {
     expect(reg.resolve('image_upscale')?.id).toBe('realesrgan-x4plus');
     placeFiles(root, 'realesrgan-x4fast');
     // No caching: files placed while running are seen at once.
-    expect(reg.resolve('image_upscale')).toEqual({ id: 'realesrgan-x4fast', dir: join(root, 'realesrgan-x4fast') });
+    expect(reg.resolve('image_upscale')).toEqual({ id: 'realesrgan-x4fast', dir: join(root, 'realesrgan-x4fast'), memoryPerInputPixel: 1536 });
     expect(reg.resolve('image_upscale', 'realesrgan-x4plus')?.id).toBe('realesrgan-x4plus');
     expect(reg.resolve('image_upscale', 'sd-turbo')?.id).toBe('realesrgan-x4fast');
     const a = reg.availability().image_upscale;

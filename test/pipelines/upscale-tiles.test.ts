@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it, inject } from 'vitest';
 import { fallbackKernels, loadKernels } from '../../src/native/index.js';
 import { NORM_0_1 } from '../../src/native/types.js';
-import { cropHwc, planTiles } from '../../src/pipelines/image-upscale/tiles.js';
+import { chooseTile, cropHwc, planTiles } from '../../src/pipelines/image-upscale/tiles.js';
 import { upscaleRgb } from '../../src/pipelines/image-upscale/upscale-rgb.js';
 import { CancelledError } from '../../src/tasks/task-errors.js';
 import { SessionCache, chooseDevice, tensor } from '../../src/runtime/index.js';
@@ -45,6 +45,28 @@ describe('planTiles / cropHwc', () => {
     }
   });
 
+  it('chooseTile: the whole image when it fits the memory budget, else the largest padded square that fits, split evenly', () => {
+    const MiB = 1024 * 1024;
+    // x4fast-class (1.5 KiB per input pixel), 1 GiB: a 512² image runs as one tile.
+    expect(chooseTile(512, 512, 40, 1536, 1024 * MiB)).toBe(512);
+    expect(chooseTile(1000, 300, 40, 1536, 1024 * MiB)).toBe(1000);
+    // 2048² does not fit (4.2 M px > 699 k px): padded tiles of ≤ 836² px, 2048 split in 3 → 688.
+    const t = chooseTile(2048, 2048, 40, 1536, 1024 * MiB);
+    expect(t).toBe(688);
+    expect((t + 80) ** 2 * 1536).toBeLessThanOrEqual(1024 * MiB);
+    // x4plus-class (17 KiB per pixel): small tiles; a smaller budget never grows the tile.
+    const plus = chooseTile(512, 512, 40, 17408, 1024 * MiB);
+    expect((plus + 80) ** 2 * 17408).toBeLessThanOrEqual(1024 * MiB);
+    expect(chooseTile(512, 512, 40, 17408, 256 * MiB)).toBeLessThan(plus);
+    // Never below 16 px, however small the budget.
+    expect(chooseTile(4096, 4096, 40, 17408, MiB)).toBe(16);
+    for (const [w, h] of [[3000, 17], [17, 3000], [1025, 1023]]) {
+      const side = chooseTile(w, h, 40, 1536, 1024 * MiB);
+      const n = Math.ceil(Math.max(w, h) / side);
+      expect(Math.max(w, h) - (n - 1) * side).toBeGreaterThan(side / 2); // no thin last tile
+    }
+  });
+
   it('crops rows of an HWC image', () => {
     const src = Uint8Array.from({ length: 5 * 4 * 3 }, (_, i) => i);
     const out = cropHwc(src, 5, 3, 1, 2, 2, 2, new Uint8Array(100));
@@ -74,6 +96,17 @@ describe('tiled upscale equals an untiled run', () => {
     let maxDiff = 0;
     for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i] - tiled.data[i]));
     expect(maxDiff).toBeLessThanOrEqual(1);
+  });
+
+  it('auto tile (null): a 192² photo within the budget runs as one tile, identical to one session run', async () => {
+    const img = await photo(192, 192);
+    const session = await sessions.get(modelPath());
+    const tiled = await upscaleRgb(session, loadKernels(), img, { tile: null, pad: 40, maxOutputPixels: 1e8, memoryBytes: 256 * 1024 * 1024, memoryPerInputPixel: 1536 }, new AbortController().signal, () => {});
+    expect(tiled.tiles).toBe(1);
+    expect(Buffer.compare(Buffer.from(tiled.data), Buffer.from(await untiled(img)))).toBe(0);
+    // The same image with a budget too small for it is tiled, and still matches within 1/255.
+    const small = await upscaleRgb(session, loadKernels(), img, { tile: null, pad: 4, maxOutputPixels: 1e8, memoryBytes: 5000 * 1536, memoryPerInputPixel: 1536 }, new AbortController().signal, () => {});
+    expect(small.tiles).toBeGreaterThan(1);
   });
 
   it('stops between tiles when the signal fires', async () => {

@@ -28,7 +28,8 @@ async function upscale({ imageUrl, scaleFactor, model }: UpscaleSettings, ctx: P
   const session = await ctx.sessions.get(join(model.dir, 'model.onnx'));
   const tLoaded = performance.now();
 
-  const up = await upscaleRgb(session, ctx.kernels, img, ctx.env.upscale, ctx.signal, (d, n) => ctx.progress(d, n));
+  const opts = { ...ctx.env.upscale, memoryPerInputPixel: model.memoryPerInputPixel };
+  const up = await upscaleRgb(session, ctx.kernels, img, opts, ctx.signal, (d, n) => ctx.progress(d, n));
   await checkpoint(ctx.signal);
   const width = img.width * scaleFactor;
   const height = img.height * scaleFactor;

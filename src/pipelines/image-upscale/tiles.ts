@@ -34,6 +34,24 @@ export function planTiles(width: number, height: number, tile: number, pad: numb
   return tiles;
 }
 
+/** A model whose working memory per input pixel is not in the manifest is assumed this heavy (x4plus-class). */
+export const UNKNOWN_MODEL_BYTES_PER_PIXEL = 16 * 1024;
+export const DEFAULT_MEMORY_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The tile side for an image: the whole image in one run when its working memory fits the
+ * budget (no padded borders recomputed: as fast as one raw session run), else the largest square
+ * whose padded run fits, shrunk so the tiles split the longer side evenly (no thin last row).
+ */
+export function chooseTile(width: number, height: number, pad: number, bytesPerPixel: number, budgetBytes: number): number {
+  const maxPixels = Math.floor(budgetBytes / bytesPerPixel);
+  const longer = Math.max(width, height);
+  if (width * height <= maxPixels) return longer;
+  const fits = Math.max(16, Math.floor(Math.sqrt(maxPixels)) - 2 * pad);
+  const n = Math.ceil(longer / fits);
+  return Math.min(fits, Math.ceil(longer / n / 8) * 8);
+}
+
 /** Copy a region of an HWC image into a contiguous buffer (row copies, no per-pixel work). */
 export function cropHwc(src: Uint8Array, width: number, channels: number,
   x: number, y: number, w: number, h: number, out: Uint8Array): Uint8Array {

@@ -7,11 +7,16 @@ import { NORM_0_1, type Kernels } from '../../native/types.js';
 import { tensor, type Session } from '../../runtime/index.js';
 import { checkpoint } from '../checkpoint.js';
 import { TaskError } from '../../tasks/task-errors.js';
-import { cropHwc, planTiles } from './tiles.js';
+import { DEFAULT_MEMORY_BYTES, UNKNOWN_MODEL_BYTES_PER_PIXEL, chooseTile, cropHwc, planTiles } from './tiles.js';
 
 export interface UpscaleOptions {
-  tile: number;
+  /** Tile side in input pixels, or null: the largest that fits `memoryBytes` (see chooseTile). */
+  tile: number | null;
   pad: number;
+  /** Working memory one tile run may use; with the model's bytes per input pixel it bounds the tile. */
+  memoryBytes?: number;
+  /** The model's working memory per input pixel (manifest `memoryPerInputPixel`). */
+  memoryPerInputPixel?: number;
   /** Largest output (pixels) the task may allocate. */
   maxOutputPixels: number;
 }
@@ -36,8 +41,9 @@ export async function upscaleRgb(session: Session, kernels: Kernels, img: RgbIma
   signal: AbortSignal, onTile: (done: number, total: number) => void): Promise<UpscaledRgb> {
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];
-  const tiles = planTiles(img.width, img.height, opts.tile, opts.pad);
-  const maxSide = opts.tile + 2 * opts.pad;
+  const side = opts.tile ?? chooseTile(img.width, img.height, opts.pad, opts.memoryPerInputPixel ?? UNKNOWN_MODEL_BYTES_PER_PIXEL, opts.memoryBytes ?? DEFAULT_MEMORY_BYTES);
+  const tiles = planTiles(img.width, img.height, side, opts.pad);
+  const maxSide = tiles.reduce((m, t) => Math.max(m, t.pw, t.ph), 0);
   const crop = new Uint8Array(maxSide * maxSide * img.channels);
   const planes = new Float32Array(3 * maxSide * maxSide);
   let out: Uint8Array | null = null;
