@@ -62,7 +62,7 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
       const out = await session.run({ [session.inputNames[0]]: tensor('float32', x, [1, 3, img.height, img.width]) });
       kernels.nchwToHwc(out[session.outputNames[0]].data as Float32Array, img.width * 4, img.height * 4, 3, 255, 0);
     }),
-    // The default: tile 'auto' within 1 GiB (one tile up to ~836² for x4fast), padding 40.
+    // The default: tile 'auto' within 1 GiB (one run up to 640² for x4fast), padding 40.
     pipeline: () => timeMs(() => upscaleRgb(session, kernels, img, AUTO, signal, () => {})),
     // The earlier fixed default: four padded tiles at 512².
     pipelineTile256: () => timeMs(() => upscaleRgb(session, kernels, img, { tile: 256, pad: 40, maxOutputPixels: 1e9 }, signal, () => {})),

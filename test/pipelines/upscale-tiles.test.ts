@@ -50,10 +50,13 @@ describe('planTiles / cropHwc', () => {
     // x4fast-class (1.5 KiB per input pixel), 1 GiB: a 512² image runs as one tile.
     expect(chooseTile(512, 512, 40, 1536, 1024 * MiB)).toBe(512);
     expect(chooseTile(1000, 300, 40, 1536, 1024 * MiB)).toBe(1000);
-    // 2048² does not fit (4.2 M px > 699 k px): padded tiles of ≤ 836² px, 2048 split in 3 → 688.
+    // One run never takes more than 640² px (cancel and progress act between runs): 2048² in
+    // padded tiles of ≤ 640² px, 2048 split in 4 → 512.
     const t = chooseTile(2048, 2048, 40, 1536, 1024 * MiB);
-    expect(t).toBe(688);
-    expect((t + 80) ** 2 * 1536).toBeLessThanOrEqual(1024 * MiB);
+    expect(t).toBe(512);
+    expect((t + 80) ** 2).toBeLessThanOrEqual(640 * 640);
+    // A budget smaller than that bounds the tile: 256 MiB / 1.5 KiB = 174,762 px → 418 - 80 → 2048 in 7 → 296.
+    expect(chooseTile(2048, 2048, 40, 1536, 256 * MiB)).toBe(296);
     // x4plus-class (17 KiB per pixel): small tiles; a smaller budget never grows the tile.
     const plus = chooseTile(512, 512, 40, 17408, 1024 * MiB);
     expect((plus + 80) ** 2 * 17408).toBeLessThanOrEqual(1024 * MiB);

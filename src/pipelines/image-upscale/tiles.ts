@@ -37,6 +37,11 @@ export function planTiles(width: number, height: number, tile: number, pad: numb
 /** A model whose working memory per input pixel is not in the manifest is assumed this heavy (x4plus-class). */
 export const UNKNOWN_MODEL_BYTES_PER_PIXEL = 16 * 1024;
 export const DEFAULT_MEMORY_BYTES = 1024 * 1024 * 1024;
+/**
+ * The most input pixels one automatic run takes, whatever the budget: cancel and progress act
+ * between runs, so one run stays a few seconds on a CPU (640²: a 512² photo is still one run).
+ */
+export const MAX_RUN_PIXELS = 640 * 640;
 
 /**
  * The tile side for an image: the whole image in one run when its working memory fits the
@@ -44,7 +49,7 @@ export const DEFAULT_MEMORY_BYTES = 1024 * 1024 * 1024;
  * whose padded run fits, shrunk so the tiles split the longer side evenly (no thin last row).
  */
 export function chooseTile(width: number, height: number, pad: number, bytesPerPixel: number, budgetBytes: number): number {
-  const maxPixels = Math.floor(budgetBytes / bytesPerPixel);
+  const maxPixels = Math.min(MAX_RUN_PIXELS, Math.floor(budgetBytes / bytesPerPixel));
   const longer = Math.max(width, height);
   if (width * height <= maxPixels) return longer;
   const fits = Math.max(16, Math.floor(Math.sqrt(maxPixels)) - 2 * pad);
