@@ -16,6 +16,14 @@ export function requestObserver(registry: Registry, log: Logger): Middleware {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // prom-client hashes the label object on every observe; a child per label set does it once.
+  const children = new Map<string, ReturnType<typeof duration.labels>>();
+  const childFor = (method: string, route: string, status: string) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) children.set(key, (child = duration.labels(method, route, status)));
+    return child;
+  };
   const routeOf = (ctx: Context) => {
     const r = (ctx as Context & { _matchedRoute?: string | RegExp })._matchedRoute;
     return typeof r === 'string' ? r : '(unmatched)';
@@ -27,7 +35,7 @@ export function requestObserver(registry: Registry, log: Logger): Middleware {
       const route = routeOf(ctx);
       const status = ctx.status;
       if (!String(ctx.response.get('Content-Type')).startsWith('text/event-stream')) {
-        duration.observe({ method: ctx.method, route, status: String(status) }, ms / 1000);
+        childFor(ctx.method, route, String(status)).observe(ms / 1000);
       }
       const ticket = (ctx as Context & { params?: Record<string, string> }).params?.ticket_id;
       log.info({ method: ctx.method, route, path: ctx.path, status, ms: Math.round(ms * 10) / 10, ...(ticket ? { ticket_id: ticket } : {}) }, 'request');
