@@ -67,12 +67,13 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config),
     mounts: [compatMount(new SqliteUserOptions(join(config.dataDir, 'backserv-compat.sqlite')))],
     workerHostCrashes: () => hostCrashes,
+    workerStats: pool.workerStats ? () => pool.workerStats!() : undefined,
     retention: config.retention.sweepMs > 0 ? () => retention.snapshot() : undefined,
     readyInfo: () => ({
       device: device.device,
       device_reason: device.reason,
       native_kernels: kernels.backend,
-      workers: { size: pool.size, busy: pool.busy, isolated: config.workerHost, host_crashes: hostCrashes },
+      workers: { size: pool.size, busy: pool.busy, isolated: config.workerHost, host_crashes: hostCrashes, ...(pool.workerStats ? { recycles: pool.workerStats().recycles } : {}) },
     }),
   });
   const http = await listen(app, config, log);

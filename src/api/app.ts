@@ -15,6 +15,7 @@ import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { ResultStore } from '../results/result-store.js';
 import type { RetentionStats } from '../retention/sweeper.js';
+import type { WorkerStats } from '../workers/task-pool.js';
 import type { ApiBackends } from './backends.js';
 import { BodyReader } from './body/read-body.js';
 import { InflightBudget } from './body/inflight-budget.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   backends: ApiBackends;
   /** Crashes of the worker host process so far (embedded mode), for /metrics. */
   workerHostCrashes?(): number;
+  /** Per-worker memory and recycles for /metrics (worker processes only). */
+  workerStats?(): WorkerStats;
   /** The retention sweeper's figures (results kept, deleted counts), for /metrics; absent: no sweeper here. */
   retention?(): RetentionStats;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
@@ -74,7 +77,7 @@ export function createApp(deps: AppDeps): BackservApp {
   // SSE, webhooks, idempotency, keys, metrics, docs, playground (src/api/extras.ts).
   const mounted: AppMount[] = [];
   const extras = createApiExtras({
-    config, store, frontend: scheduler, log, validator, bodyReader, baseUrl, backends: deps.backends, workerHostCrashes: deps.workerHostCrashes,
+    config, store, frontend: scheduler, log, validator, bodyReader, baseUrl, backends: deps.backends, workerHostCrashes: deps.workerHostCrashes, workerStats: deps.workerStats,
     retention: deps.retention,
     openapiExtra: () => mounted.flatMap((m) => (m.openapi ? [m.openapi] : [])),
   });

@@ -17,6 +17,8 @@ import type { Logger } from '../infra/logging.js';
 import { requestObserver } from '../metrics/http-metrics.js';
 import { registerRetentionMetrics } from '../metrics/retention-metrics.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
+import { registerWorkerMetrics } from '../metrics/worker-metrics.js';
+import type { WorkerStats } from '../workers/task-pool.js';
 import type { RetentionStats } from '../retention/sweeper.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -46,6 +48,8 @@ export interface ExtrasDeps {
   /** Idempotency, rate limit and webhook state, chosen by the composition root; closed by close(). */
   backends: ApiBackends;
   workerHostCrashes?(): number;
+  /** Per-worker memory and recycles (worker processes only). */
+  workerStats?(): WorkerStats;
   /** The retention sweeper's figures; absent where no sweeper runs. */
   retention?(): RetentionStats;
   /** Paths mounted by other layers, for /openapi.json (read when the document is first built). */
@@ -98,6 +102,7 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
   }
 
   if (d.retention) registerRetentionMetrics(registry, d.retention);
+  if (d.workerStats) registerWorkerMetrics(registry, d.workerStats);
 
   const { idempotency, limiter, webhooks: hooks } = d.backends;
   const sender: SenderConfig | null = api.webhookSecret

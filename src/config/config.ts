@@ -48,8 +48,12 @@ export interface Config {
   modelsDir: string;
   device: DeviceSetting;
   workers: number;
-  /** Run the pool in a supervised child process (BACKSERV_WORKER_HOST, default 1). */
+  /** Run each worker in a supervised child process (BACKSERV_WORKER_HOST, default 1). */
   workerHost: boolean;
+  /** Worker recycling (worker host only): replace a worker process after this many tasks (0 = never). */
+  workerMaxTasks: number;
+  /** ... or once its RSS is above this many MiB after a task (0 = no limit). */
+  workerMaxRssMb: number;
   intraOpThreads: number;
   /** Base for result URLs; null = derive from the request's Host. */
   publicUrl: string | null;
@@ -84,6 +88,8 @@ export function loadConfig(env: Env = process.env): Config {
     device: parseDeviceSetting(env.BACKSERV_DEVICE),
     workers,
     workerHost: env.BACKSERV_WORKER_HOST !== '0',
+    workerMaxTasks: envInt(env, 'BACKSERV_WORKER_MAX_TASKS', 0, 0, 1_000_000_000),
+    workerMaxRssMb: envInt(env, 'BACKSERV_WORKER_MAX_RSS_MB', 0, 0, 16_777_216),
     // Split the cores between workers so two sessions do not fight over the same threads.
     intraOpThreads: envInt(env, 'BACKSERV_INTRA_OP_THREADS', Math.max(1, Math.floor(cpus().length / workers)), 0, 256),
     publicUrl: env.BACKSERV_PUBLIC_URL ? env.BACKSERV_PUBLIC_URL.replace(/\/+$/, '') : null,

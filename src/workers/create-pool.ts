@@ -1,7 +1,8 @@
 /**
- * The worker pool as every deployment builds it from the Config: in a supervised child process
- * (the worker host, the default, so a native crash cannot take the API down), or as threads of
- * this process (BACKSERV_WORKER_HOST=0: one process less, for debugging).
+ * The worker pool as every deployment builds it from the Config: one supervised child process per
+ * worker (the worker hosts, the default, so a native crash cannot take the API down and a worker
+ * can be recycled to return its memory), or as threads of this process (BACKSERV_WORKER_HOST=0:
+ * fewer processes, for debugging; no recycling, since a thread's end does not free native memory).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,14 @@ export interface CreatePoolOptions {
 
 export function createWorkerPool(config: Config, opts: CreatePoolOptions): TaskPool {
   const options = poolOptions(config, opts.workerFile);
-  return config.workerHost ? new HostPool({ pool: options, log: opts.log, onCrash: opts.onCrash }) : new WorkerPool(options);
+  if (config.workerHost) {
+    const recycle = { maxTasks: config.workerMaxTasks, maxRssBytes: config.workerMaxRssMb * 1024 * 1024 };
+    return new HostPool({ pool: options, log: opts.log, onCrash: opts.onCrash, recycle });
+  }
+  if (config.workerMaxTasks > 0 || config.workerMaxRssMb > 0) {
+    opts.log.warn('BACKSERV_WORKER_MAX_TASKS and BACKSERV_WORKER_MAX_RSS_MB apply to worker processes only; ignored with BACKSERV_WORKER_HOST=0');
+  }
+  return new WorkerPool(options);
 }
 
 function poolOptions(config: Config, workerFile: string | undefined): PoolOptions {

@@ -15,6 +15,27 @@ export interface RunHandle {
 /** `preview`: a live preview file (relative to the results folder) shows the task at `step`. */
 export type ProgressListener = (step: number, total: number, preview?: string) => void;
 
+/** One worker as /metrics shows it (worker host mode: one process per worker). */
+export interface WorkerStat {
+  /** Slot number, 0 … size − 1; stays the same across recycles. */
+  worker: number;
+  /** The process running it now (null while it starts). */
+  pid: number | null;
+  rssBytes: number | null;
+  /** RSS minus the RSS the process had when it became ready: what models and arenas hold (estimate). */
+  arenaBytes: number | null;
+  /** Tasks this process has finished. */
+  tasks: number;
+}
+
+export type RecycleReason = 'max_tasks' | 'max_rss';
+
+export interface WorkerStats {
+  workers: WorkerStat[];
+  /** Workers drained and replaced since start, by reason. */
+  recycles: Record<RecycleReason, number>;
+}
+
 export interface TaskPool {
   readonly size: number;
   readonly busy: number;
@@ -22,4 +43,6 @@ export interface TaskPool {
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
     onProgress: ProgressListener): RunHandle;
   close(): Promise<void>;
+  /** Per-worker memory and recycling (pools whose workers are processes; absent otherwise). */
+  workerStats?(): WorkerStats;
 }

@@ -1,24 +1,31 @@
 /**
- * Entry of the worker host: a child process that owns the Piscina pool, the ONNX Runtime sessions
- * and libvips. A native crash (SIGSEGV, abort, OOM kill) ends this process only; the API process
- * that forked it keeps answering and starts a new host. It lives exactly as long as its IPC
- * channel: when the parent goes away, so does the host.
+ * Entry of a worker host: a child process that owns one worker (a Piscina pool of one thread),
+ * its ONNX Runtime sessions and libvips. A native crash (SIGSEGV, abort, OOM kill) ends this
+ * process only; the API process that forked it keeps answering and starts a new host. It lives
+ * exactly as long as its IPC channel: when the parent goes away, so does the host. It reports its
+ * memory after every task and once a second, for /metrics and for recycling.
  */
 import { WorkerPool } from '../pool.js';
 import type { RunHandle } from '../task-pool.js';
-import type { FromHost, ToHost } from './protocol.js';
+import type { FromHost, HostMemory, ToHost } from './protocol.js';
 
 const send = (msg: FromHost) => process.send?.(msg);
 const runs = new Map<number, RunHandle>();
 let pool: WorkerPool | null = null;
 
+function memory(): HostMemory {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
 process.on('disconnect', () => process.exit(0));
+setInterval(() => send({ type: 'memory', memory: memory() }), 1000).unref();
 
 process.on('message', (msg: ToHost) => {
   switch (msg.type) {
     case 'init':
       pool = new WorkerPool(msg.options);
-      send({ type: 'ready' });
+      send({ type: 'ready', memory: memory() });
       return;
     case 'run': {
       if (!pool) throw new Error('run before init');
@@ -26,7 +33,7 @@ process.on('message', (msg: ToHost) => {
       runs.set(msg.id, handle);
       void handle.done.then((response) => {
         runs.delete(msg.id);
-        send({ type: 'done', id: msg.id, response });
+        send({ type: 'done', id: msg.id, response, memory: memory() });
       });
       return;
     }

@@ -1,20 +1,29 @@
 /**
- * The API process's side of the worker host: a TaskPool whose slots live in a child process
- * (host-main.ts). The child is supervised: when it dies (a native crash, an abort, an OOM kill),
- * only the tasks it was running end, each with `interrupted: 'host_crash'` so the queue can
- * re-queue them with the attempt counted; a new host starts after a back-off, and runs issued
- * meanwhile wait for it. HTTP never stops answering, since nothing native runs in this process.
+ * The API process's side of the worker hosts: a TaskPool whose workers are child processes
+ * (host-main.ts), one per slot, each running one task at a time. Each host is supervised: when it
+ * dies (a native crash, an abort, an OOM kill), only the task it was running ends, with
+ * `interrupted: 'host_crash'` so the queue can re-queue it with the attempt counted; a new host
+ * starts in that slot after a back-off, and runs issued meanwhile go to the other slots or wait.
+ * HTTP never stops answering, since nothing native runs in this process.
+ *
+ * Recycling: a worker is replaced after `maxTasks` tasks, or when its RSS is above `maxRssBytes`
+ * right after a task. The unit recycled is the process, not the Piscina thread: ONNX Runtime's
+ * arenas and sessions, libvips' caches and glibc's malloc arenas belong to the process, and a
+ * thread that exits leaves most of that memory mapped (native finalizers may not run, and freed
+ * malloc memory is rarely returned to the OS); only the end of the process returns it all. That is
+ * why each worker is a process of its own: one worker can be recycled without touching the others.
+ * A recycle never fails or repeats a task: the worker takes no new task once it is due (drain),
+ * its running task has already ended (the check runs when it reports a task done), and only then
+ * is it asked to close and a fresh process started in its slot. Other slots keep running
+ * meanwhile; a run issued while this slot restarts goes to another free slot or waits for one.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../infra/logging.js';
 import type { TaskType } from '../../tasks/types.js';
 import type { WorkerResponse } from '../messages.js';
 import type { PoolOptions } from '../pool.js';
-import type { ProgressListener, RunHandle, TaskPool } from '../task-pool.js';
-import type { FromHost, ToHost } from './protocol.js';
+import type { ProgressListener, RecycleReason, RunHandle, TaskPool, WorkerStats } from '../task-pool.js';
+import { HostProcess } from './host-process.js';
+import type { FromHost, HostMemory } from './protocol.js';
 
 export interface HostCrash {
   code: number | null;
@@ -23,10 +32,19 @@ export interface HostCrash {
   tasks: number;
 }
 
+export interface RecycleLimits {
+  /** Tasks a worker process runs before it is replaced; 0 = no limit. */
+  maxTasks: number;
+  /** RSS (bytes) above which a worker process is replaced after its task; 0 = no limit. */
+  maxRssBytes: number;
+}
+
 export interface HostPoolOptions {
+  /** `size` is the number of worker processes; each runs a pool of one thread. */
   pool: PoolOptions;
   log: Logger;
   onCrash?(crash: HostCrash): void;
+  recycle?: RecycleLimits;
   /** First restart delay; doubles per crash in a row up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -38,33 +56,47 @@ interface Run {
   params: Record<string, unknown>;
   onProgress: ProgressListener;
   resolve(res: WorkerResponse): void;
-  /** Handed to the current host (false: waiting for one to start). */
-  sent: boolean;
+  /** The slot running it (null: waiting for a free one). */
+  slot: Slot | null;
   cancelRequested: boolean;
+}
+
+interface Slot {
+  index: number;
+  host: HostProcess | null;
+  ready: boolean;
+  /** The run this worker holds (one at a time). */
+  runId: number | null;
+  /** Tasks the current process has finished. */
+  tasks: number;
+  /** Set once a recycle is due: the worker takes no task and is replaced when its process has exited. */
+  retiring: RecycleReason | null;
+  memory: HostMemory | null;
+  /** RSS when the process became ready, before any model was loaded. */
+  baselineRss: number | null;
+  crashesInARow: number;
+  startedAt: number;
+  restartTimer: NodeJS.Timeout | null;
 }
 
 /** A host that stayed up this long ends a crash streak: the next crash restarts at once again. */
 const STABLE_MS = 60_000;
-
-function hostEntry(): { file: string; execArgv: string[] } {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, 'host-main.js');
-  return existsSync(js) ? { file: js, execArgv: [] } : { file: join(here, 'host-main.ts'), execArgv: ['--import', 'tsx'] };
-}
+/** How long a host asked to close may take before it is killed. */
+const CLOSE_KILL_MS = 10_000;
 
 export class HostPool implements TaskPool {
-  private child: ChildProcess | null = null;
-  private ready = false;
   private closing = false;
   private nextId = 1;
-  private crashesInARow = 0;
-  private startedAt = 0;
-  private restartTimer: NodeJS.Timeout | null = null;
   private readonly runs = new Map<number, Run>();
-  private exited: Promise<void> = Promise.resolve();
+  private readonly slots: Slot[];
+  private readonly recycles: Record<RecycleReason, number> = { max_tasks: 0, max_rss: 0 };
 
   constructor(private readonly opts: HostPoolOptions) {
-    this.start();
+    this.slots = Array.from({ length: opts.pool.size }, (_, index): Slot => ({
+      index, host: null, ready: false, runId: null, tasks: 0, retiring: null, memory: null, baselineRss: null,
+      crashesInARow: 0, startedAt: 0, restartTimer: null,
+    }));
+    for (const slot of this.slots) this.start(slot);
   }
 
   get size(): number {
@@ -79,23 +111,18 @@ export class HostPool implements TaskPool {
     return this.size - this.runs.size;
   }
 
-  /** The host's process id (null while it restarts); for logs, metrics and crash tests. */
-  get hostPid(): number | null {
-    return this.ready ? this.child?.pid ?? null : null;
-  }
-
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
     onProgress: ProgressListener): RunHandle {
     const id = this.nextId++;
     const done = new Promise<WorkerResponse>((resolve) => {
-      this.runs.set(id, { ticketId, taskType, params, onProgress, resolve, sent: false, cancelRequested: false });
+      this.runs.set(id, { ticketId, taskType, params, onProgress, resolve, slot: null, cancelRequested: false });
     });
-    if (this.ready) this.send(id);
+    this.dispatch();
     const cancel = async (): Promise<void> => {
       const run = this.runs.get(id);
       if (run && !run.cancelRequested) {
         run.cancelRequested = true;
-        if (run.sent) this.post({ type: 'cancel', id });
+        if (run.slot) run.slot.host?.post({ type: 'cancel', id });
         else this.finish(id, { ok: false, cancelled: true, message: 'Task cancelled' });
       }
       await done;
@@ -103,72 +130,121 @@ export class HostPool implements TaskPool {
     return { done, cancel };
   }
 
+  workerStats(): WorkerStats {
+    return {
+      workers: this.slots.map((s) => ({
+        worker: s.index,
+        pid: s.ready ? s.host?.pid ?? null : null,
+        rssBytes: s.memory?.rss ?? null,
+        arenaBytes: s.memory && s.baselineRss !== null ? Math.max(0, s.memory.rss - s.baselineRss) : null,
+        tasks: s.tasks,
+      })),
+      recycles: { ...this.recycles },
+    };
+  }
+
   async close(): Promise<void> {
     this.closing = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      this.post({ type: 'close' });
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await this.exited;
-      clearTimeout(killer);
-    }
+    for (const slot of this.slots) if (slot.restartTimer) clearTimeout(slot.restartTimer);
+    await Promise.all(this.slots.map((s) => s.host?.close(CLOSE_KILL_MS)));
     // Whatever had not finished was stopped by the shutdown, not by a fault of its own.
     for (const id of [...this.runs.keys()]) {
       this.finish(id, { ok: false, cancelled: false, code: 'worker_crashed', message: 'The server shut down while the task ran.', interrupted: 'shutdown' });
     }
   }
 
-  private start(): void {
-    const { file, execArgv } = hostEntry();
-    const child = fork(file, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child = child;
-    this.ready = false;
-    this.startedAt = Date.now();
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.on('message', (msg: FromHost) => this.onMessage(msg));
-    child.on('error', (err) => this.opts.log.error({ err: err.message }, 'worker host error'));
-    child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    this.post({ type: 'init', options: this.opts.pool });
+  private start(slot: Slot): void {
+    slot.ready = false;
+    slot.tasks = 0;
+    slot.memory = null;
+    slot.baselineRss = null;
+    slot.startedAt = Date.now();
+    const host: HostProcess = new HostProcess({ ...this.opts.pool, size: 1 }, {
+      // A message or exit of a process this slot has already let go of changes nothing.
+      message: (msg) => { if (slot.host === host) this.onMessage(slot, msg); },
+      exit: (code, signal) => { if (slot.host === host) this.onExit(slot, code, signal); },
+    }, this.opts.log);
+    slot.host = host;
   }
 
-  private onMessage(msg: FromHost): void {
+  private onMessage(slot: Slot, msg: FromHost): void {
     if (msg.type === 'ready') {
-      this.ready = true;
-      this.opts.log.info({ pid: this.child?.pid, slots: this.size }, 'worker host ready');
-      for (const [id, run] of this.runs) if (!run.sent) this.send(id);
+      slot.ready = true;
+      slot.memory = msg.memory;
+      slot.baselineRss = msg.memory.rss;
+      this.opts.log.info({ pid: slot.host?.pid, worker: slot.index }, 'worker host ready');
+      this.dispatch();
     } else if (msg.type === 'progress') {
       this.runs.get(msg.id)?.onProgress(msg.step, msg.total, msg.preview);
+    } else if (msg.type === 'memory') {
+      slot.memory = msg.memory;
     } else {
+      slot.memory = msg.memory;
+      if (slot.runId === msg.id) slot.runId = null;
+      slot.tasks++;
       this.finish(msg.id, msg.response);
+      const reason = this.recycleReason(slot);
+      if (reason) this.retire(slot, reason);
+      else this.dispatch();
     }
   }
 
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (child !== this.child) return;
-    this.ready = false;
-    const lost = [...this.runs].filter(([, r]) => r.sent);
-    for (const [id, run] of lost) {
-      this.finish(id, run.cancelRequested
+  private recycleReason(slot: Slot): RecycleReason | null {
+    const limits = this.opts.recycle;
+    if (!limits || this.closing) return null;
+    if (limits.maxTasks > 0 && slot.tasks >= limits.maxTasks) return 'max_tasks';
+    if (limits.maxRssBytes > 0 && (slot.memory?.rss ?? 0) > limits.maxRssBytes) return 'max_rss';
+    return null;
+  }
+
+  /** Drained (it holds no run and takes none now): close the process; onExit starts its successor. */
+  private retire(slot: Slot, reason: RecycleReason): void {
+    slot.retiring = reason;
+    slot.ready = false;
+    this.opts.log.info({ worker: slot.index, pid: slot.host?.pid, reason, tasks: slot.tasks, rss: slot.memory?.rss }, 'recycling worker');
+    void slot.host?.close(CLOSE_KILL_MS);
+  }
+
+  private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+    slot.ready = false;
+    const retired = slot.retiring;
+    slot.retiring = null;
+    const lostId = slot.runId;
+    slot.runId = null;
+    if (lostId !== null) {
+      const run = this.runs.get(lostId);
+      this.finish(lostId, run?.cancelRequested
         ? { ok: false, cancelled: true, message: 'Task cancelled (worker host ended)' }
         : { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker process running this task crashed.', detail: `worker host exited with ${signal ?? `code ${code}`}`, interrupted: 'host_crash' });
     }
     if (this.closing) return;
-    this.crashesInARow = Date.now() - this.startedAt > STABLE_MS ? 1 : this.crashesInARow + 1;
-    const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, (this.opts.backoffMs ?? 250) * 2 ** (this.crashesInARow - 1));
-    this.opts.log.error({ code, signal, tasks: lost.length, restart_in_ms: delay }, `worker host died (${signal ?? `exit code ${code}`}); restarting`);
-    this.opts.onCrash?.({ code, signal, tasks: lost.length });
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      if (!this.closing) this.start();
+    if (retired && lostId === null) {
+      // A recycle, not a crash: the successor starts at once.
+      this.recycles[retired]++;
+      this.start(slot);
+      return;
+    }
+    slot.crashesInARow = Date.now() - slot.startedAt > STABLE_MS ? 1 : slot.crashesInARow + 1;
+    const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, (this.opts.backoffMs ?? 250) * 2 ** (slot.crashesInARow - 1));
+    const lost = lostId === null ? 0 : 1;
+    this.opts.log.error({ code, signal, worker: slot.index, tasks: lost, restart_in_ms: delay }, `worker host died (${signal ?? `exit code ${code}`}); restarting`);
+    this.opts.onCrash?.({ code, signal, tasks: lost });
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = null;
+      if (!this.closing) this.start(slot);
     }, delay);
   }
 
-  private send(id: number): void {
-    const run = this.runs.get(id);
-    if (!run) return;
-    run.sent = true;
-    this.post({ type: 'run', id, ticketId: run.ticketId, taskType: run.taskType, params: run.params });
+  /** Hands waiting runs, oldest first, to ready workers that hold none. */
+  private dispatch(): void {
+    for (const [id, run] of this.runs) {
+      if (run.slot) continue;
+      const slot = this.slots.find((s) => s.ready && s.retiring === null && s.runId === null);
+      if (!slot) return;
+      run.slot = slot;
+      slot.runId = id;
+      slot.host?.post({ type: 'run', id, ticketId: run.ticketId, taskType: run.taskType, params: run.params });
+    }
   }
 
   private finish(id: number, res: WorkerResponse): void {
@@ -176,10 +252,5 @@ export class HostPool implements TaskPool {
     if (!run) return;
     this.runs.delete(id);
     run.resolve(res);
-  }
-
-  private post(msg: ToHost): void {
-    // A host that just died cannot take the message; its exit handler settles what it held.
-    if (this.child?.connected) this.child.send(msg);
   }
 }

@@ -1,10 +1,18 @@
-/** Messages between the API process and its worker host (a child process over IPC, structured clone). */
+/** Messages between the API process and a worker host (a child process over IPC, structured clone). */
 import type { TaskType } from '../../tasks/types.js';
 import type { WorkerResponse } from '../messages.js';
 import type { PoolOptions } from '../pool.js';
 
 /** The host's pool settings; the worker entry travels as a path. */
 export type HostInit = { type: 'init'; options: PoolOptions };
+
+/** The host process's memory (process.memoryUsage(): every thread of the process together). */
+export interface HostMemory {
+  rss: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
 
 export type ToHost =
   | HostInit
@@ -13,6 +21,9 @@ export type ToHost =
   | { type: 'close' };
 
 export type FromHost =
-  | { type: 'ready' }
+  | { type: 'ready'; memory: HostMemory }
   | { type: 'progress'; id: number; step: number; total: number; preview?: string }
-  | { type: 'done'; id: number; response: WorkerResponse };
+  /** `memory`: measured right after the task ended, so a recycle can follow the task that crossed the limit. */
+  | { type: 'done'; id: number; response: WorkerResponse; memory: HostMemory }
+  /** Sent every second, so /metrics stays current while a long task runs. */
+  | { type: 'memory'; memory: HostMemory };
