@@ -1,7 +1,8 @@
 /**
  * `diffusion`: per-step time of the denoise loop (generateLatents: scale, f16 casts, UNet,
  * guidance, scheduler step, cancel checkpoint) against a bare loop of UNet runs on the same
- * inputs, i.e. the pipeline's overhead per step, and its fixed set-up cost per image; without
+ * inputs, i.e. the pipeline's overhead per step, and its fixed set-up cost per image (both from a
+ * robust line through 1, N/2 and N steps, fitted per repetition); without
  * guidance (sd-turbo, batch 1) and with it (sd15, batch 2). On the signature-exact test models, whose UNet is tiny, the overhead is
  * a large share of the step: an upper bound of what it is on real weights. Real weights in
  * ./models are measured too when installed. Batches, previews and img2img: diffusion-edit.ts.
@@ -18,7 +19,7 @@ import { createScheduler } from '../src/pipelines/image-creation/schedulers/inde
 import { UnetBuffers } from '../src/pipelines/image-creation/unet-loop.js';
 import { SessionCache, chooseDevice, parseDeviceSetting } from '../src/runtime/index.js';
 import { measureEditing } from './diffusion-edit.js';
-import { interleave, summarize, timeMs } from './stats.js';
+import { fitSlope, interleave, slopeRow, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
 interface Case {
@@ -45,23 +46,29 @@ async function measure(c: Case, opts: BenchOptions): Promise<BenchRow[]> {
     for (let i = 0; i < steps; i++) await c.model.unet.run(bare.feeds, bare.fetches);
   });
   opts.progress(`diffusion: ${c.label}`);
-  // 1 step and N steps of each: the difference over N − 1 is the cost of a step, the 1-step
-  // run minus one bare UNet run is the fixed cost per image (noise, buffers, scheduler set-up).
+  // 1, about half and all N steps of each, fitted per repetition with a robust line (three
+  // points, so one slow run cannot make the step cost up): the slope is the cost of a step, the
+  // intercept the fixed cost per image (noise, buffers, scheduler set-up).
+  const mid = Math.max(2, Math.round(c.steps / 2));
+  const counts = [1, mid, c.steps];
   const t = await interleave({
     pipeline1: () => timeMs(() => generateLatents(c.model, prompt, settings(1))),
+    pipelineMid: () => timeMs(() => generateLatents(c.model, prompt, settings(mid))),
     pipelineN: () => timeMs(() => generateLatents(c.model, prompt, settings(c.steps))),
     bare1: () => bareLoop(1),
+    bareMid: () => bareLoop(mid),
     bareN: () => bareLoop(c.steps),
   }, c.reps);
-  const slope = (n: number[], one: number[]) => summarize(n.map((x, i) => (x - one[i]) / (c.steps - 1)));
-  const b = slope(t.bareN, t.bare1);
-  const p = slope(t.pipelineN, t.pipeline1);
+  const fits = (a: number[], b: number[], n: number[]) => a.map((_, i) => fitSlope([[counts[0], a[i]], [counts[1], b[i]], [counts[2], n[i]]], { positive: true }));
+  const bareFits = fits(t.bare1, t.bareMid, t.bareN);
+  const pipe = fits(t.pipeline1, t.pipelineMid, t.pipelineN);
   const baseName = `bare unet loop, ${c.label}`;
+  const note = `Theil–Sen over ${counts.join('/')} steps, per rep`;
   return [
-    { part: 'diffusion', name: baseName, unit: 'ms/step', ...b },
+    slopeRow('diffusion', baseName, 'ms/step', bareFits, note),
     // The ratio is the median of per-rep ratios: each rep's runs are adjacent in time, so they share the machine's load.
-    { part: 'diffusion', name: `pipeline loop, ${c.label}`, unit: 'ms/step', ...p, baseline: baseName, ratio: summarize(t.pipelineN.map((x, i) => (x - t.pipeline1[i]) / (t.bareN[i] - t.bare1[i]))).median },
-    { part: 'diffusion', name: `pipeline set-up per image, ${c.label}`, unit: 'ms', ...summarize(t.pipeline1.map((x, i) => x - t.bare1[i])) },
+    { ...slopeRow('diffusion', `pipeline loop, ${c.label}`, 'ms/step', pipe, note), baseline: baseName, ratio: summarize(pipe.map((p, i) => p.slope / bareFits[i].slope)).median },
+    { part: 'diffusion', name: `pipeline set-up per image, ${c.label}`, unit: 'ms', ...summarize(pipe.map((p, i) => p.intercept - bareFits[i].intercept)), note: 'intercept of the fits, pipeline − bare' },
   ];
 }
 

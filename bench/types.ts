@@ -15,6 +15,13 @@ export interface BenchRow {
   baseline?: string;
   /** median / baseline's median (for times: < 1 means faster than the baseline). */
   ratio?: number;
+  /**
+   * The figure is not to be trusted: a fitted slope whose sign the data cannot settle, or one
+   * below zero for a quantity that cannot fall. The table then says "too noisy" beside it.
+   */
+  noisy?: boolean;
+  /** One short remark printed beside the figure (how it was fitted, what min/max mean). */
+  note?: string;
 }
 
 /** What every bench part receives from the harness. */
