@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- NAME ...] [--quick] [--compare FILE]`: the one place speed is measured.
  * Each part reports figures next to a baseline measured in the same run; results go to the
- * terminal and to bench/results/*.json (machine, device, versions, median/min/max/n).
+ * terminal and to bench/results/*.json (machine, device, versions, median/min/max/n), and the
+ * report ends with the goals table (goals.ts): goal | measured | holds?.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseDeviceSetting } from '../src/config/device-setting.js';
 import { chooseDevice } from '../src/runtime/device.js';
+import { evaluateGoals, printGoals } from './goals.js';
 import { machineInfo, printTable, readResults, writeResults, type BenchFile } from './report.js';
 import type { BenchOptions, BenchPart, BenchRow } from './types.js';
 
@@ -22,6 +24,7 @@ const PARTS: Record<string, () => Promise<BenchPart>> = {
   compat: async () => (await import('./compat.js')).runCompatBench,
   bgremoval: async () => (await import('./bgremoval.js')).runBgremovalBench,
   tasks: async () => (await import('./tasks.js')).runTasksBench,
+  soak: async () => (await import('./soak.js')).runSoakBench,
 };
 
 function versions(): Record<string, string> {
@@ -60,9 +63,11 @@ async function main(): Promise<void> {
     }
   }
   process.stderr.write('\r\x1b[K');
-  const file: BenchFile = { when: new Date().toISOString(), machine: machineInfo(), device: `${device.device} (${device.reason})`, versions: versions(), quick, rows };
+  const goals = evaluateGoals(rows, device.device);
+  const file: BenchFile = { when: new Date().toISOString(), machine: machineInfo(), device: `${device.device} (${device.reason})`, versions: versions(), quick, rows, goals };
   console.log(`device: ${file.device}; ${file.machine.cores}× ${file.machine.cpus}; node ${file.machine.node}\n`);
   printTable(rows, compare ? readResults(compare).rows : undefined);
+  printGoals(goals);
   console.log(`\nresults: ${writeResults(join(import.meta.dirname, 'results'), file)}`);
   // Parts may leave pools or Redis connections behind; the report is written, so end here.
   process.exit(0);

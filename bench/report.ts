@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, hostname, platform, release } from 'node:os';
 import { join } from 'node:path';
+import type { GoalLine } from './goals.js';
 import type { BenchRow } from './types.js';
 
 export interface BenchFile {
@@ -11,6 +12,8 @@ export interface BenchFile {
   versions: Record<string, string>;
   quick: boolean;
   rows: BenchRow[];
+  /** The goals table at the end of the report (absent in files from before it existed). */
+  goals?: GoalLine[];
 }
 
 export function machineInfo(): BenchFile['machine'] {
@@ -29,18 +32,19 @@ const fmt = (v: number) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 100
 export function printTable(rows: BenchRow[], previous?: BenchRow[]): void {
   const key = (r: BenchRow) => `${r.part}/${r.name}`;
   const prev = new Map((previous ?? []).map((r) => [key(r), r]));
-  const lines = [['part', 'figure', 'median', 'min', 'max', 'n', 'unit', 'vs baseline', ...(previous ? ['vs earlier'] : [])]];
+  const lines = [['part', 'figure', 'median', 'min', 'max', 'n', 'unit', 'vs baseline', ...(previous ? ['vs earlier'] : []), 'note']];
   for (const r of rows) {
     const p = prev.get(key(r));
     lines.push([
       r.part, r.name, fmt(r.median), fmt(r.min), fmt(r.max), String(r.n), r.unit,
       r.ratio !== undefined ? `${fmt(r.ratio)}× ${r.baseline}` : '',
       ...(previous ? [p ? `${((r.median / p.median - 1) * 100).toFixed(1)}%` : 'new'] : []),
+      [r.noisy ? 'TOO NOISY: do not trust this figure, run again on a quieter machine' : '', r.note ?? ''].filter(Boolean).join('; '),
     ]);
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   for (const [i, l] of lines.entries()) {
-    console.log(l.map((c, j) => c.padEnd(widths[j])).join('  '));
+    console.log(l.map((c, j) => c.padEnd(widths[j])).join('  ').trimEnd());
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }

@@ -20,6 +20,8 @@ export interface BenchRow {
    * below zero for a quantity that cannot fall. The table then says "too noisy" beside it.
    */
   noisy?: boolean;
+  /** A fitted slope's middle half of pairwise slopes (its quartiles): how sure the sign is. */
+  interval?: [number, number];
   /** One short remark printed beside the figure (how it was fitted, what min/max mean). */
   note?: string;
 }
