@@ -11,12 +11,15 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBenchService } from './service-fixture.js';
+import { summarize } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
 import { runUploadBench } from './http-uploads.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'images', 'lowres_bryan.png');
 
-async function load(url: string, opts: { method?: 'GET' | 'POST'; body?: string; seconds: number }) {
+interface Load { rps: number; p50: number; p99: number; non2xx: number; errors: number }
+
+async function load(url: string, opts: { method?: 'GET' | 'POST'; body?: string; seconds: number }): Promise<Load> {
   const r = await autocannon({
     url,
     method: opts.method ?? 'GET',
@@ -46,44 +49,64 @@ async function bareKoa(): Promise<{ url: string; close(): void }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
+/** A row over repeated windows; the ratio is the median of per-window ratios (adjacent windows share the machine's load). */
+function row(name: string, unit: string, xs: number[], baseline?: { name: string; xs: number[] }): BenchRow {
+  return {
+    part: 'http', name, unit, ...summarize(xs),
+    ...(baseline ? { baseline: baseline.name, ratio: summarize(xs.map((x, i) => x / baseline.xs[i])).median } : {}),
+  };
+}
+
 export async function runHttpBench(opts: BenchOptions): Promise<BenchRow[]> {
-  const seconds = opts.quick ? 3 : 8;
+  // Several shorter windows, alternating with the baseline, instead of one long one: median, min and max then mean something.
+  const seconds = opts.quick ? 2 : 4;
+  const reps = opts.quick ? 2 : 3;
   const rows: BenchRow[] = [];
   const bare = await bareKoa();
   const svc = await startBenchService({ BACKSERV_WORKERS: '1' });
   svc.scheduler.pause(); // submits queue up; nothing runs while we measure the API alone
   const body = JSON.stringify({ task_type: 'image_upscale', task_params: { image_url: 'https://example.com/a.png' }, user_id: 'bench' });
   try {
-    opts.progress('http: submit vs bare Koa');
-    const bareSubmit = await load(bare.url, { method: 'POST', body, seconds });
-    const submit = await load(`${svc.url}/submit_task`, { method: 'POST', body, seconds });
-    if (submit.non2xx || submit.errors) throw new Error(`submit bench had ${submit.non2xx} non-2xx and ${submit.errors} errors`);
+    const s = { bare: [] as Load[], submit: [] as Load[] };
+    for (let r = 0; r < reps; r++) {
+      opts.progress(`http: submit vs bare Koa (${r + 1}/${reps})`);
+      s.bare.push(await load(bare.url, { method: 'POST', body, seconds }));
+      const submit = await load(`${svc.url}/submit_task`, { method: 'POST', body, seconds });
+      // Every answer must be a 202: each one is a task committed to SQLite before it was sent.
+      if (submit.non2xx || submit.errors) throw new Error(`submit bench had ${submit.non2xx} non-2xx and ${submit.errors} errors`);
+      s.submit.push(submit);
+    }
+    const bareRps = s.bare.map((x) => x.rps);
     rows.push(
-      { part: 'http', name: 'bare koa POST', unit: 'req/s', median: bareSubmit.rps, min: bareSubmit.rps, max: bareSubmit.rps, n: 1 },
-      { part: 'http', name: 'submit_task', unit: 'req/s', median: submit.rps, min: submit.rps, max: submit.rps, n: 1, baseline: 'bare koa POST', ratio: submit.rps / bareSubmit.rps },
-      { part: 'http', name: 'submit_task p50', unit: 'ms', median: submit.p50, min: submit.p50, max: submit.p50, n: 1 },
-      { part: 'http', name: 'submit_task p99', unit: 'ms', median: submit.p99, min: submit.p99, max: submit.p99, n: 1 },
+      row('bare koa POST', 'req/s', bareRps),
+      row('submit_task', 'req/s', s.submit.map((x) => x.rps), { name: 'bare koa POST', xs: bareRps }),
+      row('submit_task p50', 'ms', s.submit.map((x) => x.p50)),
+      row('submit_task p99', 'ms', s.submit.map((x) => x.p99)),
     );
     const ticket = (await (await fetch(`${svc.url}/submit_task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json() as { ticket_id: string }).ticket_id;
-    opts.progress('http: query vs bare Koa');
-    const bareQuery = await load(bare.url, { seconds });
-    const query = await load(`${svc.url}/query_task/${ticket}`, { seconds });
+    const q = { bare: [] as Load[], query: [] as Load[] };
+    for (let r = 0; r < reps; r++) {
+      opts.progress(`http: query vs bare Koa (${r + 1}/${reps})`);
+      q.bare.push(await load(bare.url, { seconds }));
+      q.query.push(await load(`${svc.url}/query_task/${ticket}`, { seconds }));
+    }
+    const bareQ = q.bare.map((x) => x.rps);
     rows.push(
-      { part: 'http', name: 'bare koa GET', unit: 'req/s', median: bareQuery.rps, min: bareQuery.rps, max: bareQuery.rps, n: 1 },
-      { part: 'http', name: 'query_task', unit: 'req/s', median: query.rps, min: query.rps, max: query.rps, n: 1, baseline: 'bare koa GET', ratio: query.rps / bareQuery.rps },
-      { part: 'http', name: 'query_task p99 (idle)', unit: 'ms', median: query.p99, min: query.p99, max: query.p99, n: 1 },
+      row('bare koa GET', 'req/s', bareQ),
+      row('query_task', 'req/s', q.query.map((x) => x.rps), { name: 'bare koa GET', xs: bareQ }),
+      row('query_task p99 (idle)', 'ms', q.query.map((x) => x.p99)),
     );
   } finally {
     bare.close();
     await svc.close();
   }
-  rows.push(...(await busyLag(seconds, opts)));
+  rows.push(...(await busyLag(seconds, reps, opts)));
   rows.push(...(await runUploadBench(opts)));
   return rows;
 }
 
-/** Query p99 and event-loop delay with the pool idle, then with every worker upscaling. */
-async function busyLag(seconds: number, opts: BenchOptions): Promise<BenchRow[]> {
+/** Query p99 and event-loop delay with the pool idle, then with every worker upscaling, alternately `reps` times. */
+async function busyLag(seconds: number, reps: number, opts: BenchOptions): Promise<BenchRow[]> {
   const svc = await startBenchService({ BACKSERV_WORKERS: '1' });
   const image = `data:image/png;base64,${readFileSync(FIXTURE).toString('base64')}`;
   const submit = () => fetch(`${svc.url}/submit_task`, {
@@ -92,7 +115,6 @@ async function busyLag(seconds: number, opts: BenchOptions): Promise<BenchRow[]>
   }).then((r) => r.json() as Promise<{ ticket_id: string }>);
   try {
     const { ticket_id } = await submit();
-    await svc.scheduler.whenIdle();
     const measure = async () => {
       const h = monitorEventLoopDelay({ resolution: 1 });
       h.enable();
@@ -100,17 +122,24 @@ async function busyLag(seconds: number, opts: BenchOptions): Promise<BenchRow[]>
       h.disable();
       return { p99: q.p99, lagP99: h.percentile(99) / 1e6 };
     };
-    opts.progress('http: event-loop lag, idle');
-    const idle = await measure();
-    opts.progress('http: event-loop lag, workers busy');
-    for (let i = 0; i < 40; i++) await submit(); // keeps the worker busy for the whole window
-    const busy = await measure();
-    const one = (name: string, unit: string, v: number, baseline?: string, base?: number): BenchRow =>
-      ({ part: 'http', name, unit, median: v, min: v, max: v, n: 1, ...(baseline ? { baseline, ratio: v / base! } : {}) });
+    const idle: { p99: number; lagP99: number }[] = [];
+    const busy: { p99: number; lagP99: number }[] = [];
+    for (let r = 0; r < reps; r++) {
+      await svc.scheduler.whenIdle();
+      opts.progress(`http: event-loop lag, idle (${r + 1}/${reps})`);
+      idle.push(await measure());
+      opts.progress(`http: event-loop lag, workers busy (${r + 1}/${reps})`);
+      for (let i = 0; i < 40; i++) await submit(); // keeps the worker busy for the whole window
+      busy.push(await measure());
+      await svc.scheduler.whenIdle();
+    }
+    const lagIdle = idle.map((x) => x.lagP99);
+    const qIdle = idle.map((x) => x.p99);
     return [
-      one('event-loop p99 (idle)', 'ms', idle.lagP99),
-      one('event-loop p99 (busy)', 'ms', busy.lagP99, 'event-loop p99 (idle)', idle.lagP99),
-      one('query p99 (workers busy)', 'ms', busy.p99, 'query_task p99 (idle)', idle.p99),
+      row('event-loop p99 (idle)', 'ms', lagIdle),
+      row('event-loop p99 (busy)', 'ms', busy.map((x) => x.lagP99), { name: 'event-loop p99 (idle)', xs: lagIdle }),
+      row('query p99 (idle, same windows)', 'ms', qIdle),
+      row('query p99 (workers busy)', 'ms', busy.map((x) => x.p99), { name: 'query p99 (idle, same windows)', xs: qIdle }),
     ];
   } finally {
     await svc.close();
