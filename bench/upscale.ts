@@ -95,24 +95,27 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
 
   const bin = upscaylBin();
   if (bin) {
-    // upscayl-bin takes ~16 s on 115² here (software Vulkan): one small input, few runs.
+    // upscayl-bin takes ~16 s on 115² here (software Vulkan), minutes on 512²: few runs; 512² in full runs only.
     const dir = mkdtempSync(join(tmpdir(), 'backserv-bench-upscayl-'));
-    const input = join(dir, 'in.png');
-    const small = await rgb('lowres_bryan.png', 115);
-    await sharp(Buffer.from(small.data), { raw: { width: 115, height: 115, channels: 3 } }).png().toFile(input);
-    const smallMp = (115 * 115) / 1e6;
-    const n = opts.quick ? 1 : 3;
-    opts.progress('upscale: upscayl-bin on 115² (slow: software Vulkan)');
     const models = dirname(findUpscaylModel('realesrgan-x4fast').param);
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let i = 0; i < n; i++) {
-      ours.push(await timeMs(() => upscaleRgb(session, kernels, small, AUTO, signal, () => {})));
-      theirs.push(await timeMs(() => execFileSync(bin, ['-i', input, '-o', join(dir, 'out.png'), '-m', models, '-n', 'realesrgan-x4fast', '-s', '4'], { stdio: 'ignore' })));
+    for (const side of opts.quick ? [115] : [115, 512]) {
+      const input = join(dir, `in-${side}.png`);
+      const small = await rgb(side === 115 ? 'lowres_bryan.png' : 'portrait_astronaut.jpg', side);
+      await sharp(Buffer.from(small.data), { raw: { width: side, height: side, channels: 3 } }).png().toFile(input);
+      const smallMp = (side * side) / 1e6;
+      const n = opts.quick || side > 256 ? 1 : 3;
+      opts.progress(`upscale: upscayl-bin on ${side}² (slow: software Vulkan)`);
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let i = 0; i < n; i++) {
+        ours.push(await timeMs(() => upscaleRgb(session, kernels, small, AUTO, signal, () => {})));
+        theirs.push(await timeMs(() => execFileSync(bin, ['-i', input, '-o', join(dir, 'out.png'), '-m', models, '-n', 'realesrgan-x4fast', '-s', '4'], { stdio: 'ignore' })));
+      }
+      const theirsRow: BenchRow = { part: 'upscale', name: `upscayl-bin x4fast ${side}²`, unit: 'ms/MP', ...summarize(theirs.map((x) => x / smallMp)) };
+      const oursS = summarize(ours.map((x) => x / smallMp));
+      // The ratio is the median of per-run ratios (each pair ran back to back).
+      rows.push(theirsRow, { part: 'upscale', name: `pipeline x4fast ${side}²`, unit: 'ms/MP', ...oursS, baseline: theirsRow.name, ratio: summarize(ours.map((x, i) => x / theirs[i])).median });
     }
-    const theirsRow: BenchRow = { part: 'upscale', name: 'upscayl-bin x4fast 115²', unit: 'ms/MP', ...summarize(theirs.map((x) => x / smallMp)) };
-    const oursS = summarize(ours.map((x) => x / smallMp));
-    rows.push(theirsRow, { part: 'upscale', name: 'pipeline x4fast 115²', unit: 'ms/MP', ...oursS, baseline: theirsRow.name, ratio: oursS.median / theirsRow.median });
   }
   return rows;
 }
