@@ -39,7 +39,7 @@ export function printTable(rows: BenchRow[], previous?: BenchRow[]): void {
       r.part, r.name, fmt(r.median), fmt(r.min), fmt(r.max), String(r.n), r.unit,
       r.ratio !== undefined ? `${fmt(r.ratio)}× ${r.baseline}` : '',
       ...(previous ? [p ? `${((r.median / p.median - 1) * 100).toFixed(1)}%` : 'new'] : []),
-      [r.noisy ? 'TOO NOISY: do not trust this figure, run again on a quieter machine' : '', r.note ?? ''].filter(Boolean).join('; '),
+      [r.noisy ? 'TOO NOISY: the run cannot settle this figure (its sign); rerun on a quieter machine before trusting it' : '', r.note ?? ''].filter(Boolean).join('; '),
     ]);
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
