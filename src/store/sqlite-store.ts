@@ -2,7 +2,7 @@
  * SQLite TaskStore (better-sqlite3, WAL). WAL with synchronous=NORMAL makes every
  * committed transaction survive a crash of this process (kill -9); only a power loss can
  * drop the last commits, which `BACKSERV_SQLITE_SYNC=full` closes at the cost of an fsync
- * per submit.
+ * per commit (shared by the submits of one event-loop turn: see create).
  */
 import { acceptedBody, IDEMPOTENCY_TABLE_SQL } from './idempotency-record.js';
 import Database from 'better-sqlite3';
@@ -98,8 +98,9 @@ function toRecord(r: Row): TaskRecord {
 export class SqliteTaskStore implements TaskStore {
   private readonly db: Database.Database;
   private readonly stmt: ReturnType<SqliteTaskStore['prepare']>;
-  /** Runs `work` in one transaction (better-sqlite3's wrapper, made once, not per call). */
-  private readonly createWithKey: (work: () => TaskRecord) => TaskRecord;
+  /** Inserts tasks in one transaction (better-sqlite3's wrapper, made once, not per call). */
+  private readonly insertAll: (tasks: NewTask[]) => TaskRecord[];
+  private pending: { task: NewTask; resolve: (rec: TaskRecord) => void; reject: (err: Error) => void }[] = [];
 
   constructor(file: string, sync: 'normal' | 'full' = 'normal') {
     this.db = openSqlite(file, sync);
@@ -107,7 +108,7 @@ export class SqliteTaskStore implements TaskStore {
     this.db.exec(IDEMPOTENCY_TABLE_SQL);
     migrate(this.db);
     this.stmt = this.prepare();
-    this.createWithKey = this.db.transaction((work: () => TaskRecord) => work());
+    this.insertAll = this.db.transaction((tasks: NewTask[]) => tasks.map((t) => this.insertOne(t)));
   }
 
   private prepare() {
@@ -140,23 +141,51 @@ export class SqliteTaskStore implements TaskStore {
     };
   }
 
-  async create(task: NewTask): Promise<TaskRecord> {
+  /**
+   * Group commit: the submits that arrive in one turn of the event loop are inserted in one
+   * transaction (one WAL write, and with BACKSERV_SQLITE_SYNC=full one fsync, for all of them).
+   * Each caller's promise resolves only after that commit, so no 202 precedes its task's commit.
+   */
+  create(task: NewTask): Promise<TaskRecord> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ task, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushCreates());
+    });
+  }
+
+  private flushCreates(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      // A lone task without a key is one statement, atomic on its own: no transaction to pay for.
+      const lone = batch.length === 1 && !batch[0].task.idempotency;
+      const recs = lone ? [this.insertOne(batch[0].task)] : this.insertAll(batch.map((b) => b.task));
+      batch.forEach((b, i) => b.resolve(recs[i]));
+    } catch {
+      // One bad row must not fail the others: each on its own, so only that one is refused.
+      for (const b of batch) {
+        try {
+          b.resolve(this.insertAll([b.task])[0]);
+        } catch (err) {
+          b.reject(err as Error);
+        }
+      }
+    }
+  }
+
+  /** One task, with its Idempotency-Key record when it has one (inside insertAll's transaction). */
+  private insertOne(task: NewTask): TaskRecord {
     const { idempotency, ...row } = task;
     // The record is built from what was inserted: re-reading the row would parse params back (MBs for data: inputs).
-    const insert = (): TaskRecord => {
-      const { seq } = this.stmt.insert.get({ ...row, params: JSON.stringify(row.params) }) as { seq: number };
-      return {
-        ...row, seq, status: 'Queueing', started_at: null, completed_at: null, error_info: null, error_code: null,
-        result: null, progress: null, attempts: 0,
-      };
+    const { seq } = this.stmt.insert.get({ ...row, params: JSON.stringify(row.params) }) as { seq: number };
+    const rec: TaskRecord = {
+      ...row, seq, status: 'Queueing', started_at: null, completed_at: null, error_info: null, error_code: null,
+      result: null, progress: null, attempts: 0,
     };
-    if (!idempotency) return insert(); // one statement: atomic on its own
-    // One transaction: the task and its Idempotency-Key commit together or not at all.
-    return this.createWithKey(() => {
-      const rec = insert();
+    if (idempotency) {
       this.stmt.idempotency.run(rec.user_id, idempotency.key, idempotency.fingerprint, 202, JSON.stringify(acceptedBody(rec)), Date.now());
-      return rec;
-    });
+    }
+    return rec;
   }
 
   async get(ticketId: string): Promise<TaskRecord | null> {
@@ -238,6 +267,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async close(): Promise<void> {
+    this.flushCreates(); // submits already accepted into this turn commit before the file closes
     this.db.close();
   }
 }
