@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +75,54 @@ describe('SQLite store: start-up reads small columns only', () => {
     db.close();
     expect(plan).toMatch(/USING INDEX tasks_finished/);
     expect(plan).not.toMatch(/TEMP B-TREE/); // already in completed_at order: no sort of every finished row
+  });
+});
+
+describe('SQLite store: group commit', () => {
+  const task = (id: string) => ({ ticket_id: id, task_type: 'image_upscale' as const, user_id: 'u', params: { n: id }, serv_name: 'n', created_at: 'T' });
+
+  it('commits the submits of one event-loop turn together, in call order, each resolving only once committed', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-gc-')), 'tasks.sqlite');
+    const store = new SqliteTaskStore(file);
+    const reader = new Database(file, { readonly: true });
+    const count = () => (reader.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
+    // The WAL only grows until a checkpoint (1,000 pages; these writes stay below): its size counts the pages written.
+    const walFrames = () => statSync(`${file}-wal`).size;
+    const before = walFrames();
+    const pending = Array.from({ length: 50 }, (_, i) => store.create(task(`g${i}`)));
+    expect(count()).toBe(0); // nothing is committed, and no promise has resolved, within the turn
+    const recs = await Promise.all(pending);
+    expect(count()).toBe(50);
+    expect(recs.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(recs[7]).toMatchObject({ ticket_id: 'g7', status: 'Queueing', params: { n: 'g7' }, attempts: 0 });
+    const grouped = walFrames() - before;
+    // The same 50 one turn each: one commit apiece writes more WAL frames than the one shared commit.
+    const loneBefore = walFrames();
+    for (let i = 0; i < 50; i++) await store.create(task(`l${i}`));
+    expect(walFrames() - loneBefore).toBeGreaterThan(grouped * 2);
+    reader.close();
+    await store.close();
+  });
+
+  it('a bad row refuses only its own submit; the others of its turn commit', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-gc2-')), 'tasks.sqlite');
+    const store = new SqliteTaskStore(file);
+    await store.create(task('taken'));
+    const results = await Promise.allSettled([store.create(task('a')), store.create(task('taken')), store.create(task('b'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.get('a'))?.status).toBe('Queueing');
+    expect((await store.get('b'))?.status).toBe('Queueing');
+    await store.close();
+  });
+
+  it('close commits what was submitted in the current turn', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-gc3-')), 'tasks.sqlite');
+    let store = new SqliteTaskStore(file);
+    const p = store.create(task('last'));
+    await store.close();
+    await expect(p).resolves.toMatchObject({ ticket_id: 'last' });
+    store = new SqliteTaskStore(file);
+    expect((await store.get('last'))?.status).toBe('Queueing');
+    await store.close();
   });
 });
