@@ -72,9 +72,11 @@ function field(id, name, schema, required, ctx) {
   if (isImageRef(schema)) {
     // Text for a URL (or whatever else the pattern allows, e.g. a colour), a file input beside it.
     const onlyRef = schema.pattern.startsWith('^(?:[hH]');
-    const text = el('input', { id, name, 'data-param': name, type: onlyRef ? 'url' : 'text', required, placeholder: 'https://… or choose a file below' });
+    const placeholder = onlyRef || schema.default === undefined ? 'https://… or choose a file below' : `${schema.default}, a URL, or a file below`;
+    const text = el('input', { id, name, 'data-param': name, type: onlyRef ? 'url' : 'text', required, placeholder });
     const fileId = `${id}-file`;
-    const file = el('input', { id: fileId, type: 'file', accept: 'image/*', 'data-file-for': name });
+    const accept = /video/i.test(name) ? 'video/*' : 'image/*';
+    const file = el('input', { id: fileId, type: 'file', accept, 'data-file-for': name });
     // A chosen file satisfies "required" in place of the URL.
     file.addEventListener('change', () => { text.required = required && file.files.length === 0; });
     const node = block(id, label, [text], description);
