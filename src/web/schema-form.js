@@ -66,7 +66,7 @@ function field(id, name, schema, required, ctx) {
     const select = el('select', { id, name, 'data-param': name });
     select.append(el('option', { value: '', text: ctx.models.length ? `default (${ctx.models[0]})` : 'default' }));
     for (const m of ctx.models) select.append(el('option', { value: m, text: m }));
-    return { node: block(id, label, [select], `${description.replace(/\.?$/, '.')} Lists the models installed on this server.`), read: async () => select.value || undefined };
+    return { node: block(id, label, [select], `${description ? description.replace(/\.?$/, '. ') : ''}Lists the models installed on this server.`), read: async () => select.value || undefined };
   }
 
   if (isImageRef(schema)) {
@@ -155,7 +155,7 @@ function field(id, name, schema, required, ctx) {
   const variants = schema.oneOf || schema.anyOf || [schema];
   const words = variants.flatMap((v) => (v.type === 'string' && Array.isArray(v.enum) ? v.enum : []));
   const takesList = variants.some((v) => v.type === 'array');
-  const hint = [description, takesList ? 'A list: comma-separated values or JSON.' : ''].filter(Boolean).join(' ');
+  const hint = [description && description.replace(/\.?$/, '.'), takesList ? 'A list: comma-separated values or JSON.' : ''].filter(Boolean).join(' ');
   const input = el('input', { id, name, 'data-param': name, type: 'text', required, placeholder: words.length ? words.join(' | ') : 'JSON' });
   const read = async () => {
     const raw = input.value.trim();
