@@ -180,14 +180,18 @@ async function submit(ev) {
   $('error').textContent = '';
   if (!$('task-form').reportValidity()) return;
   button.disabled = true;
+  // The previous task's state goes at once: reading files below takes a moment.
+  if (watching) watching.abort();
+  $('result').replaceChildren();
+  $('cancel').hidden = true;
+  setStatus('Submitting…');
+  setProgress(0);
   try {
     localStorage.setItem('backserv.user', $('user-id').value.trim());
     if ($('api-key').value.trim()) localStorage.setItem('backserv.key', $('api-key').value.trim());
     const task_type = currentType();
     const task_params = await forms.get(task_type).read();
     const body = { task_type, task_params, user_id: $('user-id').value.trim() };
-    setStatus('Submitting…');
-    setProgress(0);
     const res = await fetch('/submit_task', { method: 'POST', headers: headers(true), body: JSON.stringify(body) });
     const answer = await res.json().catch(() => ({}));
     if (res.status !== 202) {
