@@ -135,26 +135,66 @@ function field(id, name, schema, required, ctx) {
   if (isObject(schema)) {
     const fs = el('fieldset', { id, 'data-param': name, class: 'nested' }, el('legend', { text: label }));
     if (description) fs.append(el('p', { class: 'hint', text: description }));
-    const parts = Object.entries(schema.properties).map(([k, s]) => {
-      const f = field(`${id}-${k}`, k, s, (schema.required || []).includes(k), ctx);
-      fs.append(f.node);
-      return [k, f];
-    });
+    return { node: fs, read: objectFields(fs, id, schema, ctx, required) };
+  }
+
+  // `true`, or an object of settings (e.g. face_enhance): a yes/no choice, then the settings.
+  const variants = schema.oneOf || schema.anyOf;
+  const settings = variants && variants.length === 2 && variants.some((v) => v.type === 'boolean') ? variants.find(isObject) : null;
+  if (settings) {
+    const fs = el('fieldset', { id, 'data-param': name, class: 'nested' }, el('legend', { text: label }));
+    const onId = `${id}-on`;
+    const on = el('select', { id: onId });
+    on.append(el('option', { value: '', text: `(${defaultText(schema)})` }), el('option', { value: 'true', text: 'yes' }), el('option', { value: 'false', text: 'no' }));
+    fs.append(el('label', { for: onId, text: `Use ${label.toLowerCase()}` }), on);
+    if (description) fs.append(el('p', { class: 'hint', text: `${description.replace(/\.?$/, '.')} Settings below imply yes.` }));
+    const readSettings = objectFields(fs, id, settings, ctx, false);
     const read = async () => {
-      const out = {};
-      for (const [k, f] of parts) {
-        const v = await f.read();
-        if (v !== undefined) out[k] = v;
-      }
-      return Object.keys(out).length ? out : undefined;
+      if (on.value === 'false') return false;
+      return (await readSettings()) ?? (on.value === 'true' ? true : undefined);
     };
     return { node: fs, read };
   }
 
-  // oneOf/anyOf, arrays of numbers, anything else: free text, read as the branch it fits.
-  const variants = schema.oneOf || schema.anyOf || [schema];
-  const words = variants.flatMap((v) => (v.type === 'string' && Array.isArray(v.enum) ? v.enum : []));
-  const takesList = variants.some((v) => v.type === 'array');
+  // A list of objects (e.g. loras): rows added and removed on demand, each a small form.
+  if (schema.type === 'array' && schema.items && isObject(schema.items)) {
+    const fs = el('fieldset', { id, 'data-param': name, class: 'nested' }, el('legend', { text: label }));
+    if (description) fs.append(el('p', { class: 'hint', text: description }));
+    const rows = el('div', { class: 'rows' });
+    const add = el('button', { type: 'button', id: `${id}-add`, class: 'small', text: `Add to ${label}` });
+    const live = [];
+    let n = 0;
+    add.addEventListener('click', () => {
+      if (schema.maxItems !== undefined && live.length >= schema.maxItems) return;
+      n += 1;
+      const rowId = `${id}-${n}`;
+      const row = el('fieldset', { id: rowId, class: 'nested' }, el('legend', { text: `${label}: ${n}` }));
+      const entry = { read: objectFields(row, rowId, schema.items, ctx, true) }; // a row added must be complete
+      const remove = el('button', { type: 'button', class: 'small', text: `Remove ${label}: ${n}` });
+      remove.addEventListener('click', () => {
+        live.splice(live.indexOf(entry), 1);
+        row.remove();
+      });
+      row.append(remove);
+      live.push(entry);
+      rows.append(row);
+    });
+    fs.append(rows, add);
+    const read = async () => {
+      const out = [];
+      for (const r of live) {
+        const v = await r.read();
+        if (v !== undefined) out.push(v);
+      }
+      return out.length ? out : undefined;
+    };
+    return { node: fs, read };
+  }
+
+  // Other oneOf/anyOf, arrays of numbers, anything else: free text, read as the branch it fits.
+  const branches = variants || [schema];
+  const words = branches.flatMap((v) => (v.type === 'string' && Array.isArray(v.enum) ? v.enum : []));
+  const takesList = branches.some((v) => v.type === 'array');
   const hint = [description && description.replace(/\.?$/, '.'), takesList ? 'A list: comma-separated values or JSON.' : ''].filter(Boolean).join(' ');
   const input = el('input', { id, name, 'data-param': name, type: 'text', required, placeholder: words.length ? words.join(' | ') : 'JSON' });
   const read = async () => {
@@ -169,6 +209,28 @@ function field(id, name, schema, required, ctx) {
     }
   };
   return { node: block(id, label, [input], hint), read };
+}
+
+/**
+ * Appends a field per property of an object schema to `parent`; returns the reader (undefined when
+ * all are empty). `enforce`: the object itself must be sent, so its required properties are required
+ * (an optional object's are not: leaving all of it empty is fine).
+ */
+function objectFields(parent, id, schema, ctx, enforce) {
+  const nested = { ...ctx, models: null }; // a nested "model" (e.g. face_enhance's) is not the task's model
+  const parts = Object.entries(schema.properties).map(([k, s]) => {
+    const f = field(`${id}-${k}`, k, s, enforce && (schema.required || []).includes(k), nested);
+    parent.append(f.node);
+    return [k, f];
+  });
+  return async () => {
+    const out = {};
+    for (const [k, f] of parts) {
+      const v = await f.read();
+      if (v !== undefined) out[k] = v;
+    }
+    return Object.keys(out).length ? out : undefined;
+  };
 }
 
 /**

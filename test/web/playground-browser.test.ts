@@ -53,7 +53,7 @@ function options(page: Page, id: string): Promise<string[]> {
 }
 
 /** The control for one schema property is there, of the kind its schema asks for, with its bounds; returns how many were checked. */
-async function expectControl(page: Page, id: string, name: string, prop: Schema, required: boolean, installed: string[]): Promise<number> {
+async function expectControl(page: Page, id: string, name: string, prop: Schema, required: boolean, installed: string[] | null): Promise<number> {
   const info = (await page.evaluate(`(() => {
     const e = document.getElementById(${JSON.stringify(id)});
     if (!e) return null;
@@ -65,7 +65,9 @@ async function expectControl(page: Page, id: string, name: string, prop: Schema,
   if (!info) return 0;
   expect(info.labelled, `${id} is labelled`).toBe(true);
   const pattern = typeof prop.pattern === 'string' ? prop.pattern : '';
-  if (name === 'model') {
+  const settings = Array.isArray(prop.oneOf) && prop.oneOf.length === 2 && (prop.oneOf as Schema[]).some((b) => b.type === 'boolean')
+    ? (prop.oneOf as Schema[]).find((b) => b.type === 'object' && b.properties) : undefined;
+  if (name === 'model' && installed) {
     expect(info.options, id).toEqual(['', ...installed]);
   } else if (prop.type === 'string' && pattern.includes('[dD][aA][tT][aA]:')) {
     expect(info.tag, id).toBe('input');
@@ -83,9 +85,25 @@ async function expectControl(page: Page, id: string, name: string, prop: Schema,
     expect(info.multiple, id).toBe(true);
     expect(info.options, id).toEqual(prop.items?.enum);
   } else if (prop.type === 'object' && prop.properties) {
+    // An optional object's required properties are not required: the whole object may be left out.
     expect(info.tag, id).toBe('fieldset');
     let n = 0;
-    for (const [k, sub] of Object.entries(prop.properties)) n += await expectControl(page, `${id}-${k}`, k, sub, (prop.required ?? []).includes(k), installed);
+    for (const [k, sub] of Object.entries(prop.properties)) n += await expectControl(page, `${id}-${k}`, k, sub, required && (prop.required ?? []).includes(k), null);
+    return n + 1;
+  } else if (settings?.properties) {
+    // true, or settings: a yes/no choice and the settings' fields.
+    expect(info.tag, id).toBe('fieldset');
+    expect(await options(page, `${id}-on`), `${id}-on`).toEqual(['', 'true', 'false']);
+    let n = 0;
+    for (const [k, sub] of Object.entries(settings.properties)) n += await expectControl(page, `${id}-${k}`, k, sub, false, null);
+    return n + 1;
+  } else if (prop.type === 'array' && prop.items?.type === 'object' && prop.items.properties) {
+    // A list of objects: a row appears on "Add", with the item's fields (its required ones required).
+    expect(info.tag, id).toBe('fieldset');
+    const rows = await page.locator(`#${id} > .rows > fieldset`).count();
+    await page.locator(`#${id}-add`).evaluate((b) => (b as unknown as { click(): void }).click()); // the form may be hidden
+    let n = 0;
+    for (const [k, sub] of Object.entries(prop.items.properties)) n += await expectControl(page, `${id}-${rows + 1}-${k}`, k, sub, (prop.items.required ?? []).includes(k), null);
     return n + 1;
   } else if (prop.type === 'string') {
     expect(info.maxlength, id).toBe(prop.maxLength === undefined ? null : String(prop.maxLength));
@@ -211,6 +229,73 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
     expect(await options(page, 'image_creation-model')).toEqual(['', 'sd-turbo']);
     expect(await options(page, 'background_removal-model')).toEqual(['', 'selfie-segmentation']);
     expect(await options(page, 'face_swap-engine')).toEqual(['', 'auto', 'inswapper', 'mesh']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the form generator reads the shapes task params take: true-or-settings, lists of objects, video files, nested objects', async () => {
+    // The schema shapes of face_enhance (true or {model, blend}), loras (a list of {name, weight}),
+    // target_video and hires, built in the page by the playground's own module and read back.
+    const { page, errors } = await openPlayground(browser, svc.url);
+    const out = (await page.evaluate(`(async () => {
+      const { buildTaskForm } = await import('/schema-form.js');
+      const ref = { type: 'string', minLength: 1, pattern: '^(?:[hH][tT][tT][pP][sS]?://|[dD][aA][tT][aA]:)' };
+      const schema = { type: 'object', additionalProperties: false, required: ['source_image'], properties: {
+        source_image: { ...ref, description: 'the face' },
+        target_video: { ...ref, description: 'the video to change' },
+        face_enhance: { oneOf: [{ type: 'boolean' }, { type: 'object', additionalProperties: false, properties: {
+          model: { type: 'string', enum: ['gfpgan-1.4', 'codeformer'] }, blend: { type: 'number', minimum: 0, maximum: 1 } } }], description: 'restore faces' },
+        loras: { type: 'array', maxItems: 2, items: { type: 'object', additionalProperties: false, required: ['name'], properties: {
+          name: { type: 'string', description: 'file name' }, weight: { type: 'number', minimum: -4, maximum: 4, description: 'strength' } } }, description: 'LoRAs' },
+        hires: { type: 'object', additionalProperties: false, properties: { scale: { type: 'number', minimum: 1, maximum: 2, description: 'factor' } }, description: 'hires fix' },
+        model: { type: 'string', description: 'the model' },
+      } };
+      const form = buildTaskForm('probe', schema, { models: ['m1', 'm2'] });
+      document.body.append(form.fieldset);
+      const q = (id) => document.getElementById(id);
+      const set = (id, v) => { q(id).value = v; };
+      const reads = [];
+      set('probe-source_image', 'https://example.test/a.png');
+      reads.push(await form.read());
+      set('probe-face_enhance-on', 'true');
+      reads.push((await form.read()).face_enhance);
+      set('probe-face_enhance-blend', '0.5');
+      set('probe-face_enhance-model', 'codeformer');
+      reads.push((await form.read()).face_enhance);
+      set('probe-face_enhance-on', 'false');
+      reads.push((await form.read()).face_enhance);
+      for (let i = 0; i < 3; i++) q('probe-loras-add').click(); // maxItems 2
+      const rows = document.querySelectorAll('#probe-loras > .rows > fieldset').length;
+      set('probe-loras-1-name', 'style');
+      set('probe-loras-1-weight', '0.8');
+      set('probe-loras-2-name', 'detail');
+      reads.push((await form.read()).loras);
+      q('probe-loras-1').querySelector('button').click();
+      reads.push((await form.read()).loras);
+      set('probe-hires-scale', '1.5');
+      reads.push((await form.read()).hires);
+      return { reads, rows,
+        accept: [q('probe-source_image-file').accept, q('probe-target_video-file').accept],
+        models: [...q('probe-model').options].map((o) => o.value),
+        enhancers: [...q('probe-face_enhance-model').options].map((o) => o.value),
+        weight: [q('probe-loras-2-weight').min, q('probe-loras-2-weight').max, q('probe-loras-2-name').required, q('probe-hires-scale').required],
+        unlabeled: [...form.fieldset.querySelectorAll('input, select, textarea')].filter((e) => !e.labels.length).map((e) => e.id) };
+    })()`)) as Record<string, unknown>;
+    expect(out.reads).toEqual([
+      { source_image: 'https://example.test/a.png' }, // empty fields, empty lists and objects are left out
+      true,
+      { model: 'codeformer', blend: 0.5 }, // settings imply yes
+      false,
+      [{ name: 'style', weight: 0.8 }, { name: 'detail' }],
+      [{ name: 'detail' }],
+      { scale: 1.5 },
+    ]);
+    expect(out.rows).toBe(2);
+    expect(out.accept).toEqual(['image/*', 'video/*']);
+    expect(out.models).toEqual(['', 'm1', 'm2']); // the task's installed models
+    expect(out.enhancers).toEqual(['', 'gfpgan-1.4', 'codeformer']); // a nested model is its own enum
+    expect(out.weight).toEqual(['-4', '4', true, false]);
+    expect(out.unlabeled).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   });
