@@ -49,6 +49,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, name);
   await page.screenshot({ path, fullPage: true });
+  console.log(`screenshot: ${path}`); // named in the test output, for a reviewer (test-artifacts/ is git-ignored)
   return path;
 }
 
