@@ -134,6 +134,10 @@ describe.skipIf(!haveChromium)('playground on the default offline install', () =
     await page.reload();
     await page.locator('body[data-ready="true"]').waitFor();
     expect(await page.locator('#recent li img.thumb').count()).toBe(3);
+    // "Show" follows an earlier task again: its result comes back (its data: URI input is gone with the old page).
+    await page.locator('#recent li').last().getByRole('button', { name: /^Show task/ }).click();
+    await expect.poll(() => page.evaluate("document.querySelector('#result img.result')?.getAttribute('src') ?? ''")).toBe(upscaled);
+    expect(await page.locator('#status').textContent()).toBe('Completed.');
     await screenshot(page, 'playground-offline-recent.png');
 
     expect(errors).toEqual([]);
