@@ -64,7 +64,8 @@ export interface ApiExtras {
   close(): Promise<void>;
 }
 
-const PLAYGROUND_FILES = new Set(['playground.js', 'playground.css']);
+/** The playground's files (src/web/): the page's ES modules import each other by these names. */
+const PLAYGROUND_FILES = new Set(['playground.js', 'schema-form.js', 'task-types.js', 'task-events.js', 'compare.js', 'recent.js', 'playground.css']);
 
 function packageVersion(): string {
   try {
