@@ -275,6 +275,16 @@ describe('models over the API', () => {
     expect((await listed('served-licensed')).installed).toBe(true);
   });
 
+  it('installs a convert-type model by running its converter (selfie-segmentation from its tfjs graph), giving the manifest\'s sha256', async () => {
+    const { start, final } = await installAndFollow('selfie-segmentation');
+    expect(start).toBe(202);
+    expect(final).toMatchObject({ status: 'installed', error: null });
+    const entry = (JSON.parse(readFileSync(PROJECT_MANIFEST_PATH, 'utf8')) as { models: { id: string; files: { sha256: string }[] }[] })
+      .models.find((m) => m.id === 'selfie-segmentation');
+    expect(sha(readFileSync(join(modelsDir, 'selfie-segmentation', 'model.onnx')))).toBe(entry?.files[0].sha256);
+    expect((await listed('selfie-segmentation')).installed).toBe(true);
+  });
+
   it('DELETE removes the files; the model is then not installed in GET /models, /ready and submits', async () => {
     expect((await call('DELETE', '/models/served-upscaler')).status).toBe(401);
     const del = await call('DELETE', '/models/served-upscaler', admin);
