@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { Ajv } from 'ajv';
+import { buildOpenApi } from '../../src/api/openapi.js';
 import { PROJECT_MANIFEST_PATH } from '../../src/models/manifest.js';
 import { fixtureImage } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
@@ -177,6 +179,13 @@ describe('models over the API', () => {
     expect(view).toMatchObject({ id: 'served-upscaler', installed: false, task_types: ['image_upscale'], source: 'download', size_bytes: upscaler.length });
     expect(JSON.stringify(view)).not.toContain(modelsDir);
     expect(readdirSync(modelsDir)).toEqual([]);
+    // The answer is what /openapi.json says it is.
+    const doc = buildOpenApi({ version: '1', authRequired: true }) as { components: unknown };
+    const ajv = new Ajv({ strict: false, allowUnionTypes: true });
+    ajv.addSchema({ $id: 'doc', components: doc.components } as object);
+    const validate = ajv.compile({ $ref: 'doc#/components/schemas/Model' });
+    const { body } = await call('GET', '/models', user);
+    for (const m of body.models as unknown[]) expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('refuses a non-commercial model without accept_licence (400, nothing written), unknown ids (404) and plain-http sources (502)', async () => {
@@ -297,5 +306,23 @@ describe('models over the API', () => {
     const sub = await call('POST', '/submit_task', user, { task_type: 'image_upscale', user_id: 'alice', task_params: { image_url: `${fileServer.url}/lowres.png` } });
     expect(sub.status).toBe(503);
     expect(sub.body.error).toBe('model_unavailable');
+  });
+});
+
+describe('models over the API without BACKSERV_ADMIN_KEYS', () => {
+  it('lists models to anyone when keys are off, and refuses install and delete to everyone (403)', async () => {
+    const open = await startTestService({ BACKSERV_MODELS_DIR: mkdtempSync(join(tmpdir(), 'backserv-models-off-')) });
+    try {
+      const list = await fetch(`${open.url}/models`);
+      expect(list.status).toBe(200);
+      const ids = ((await list.json()) as { models: { id: string }[] }).models.map((m) => m.id);
+      expect(ids).toContain('realesrgan-x4fast');
+      const install = await fetch(`${open.url}/models/realesrgan-x4fast/install`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(install.status).toBe(403);
+      expect(((await install.json()) as { message: string }).message).toContain('BACKSERV_ADMIN_KEYS');
+      expect((await fetch(`${open.url}/models/realesrgan-x4fast`, { method: 'DELETE' })).status).toBe(403);
+    } finally {
+      await open.close();
+    }
   });
 });
