@@ -6,7 +6,7 @@
  * with a Range request, 409 for a second install, DELETE, and a model usable without restart.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,16 +51,34 @@ const fileServer = {
   bigRanges: [] as (string | null)[],
 };
 
-function sendRange(req: IncomingMessage, res: ServerResponse, body: Buffer, cutAfter: number | null): void {
+/** Size of a file now (0 when missing). */
+function sizeNow(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Serves `body` from the Range's start; with `cut`, sends `cut.bytes` and closes the connection
+ * only once the client has written them to `cut.part`, so the cut never races the client's read.
+ */
+function sendRange(req: IncomingMessage, res: ServerResponse, body: Buffer, cut: { bytes: number; part: string } | null): void {
   const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
   const from = range ? Number(range[1]) : 0;
   if (range) res.writeHead(206, { 'content-length': body.length - from, 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` });
   else res.writeHead(200, { 'content-length': body.length });
-  if (cutAfter === null) {
+  if (cut === null) {
     res.end(body.subarray(from));
     return;
   }
-  res.write(body.subarray(from, from + cutAfter), () => setTimeout(() => res.socket?.destroy(), 20));
+  res.write(body.subarray(from, from + cut.bytes));
+  const poll = setInterval(() => {
+    if (sizeNow(cut.part) < from + cut.bytes) return;
+    clearInterval(poll);
+    res.socket?.destroy();
+  }, 10);
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -72,7 +90,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     void fileServer.upscalerGate.promise.then(() => res.end(upscaler.subarray(half)));
   } else if (path === '/big.onnx') {
     fileServer.bigRanges.push(req.headers.range ?? null);
-    sendRange(req, res, big, fileServer.cutting ? 4096 : null);
+    sendRange(req, res, big, fileServer.cutting ? { bytes: 4096, part: join(modelsDir, 'served-big', 'model.onnx.part') } : null);
   } else if (path === '/licensed.onnx') {
     res.writeHead(200, { 'content-length': licensed.length }).end(licensed);
   } else if (path === '/lowres.png') {
@@ -262,6 +280,7 @@ describe('models over the API', () => {
     fileServer.cutting = true;
     const first = await installAndFollow('served-big');
     expect(first.final.status).toBe('failed');
+    expect(first.final.error).toMatch(/broke after \d+ bytes .*install again to resume$/);
     const part = join(modelsDir, 'served-big', 'model.onnx.part');
     const kept = readFileSync(part).length;
     expect(kept).toBeGreaterThan(0);

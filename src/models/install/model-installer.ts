@@ -62,8 +62,11 @@ export class ModelInstaller extends EventEmitter<InstallerEvents> {
   /** The current state of a model: a running or failed install, else what the disk says. */
   state(id: string): InstallState {
     const kept = this.states.get(id);
-    if (kept && kept.status !== 'installed') return kept;
-    return idleState(id, this.opts.registry.resolveId(id) !== null);
+    if (kept?.status === 'installing') return kept;
+    const installed = this.opts.registry.resolveId(id) !== null;
+    // A failed install is reported until the model is installed some other way (e.g. the CLI).
+    if (kept?.status === 'failed' && !installed) return kept;
+    return idleState(id, installed);
   }
 
   /** The id being installed, if any. */
@@ -81,10 +84,10 @@ export class ModelInstaller extends EventEmitter<InstallerEvents> {
     if (entry.license.nonCommercial && !req.acceptLicence) {
       throw new ApiError('licence_not_accepted', `${id} is licensed "${entry.license.name}" (non-commercial): read ${entry.license.url} and send {"accept_licence": true} to install it.`);
     }
+    if (this.inFlight !== id && this.opts.registry.resolveId(id) && !this.opts.registry.isTestModel(id)) return { started: false, state: this.state(id) };
     if (this.inFlight !== null) {
       throw new ApiError('install_in_progress', `${this.inFlight} is being installed; one install runs at a time. Follow /events/models/${this.inFlight} and retry when it ends.`);
     }
-    if (this.opts.registry.resolveId(id) && !this.opts.registry.isTestModel(id)) return { started: false, state: this.state(id) };
     if (entry.source === 'download') {
       if (entry.files.some((f) => f.urls.length === 0)) {
         throw new ApiError('model_source_refused', `${id} has a file with no download location in the manifest.`);
@@ -202,7 +205,12 @@ function present(dir: string, f: ManifestFile): boolean {
 
 /** Download errors name URLs and hosts only; anything else is reduced to its first line without paths. */
 function clientMessage(err: unknown): string {
-  if (err instanceof DownloadError) return err.code === 'offline' ? `${err.reason}; the model is not installed` : err.message;
+  if (err instanceof DownloadError) {
+    if (err.code === 'offline') return `${err.reason}; the model is not installed`;
+    // The .part file stays: the next install continues where this one stopped.
+    if (err.code === 'interrupted') return `${err.message.replace(/; run the command again to resume$/, '')}; install again to resume`;
+    return err.message;
+  }
   const first = ((err as Error).message ?? String(err)).split('\n')[0];
   return first.replace(/(^|[\s(])\/[^\s)]+/g, '$1<path>');
 }
