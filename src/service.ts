@@ -10,6 +10,8 @@ import { compatMount, SqliteUserOptions } from './compat/index.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './infra/logging.js';
 import { createRegistry } from './models/registry.js';
+import { loadConfiguredManifest } from './models/manifest.js';
+import { ModelInstaller } from './models/install/model-installer.js';
 import { loadKernels } from './native/index.js';
 import { Scheduler } from './queue/scheduler.js';
 import { chooseDevice } from './runtime/device.js';
@@ -44,7 +46,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   log.info({ backend: kernels.backend }, `CPU kernels: ${kernels.backend}`);
 
   const store = new SqliteTaskStore(join(config.dataDir, 'backserv.sqlite'), config.sqliteSync);
-  const models = createRegistry(config.modelsDir);
+  const models = createRegistry(config.modelsDir, loadConfiguredManifest(config.modelsManifest));
+  const installer = new ModelInstaller({ modelsDir: config.modelsDir, registry: models, allowLoopbackHttp: config.modelsAllowLoopbackHttp });
   let hostCrashes = 0;
   const pool = createWorkerPool(config, { workerFile: opts.workerFile, log, onCrash: () => { hostCrashes++; } });
   sweepTempResults(join(config.dataDir, 'results'), log);
@@ -64,7 +67,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   retention.start();
 
   const app = createApp({
-    config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config),
+    config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config), installer,
     mounts: [compatMount(new SqliteUserOptions(join(config.dataDir, 'backserv-compat.sqlite')))],
     workerHostCrashes: () => hostCrashes,
     retention: config.retention.sweepMs > 0 ? () => retention.snapshot() : undefined,
@@ -93,6 +96,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       await scheduler.drain(config.limits.drainTimeoutMs);
       await retention.close();
       await http.close();
+      await installer.settled();
       await app.closeExtras();
       await pool.close();
       await scheduler.settled();

@@ -10,6 +10,9 @@ import type { Config } from '../config/config.js';
 import { badRequest, conflict, modelUnavailable, notFound } from '../tasks/errors.js';
 import type { Logger } from '../infra/logging.js';
 import type { ModelRegistry } from '../models/types.js';
+import type { ModelInstaller } from '../models/install/model-installer.js';
+import { AdminKeys } from './admin-keys.js';
+import { modelsRouter } from './routes/models.js';
 import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -49,6 +52,8 @@ export interface AppDeps {
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Routes of other layers (the compat APIs), built on the same submit path; see app-mount.ts. */
   mounts?: readonly MountFactory[];
+  /** Model management (GET /models, install, delete, install events); absent: those routes are not mounted. */
+  installer?: ModelInstaller;
 }
 
 const TICKET = /^[A-Za-z0-9-]{1,64}$/;
@@ -88,6 +93,11 @@ export function createApp(deps: AppDeps): BackservApp {
     if (!availCache || now - availCache.at > 1000) availCache = { at: now, value: models.availability() };
     return availCache.value;
   };
+  // An install or delete through the API is seen by the very next submit and /ready.
+  const dropAvailability = () => {
+    availCache = null;
+  };
+  deps.installer?.on('changed', dropAvailability);
 
   /**
    * A validated submit body becomes a durable task (or an ApiError): shared by every route that
@@ -190,11 +200,16 @@ export function createApp(deps: AppDeps): BackservApp {
   }
 
   app.use(router.routes());
+  if (deps.installer) {
+    const admin = new AdminKeys(config.api.adminKeys, extras.keys);
+    app.use(modelsRouter({ installer: deps.installer, admin, heartbeatMs: config.api.sseHeartbeatMs }).routes());
+  }
   app.use(extras.router.routes());
   for (const m of mounted) app.use(m.middleware);
   app.use(router.allowedMethods({ throw: false }));
   return Object.assign(app, {
     closeExtras: async () => {
+      deps.installer?.off('changed', dropAvailability);
       for (const m of mounted) await m.close?.();
       await extras.close();
     },

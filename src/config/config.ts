@@ -46,6 +46,13 @@ export interface Config {
   host: string;
   dataDir: string;
   modelsDir: string;
+  /** BACKSERV_MODELS_MANIFEST: a manifest to use instead of the project's models/manifest.json; null = the project's. */
+  modelsManifest: string | null;
+  /**
+   * BACKSERV_MODELS_ALLOW_HTTP=1 (tests and development only): model files may come from
+   * http://127.0.0.1 / localhost. Otherwise every model URL must be https.
+   */
+  modelsAllowLoopbackHttp: boolean;
   device: DeviceSetting;
   workers: number;
   /** Run the pool in a supervised child process (BACKSERV_WORKER_HOST, default 1). */
@@ -81,6 +88,8 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.BACKSERV_DATA_DIR || './data'),
     modelsDir: resolve(env.BACKSERV_MODELS_DIR || './models'),
+    modelsManifest: env.BACKSERV_MODELS_MANIFEST ? resolve(env.BACKSERV_MODELS_MANIFEST) : null,
+    modelsAllowLoopbackHttp: env.BACKSERV_MODELS_ALLOW_HTTP === '1',
     device: parseDeviceSetting(env.BACKSERV_DEVICE),
     workers,
     workerHost: env.BACKSERV_WORKER_HOST !== '0',

@@ -190,3 +190,8 @@ export function loadManifest(path: string = PROJECT_MANIFEST_PATH): Manifest {
   }
   return parseManifest(data, path);
 }
+
+/** The manifest a deployment uses: BACKSERV_MODELS_MANIFEST when set (tests, private mirrors), else the project's. */
+export function loadConfiguredManifest(path: string | null | undefined): Manifest {
+  return path ? loadManifest(path) : loadManifest();
+}

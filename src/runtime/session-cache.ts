@@ -1,8 +1,11 @@
 /**
  * One ONNX Runtime session per model file per worker thread. Sessions are expensive to
- * create (graph optimisation, weight upload), so they are memoised by path in an LRU; a
- * load that fails is evicted so a later task can retry once the file is fixed.
+ * create (graph optimisation, weight upload), so they are memoised in an LRU by path and the
+ * file's identity (size, mtime, inode): a model deleted and installed again through the API is
+ * loaded afresh, never served from the old session. A load that fails is evicted so a later
+ * task can retry once the file is fixed.
  */
+import { statSync } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import * as ort from 'onnxruntime-node';
 import type { DeviceChoice } from './device.js';
@@ -32,6 +35,16 @@ function modelName(path: string): string {
   return path.split(/[\\/]/).slice(-3).join('/');
 }
 
+/** The path plus what changes when the file is replaced; a missing file keys by path (its load fails anyway). */
+function cacheKey(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${path}\0${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return path;
+  }
+}
+
 export class SessionCache {
   private readonly cache: LRUCache<string, Promise<ort.InferenceSession>>;
 
@@ -45,7 +58,8 @@ export class SessionCache {
   }
 
   get(path: string): Promise<ort.InferenceSession> {
-    const hit = this.cache.get(path);
+    const key = cacheKey(path);
+    const hit = this.cache.get(key);
     if (hit) return hit;
     const pending = inNative(() => ort.InferenceSession.create(path, {
       executionProviders: [...this.settings.device.providers],
@@ -57,9 +71,9 @@ export class SessionCache {
       // The runtime's message names the absolute path; the client sees the model's folder only.
       throw new TaskError(`The model ${modelName(path)} could not be loaded; ask the operator to reinstall it.`, 'model_load_failed', { cause: err });
     });
-    this.cache.set(path, pending);
+    this.cache.set(key, pending);
     pending.catch(() => {
-      if (this.cache.get(path) === pending) this.cache.delete(path);
+      if (this.cache.get(key) === pending) this.cache.delete(key);
     });
     return pending;
   }

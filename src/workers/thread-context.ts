@@ -10,6 +10,7 @@ import { InputMissingError, parseInputRef } from '../store/inputs/input-store.js
 import { decodeImage } from '../imaging/decode.js';
 import { parseAllowlist } from '../infra/net/address-policy.js';
 import { createRegistry } from '../models/registry.js';
+import { loadConfiguredManifest } from '../models/manifest.js';
 import type { ModelRegistry } from '../models/types.js';
 import { loadKernels } from '../native/index.js';
 import type { Kernels } from '../native/types.js';
@@ -34,7 +35,7 @@ export function threadContext(env: WorkerEnv): ThreadContext {
   context = {
     sessions: new SessionCache({ device, intraOpThreads: env.intraOpThreads }),
     kernels: loadKernels(),
-    models: createRegistry(env.modelsDir),
+    models: createRegistry(env.modelsDir, loadConfiguredManifest(env.modelsManifest)),
     async loadImage(ref, field, signal) {
       // A data: URI the API kept in the input store (too large for the task record).
       const stored = parseInputRef(ref);
