@@ -1,8 +1,8 @@
 /**
  * image_creation's rules that depend on the installed models, checked at the door (400 naming the
- * field, nothing queued) and again by parse in the worker: SDXL-only fields and sizes over 1024 on
- * an SD 1.x/2.x model, a hires output over the model's largest side, and a hires upscaler that is
- * neither "latent" nor an installed image_upscale model. Light: node:fs via family.ts only.
+ * field, nothing queued) and again by parse in the worker: SDXL-only fields and sizes (or an
+ * outpainted canvas) over 1024 on an SD 1.x/2.x model, a hires output over the model's largest
+ * side, and a hires upscaler that is neither "latent" nor an installed image_upscale model. Light: node:fs via family.ts only.
  */
 import type { ModelRegistry } from '../../models/types.js';
 import type { TaskParams } from '../params/types.js';
@@ -19,6 +19,14 @@ export function familyProblem(params: TaskParams, modelId: string, family: SdFam
   for (const side of ['width', 'height'] as const) {
     const v = size?.[side] ?? params[side];
     if (typeof v === 'number' && v > max) return `task_params.${side}: ${modelId} takes at most ${max} px a side (SDXL models up to ${MAX_SIDE.sdxl}), got ${v}.`;
+  }
+  const o = params.outpaint as Record<string, number | undefined> | undefined;
+  const w = size?.width ?? params.width;
+  const h = size?.height ?? params.height;
+  if (o && typeof o === 'object' && typeof w === 'number' && typeof h === 'number') {
+    const cw = w + (o.left ?? 0) + (o.right ?? 0);
+    const ch = h + (o.top ?? 0) + (o.bottom ?? 0);
+    if (cw > max || ch > max) return `task_params.outpaint grows the canvas to ${cw}×${ch}, over the ${max} px ${modelId} takes a side.`;
   }
   const hires = params.hires as Record<string, unknown> | undefined;
   if (hires && typeof hires === 'object') {

@@ -73,9 +73,8 @@ interface BaseCreationSettings extends SdImageSettings {
 export type CreationSettings = BaseCreationSettings & EditSettings & {
   /** Hires fix (hires-params.ts); null when not asked for. */
   hires: HiresSettings | null;
-  /** SDXL-only fields (sdxl-params.ts); their defaults when absent. */
-  sdxl: SdxlSettings;
-};
+  /* SDXL-only fields (sdxl-params.ts), their defaults when absent. */
+} & SdxlSettings;
 
 function side(params: TaskParams, field: 'width' | 'height', fallback: number): number {
   const v = optionalInt(params, field) ?? fallback;
@@ -113,15 +112,16 @@ export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): Cre
     scheduler: optionalOneOf(params, 'scheduler', SCHEDULER_NAMES) ?? defaults.scheduler,
     ...parseEdit(params, steps),
     hires: parseHires(params, steps),
-    sdxl: parseSdxl(params),
+    ...parseSdxl(params),
   };
   // The door checked these against the model it saw; repeated on the size the model's defaults give.
   const problem = familyProblem(params, model.id, family, settings);
   if (problem) throw new TaskError(problem, 'invalid_params');
   const o = settings.outpaint;
-  if (o && (settings.width + o.left + o.right > IMAGE_SIZE.max || settings.height + o.top + o.bottom > IMAGE_SIZE.max)) {
-    // Knowable at the door only when width and height are given (crossCheck); the model's default size is known here.
-    throw new TaskError(`the outpainted canvas ${settings.width + o.left + o.right}×${settings.height + o.top + o.bottom} is over ${IMAGE_SIZE.max} px on a side (task_params.outpaint)`, 'invalid_params');
+  const max = MAX_SIDE[family];
+  if (o && (settings.width + o.left + o.right > max || settings.height + o.top + o.bottom > max)) {
+    // Knowable at the door only when width and height are given (crossCheck, model-check.ts); the model's default size is known here.
+    throw new TaskError(`the outpainted canvas ${settings.width + o.left + o.right}×${settings.height + o.top + o.bottom} is over ${max} px on a side (task_params.outpaint)`, 'invalid_params');
   }
   return settings;
 }
@@ -132,7 +132,8 @@ function crossCheck(params: TaskParams): string | null {
   if (o) {
     const w = typeof params.width === 'number' ? params.width + (o.left ?? 0) + (o.right ?? 0) : 0;
     const h = typeof params.height === 'number' ? params.height + (o.top ?? 0) + (o.bottom ?? 0) : 0;
-    if (w > IMAGE_SIZE.max || h > IMAGE_SIZE.max) return `task_params.outpaint grows the canvas over ${IMAGE_SIZE.max} px on a side.`;
+    // The SDXL limit here; model-check.ts holds an SD 1.x/2.x model to its own.
+    if (w > MAX_SIDE.sdxl || h > MAX_SIDE.sdxl) return `task_params.outpaint grows the canvas over ${MAX_SIDE.sdxl} px on a side.`;
   }
   if (params.hires !== undefined && params.init_image !== undefined) return 'task_params.hires is for text-to-image; it cannot be combined with init_image.';
   return null;

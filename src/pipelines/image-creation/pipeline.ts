@@ -87,7 +87,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
         init: edit ? { latents: edit.init, strength } : undefined,
         blendMask: edit?.blendMask,
         unetExtra: edit?.unetExtra,
-        timeIds: model.sdxl ? timeIds({ width, height }, s.sdxl) : undefined,
+        timeIds: model.sdxl ? timeIds({ width, height }, s) : undefined,
         onStep: (done, _n, latents) => {
           ctx.progress(b * kept + done, total);
           if (ctx.preview && e.previewEvery > 0 && done % e.previewEvery === 0 && done < kept) {
@@ -122,7 +122,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
         seed: s.seed + k, images: 1, signal: ctx.signal,
         init: { latents: up, strength: hires.strength },
         unetExtra: bigExtra?.unetExtra,
-        timeIds: model.sdxl ? timeIds(big, s.sdxl) : undefined,
+        timeIds: model.sdxl ? timeIds(big, s) : undefined,
         onStep: (done) => ctx.progress(base + k * hires.steps + done, total),
       });
       final.set(gen.latents, k * bigSize);

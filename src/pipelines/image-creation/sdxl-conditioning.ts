@@ -44,20 +44,19 @@ async function encodeOne(model: SdModel, xl: SdxlParts, text1: string, text2: st
   return { states, pooled, seqLen, hidden: d1 + d2 };
 }
 
-export interface SdxlPrompts {
+export interface SdxlPrompts extends Pick<SdxlSettings, 'prompt_2' | 'negativePrompt_2'> {
   prompt: string;
   negativePrompt: string;
-  sdxl: Pick<SdxlSettings, 'prompt2' | 'negativePrompt2'>;
 }
 
 export async function encodeSdxlPrompt(model: SdModel, p: SdxlPrompts, guided: boolean): Promise<PromptEmbeddings> {
   const xl = model.sdxl;
   if (!xl) throw new RangeError('encodeSdxlPrompt needs an SDXL model');
-  const cond = await encodeOne(model, xl, p.prompt, p.sdxl.prompt2 ?? p.prompt);
+  const cond = await encodeOne(model, xl, p.prompt, p.prompt_2 ?? p.prompt);
   const { seqLen, hidden } = cond;
   const pooledDim = cond.pooled.length;
   if (!guided) return { states: cond.states, batch: 1, seqLen, hidden, pooled: cond.pooled, pooledDim };
-  const neg2 = p.sdxl.negativePrompt2 ?? p.negativePrompt;
+  const neg2 = p.negativePrompt_2 ?? p.negativePrompt;
   const zeros = xl.zerosForEmptyNegative && p.negativePrompt === '' && neg2 === '';
   const uncond = zeros ? null : await encodeOne(model, xl, p.negativePrompt, neg2);
   const states = new Float32Array(2 * seqLen * hidden);

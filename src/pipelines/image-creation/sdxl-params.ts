@@ -19,19 +19,20 @@ export const sdxlProperties: Readonly<Record<string, PropertySchema>> = {
     description: 'SDXL only: the "original image size" the UNet is conditioned on (time_ids); default: the output size',
   },
   crop_top_left: {
-    type: 'object', additionalProperties: false, required: ['top', 'left'],
+    type: 'object', additionalProperties: false, required: ['top', 'left'], default: { top: 0, left: 0 },
     properties: { top: { type: 'integer', minimum: 0, maximum: 4096, description: 'pixels' }, left: { type: 'integer', minimum: 0, maximum: 4096, description: 'pixels' } },
-    description: 'SDXL only: the crop offset the UNet is conditioned on (time_ids); (0, 0) asks for a centred, uncropped picture; default: (0, 0)',
+    description: 'SDXL only: the crop offset the UNet is conditioned on (time_ids); (0, 0) asks for a centred, uncropped picture',
   },
 };
 
 /** The fields above, for the door and parse to refuse them on an SD 1.x/2.x model. */
 export const SDXL_ONLY_FIELDS: readonly string[] = Object.keys(sdxlProperties);
 
+/** Named after the request fields (camel case leaves the digit alone), as every Settings field is. */
 export interface SdxlSettings {
   /** null: the first prompt (or negative prompt) is used. */
-  prompt2: string | null;
-  negativePrompt2: string | null;
+  prompt_2: string | null;
+  negativePrompt_2: string | null;
   /** null: the output size. */
   originalSize: { width: number; height: number } | null;
   cropTopLeft: { top: number; left: number };
@@ -56,8 +57,8 @@ function str(params: TaskParams, field: string): string | null {
 
 export function parseSdxl(params: TaskParams): SdxlSettings {
   return {
-    prompt2: str(params, 'prompt_2'),
-    negativePrompt2: str(params, 'negative_prompt_2'),
+    prompt_2: str(params, 'prompt_2'),
+    negativePrompt_2: str(params, 'negative_prompt_2'),
     originalSize: pair(params, 'original_size', ['width', 'height'] as const),
     cropTopLeft: pair(params, 'crop_top_left', ['top', 'left'] as const) ?? { top: 0, left: 0 },
   };
