@@ -60,7 +60,8 @@ export async function upscaleForHires(model: SdModel, latents: Float32Array, bas
   const rgb = await decodeLatents(model, latents, base.width, base.height, { signal: ctx.signal });
   await checkpoint(ctx.signal);
   const session = await ctx.sessions.get(join(resolved.dir, 'model.onnx'));
-  const up = await upscaleRgb(session, ctx.kernels, { data: rgb.data, width: base.width, height: base.height, channels: 3 }, ctx.env.upscale, ctx.signal, () => undefined);
+  const up = await upscaleRgb(session, ctx.kernels, { data: rgb.data, width: base.width, height: base.height, channels: 3 },
+    { ...ctx.env.upscale, memoryPerInputPixel: resolved.memoryPerInputPixel }, ctx.signal, () => undefined);
   const resized = await sharp(up.data, { raw: { width: up.width, height: up.height, channels: 3 } })
     .resize(target.width, target.height, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer();
   await checkpoint(ctx.signal);
