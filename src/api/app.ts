@@ -2,6 +2,7 @@
  * The Koa application, built from its dependencies (no globals) so tests can start it on an
  * ephemeral port with a temporary SQLite file and a small pool.
  */
+import { PIPELINE_PARAMS } from '../pipelines/registry.js';
 import { acceptedBody, type IdempotencyClaim } from '../store/idempotency-record.js';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -115,6 +116,8 @@ export function createApp(deps: AppDeps): BackservApp {
     if (typeof requested === 'string' && models.resolve(body.task_type, requested)?.id !== requested) {
       throw badRequest('invalid_request', `task_params.model: ${requested} is not an installed model for ${body.task_type}.`);
     }
+    const modelIssue = PIPELINE_PARAMS[body.task_type].modelCheck?.(body.task_params, models);
+    if (modelIssue) throw badRequest('invalid_request', modelIssue);
     checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes, spilled);
     const rec = await scheduler.submit({
       ticket_id: randomUUID(),

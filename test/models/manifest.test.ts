@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadManifest, parseManifest, ManifestError } from '../../src/models/manifest.js';
 import { TASK_TYPES } from '../../src/tasks/types.js';
 
-const REQUIRED_IDS = ['realesrgan-x4fast', 'realesrgan-x4plus', 'facemesh', 'selfie-segmentation', 'sd-turbo', 'sd15', 'lcm-dreamshaper-v7', 'scrfd-10g', 'arcface-w600k-r50', 'inswapper-128', 'yunet', 'u2net', 'birefnet-general'];
+const REQUIRED_IDS = ['realesrgan-x4fast', 'realesrgan-x4plus', 'facemesh', 'selfie-segmentation', 'sd-turbo', 'sd15', 'lcm-dreamshaper-v7', 'sdxl-base', 'sdxl-turbo', 'scrfd-10g', 'arcface-w600k-r50', 'inswapper-128', 'yunet', 'u2net', 'birefnet-general'];
 
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;

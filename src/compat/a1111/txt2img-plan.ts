@@ -85,7 +85,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function unsupported(body: Record<string, unknown>, overrides: Record<string, unknown>, notes: string[]): void {
-  if (body.enable_hr === true) notes.push('enable_hr: the hires fix is not available yet; the image was made in one pass at the size shown');
+  if (body.enable_hr === true) notes.push('enable_hr: the hires fix is not mapped from this API yet (POST /submit_task takes image_creation\'s hires field); the image was made in one pass at the size shown');
   if (body.restore_faces === true) notes.push('restore_faces: no face restorer is installed; faces were not restored');
   if (body.tiling === true) notes.push('tiling: seamless tiling is not available');
   if (Array.isArray(body.styles) && body.styles.length > 0) notes.push('styles: saved styles do not exist here; only prompt and negative_prompt were used');

@@ -15,6 +15,7 @@ import { getGuidanceScaleEmbedding, type Scheduler } from './schedulers/index.js
 import type { SdModel } from './sd-model.js';
 import { allocFloat, floatTensor, incompatible, writeFloats, TimestepInput, type FloatBuffer } from './tensor-io.js';
 import type { PromptEmbeddings } from './text-encoder.js';
+import { addedConditionFeeds } from './sdxl-conditioning.js';
 
 export const LATENT_CHANNELS = 4;
 /** Channels an SD inpainting UNet takes after the latents: the mask and the masked image's latents. */
@@ -64,9 +65,10 @@ export class UnetBuffers {
 
   /**
    * `extra`: for a 9-channel UNet, the mask and masked-image latents of one image, f32
-   * [5, h, w], the same for every image of the batch.
+   * [5, h, w], the same for every image of the batch. `timeIds`: SDXL's six micro-conditioning
+   * values (sdxl-conditioning.ts), fed with the pooled text embeds when the UNet takes them.
    */
-  constructor(private readonly model: SdModel, prompt: PromptEmbeddings, latentW: number, latentH: number, guidanceScale: number, images = 1, extra: Float32Array | null = null) {
+  constructor(private readonly model: SdModel, prompt: PromptEmbeddings, latentW: number, latentH: number, guidanceScale: number, images = 1, extra: Float32Array | null = null, timeIds: Float32Array | null = null) {
     const io = model.unetIo;
     const plane = latentW * latentH;
     this.size = LATENT_CHANNELS * plane;
@@ -113,6 +115,7 @@ export class UnetBuffers {
         [io.hiddenStates.name]: floatTensor(io.hiddenType, states, [runBatch, prompt.seqLen, prompt.hidden]),
       };
       if (cond) feeds[cond.name] = cond.tensor;
+      Object.assign(feeds, addedConditionFeeds(model, prompt, timeIds, texts, images));
       // ONNX Runtime writes straight into the f32 batch buffer when it can (one fp32 run).
       const direct = outType === 'float32' && !this.split;
       const out = direct ? this.outputF32 : allocFloat(outType, runBatch * this.size);

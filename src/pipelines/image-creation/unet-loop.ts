@@ -10,6 +10,7 @@ import { NoiseStream, TorchCpuGenerator } from './noise.js';
 import { createScheduler, SchedulerError, type Scheduler, type SchedulerName } from './schedulers/index.js';
 import type { SdModel } from './sd-model.js';
 import { UnetBuffers } from './unet-buffers.js';
+import { timeIds } from './sdxl-conditioning.js';
 import type { PromptEmbeddings } from './text-encoder.js';
 
 export { LATENT_CHANNELS, UnetBuffers } from './unet-buffers.js';
@@ -35,6 +36,8 @@ export interface GenerateOptions {
   blendMask?: Float32Array;
   /** 9-channel inpainting UNets: mask + masked-image latents, f32 [5, h/8, w/8]. */
   unetExtra?: Float32Array;
+  /** SDXL: the six time_ids (sdxl-conditioning.ts); default (h, w, 0, 0, h, w) of this size. */
+  timeIds?: Float32Array;
   signal: AbortSignal;
   /** After each step: `done` of `total` steps that this call runs, and the latents so far (read only, reused); awaited. */
   onStep?(done: number, total: number, latents: Float32Array): void | Promise<void>;
@@ -76,7 +79,8 @@ export async function generateLatents(model: SdModel, prompt: PromptEmbeddings, 
   if (!Number.isInteger(latentW) || !Number.isInteger(latentH)) throw new TaskError('width and height must be multiples of 8', 'invalid_params');
   const images = opts.images ?? 1;
   const plane = latentW * latentH;
-  const buffers = new UnetBuffers(model, prompt, latentW, latentH, opts.guidanceScale, images, opts.unetExtra ?? null);
+  const ids = model.unetIo.timeIds ? (opts.timeIds ?? timeIds(opts, { originalSize: null, cropTopLeft: { top: 0, left: 0 } })) : null;
+  const buffers = new UnetBuffers(model, prompt, latentW, latentH, opts.guidanceScale, images, opts.unetExtra ?? null, ids);
   const size = buffers.size;
   const total = images * size;
   const scheduler = schedulerFor(model, opts.scheduler, opts.steps, total);

@@ -11,6 +11,8 @@
  * stores task_params exactly as sent (no defaults filled in), and parse applies each default once.
  */
 
+import type { ModelRegistry } from '../../models/types.js';
+
 /** JSON Schema of one task type's task_params, as ajv compiles it and OpenAPI 3.1 prints it. */
 export interface ParamsSchema {
   readonly type: 'object';
@@ -36,6 +38,11 @@ export interface ParamsModule<S, M = never> {
   readonly schema: ParamsSchema;
   /** Rules across fields that JSON Schema cannot state; null when the params keep them. Runs at the door after the schema. */
   crossCheck?(params: TaskParams): string | null;
+  /**
+   * Rules that depend on the installed models (a field only some models take, a model id inside
+   * the params); null when kept. Runs at the door after the model check, before anything is queued.
+   */
+  modelCheck?(params: TaskParams, models: Pick<ModelRegistry, 'resolve' | 'availability'>): string | null;
   /** Applies the defaults (model-dependent ones from `model`) and returns what the pipeline runs on. */
   parse(params: TaskParams, model: ModelLookup<M>): S;
 }

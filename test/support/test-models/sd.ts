@@ -95,7 +95,7 @@ function unet(seed: number, timestepType: ElemType, withTimeCond: boolean, work?
   return g.encode();
 }
 
-function vaeDecoder(seed: number): Uint8Array {
+export function vaeDecoder(seed: number): Uint8Array {
   const g = new GraphBuilder('vae_decoder_test');
   const rand = seededRandom(seed);
   const z = g.input('latent_sample', DT.FLOAT, ['batch_size', 'num_channels_latent', 'height_latent', 'width_latent']);
@@ -108,7 +108,7 @@ function vaeDecoder(seed: number): Uint8Array {
   return g.encode();
 }
 
-function vaeEncoder(seed: number): Uint8Array {
+export function vaeEncoder(seed: number): Uint8Array {
   const g = new GraphBuilder('vae_encoder_test');
   const rand = seededRandom(seed);
   const x = g.input('sample', DT.FLOAT, ['batch_size', 'num_channels', 'height', 'width']);
