@@ -76,7 +76,7 @@ export class RedisTaskStore implements TaskStore {
       JSON.stringify(task.params), task.serv_name, task.created_at, maxQueued, maxPerUser,
       idem ? idempotencyRedisKey(this.prefix, task.user_id, idem.key, 'rec') : '',
       idem ? JSON.stringify({ fingerprint: idem.fingerprint, status: 202, createdAt: Date.now() }) : '',
-      idem ? idem.ttlMs : 0])) as unknown[];
+      idem ? idem.ttlMs : 0, task.batch_key ?? '', task.batch_images ?? 1])) as unknown[];
     if (r[0] === 'ok') return { ok: true, record: toRecord(pairs(r[1])) };
     if (r[0] === 'full') return { ok: false, scope: r[1] as 'global' | 'user', depth: Number(r[2]) };
     throw new Error(`ticket ${task.ticket_id} already exists`);
@@ -141,12 +141,14 @@ export class RedisTaskStore implements TaskStore {
 
   async listQueued(): Promise<QueuedTask[]> {
     const ids = await this.redis.zrange(`${this.prefix}queued`, '0', '-1');
-    // Five small fields per task, never the params (which can be large).
-    const rows = await Promise.all(ids.map((id) => this.redis.hmget(`${this.prefix}t:${id}`, 'user_id', 'task_type', 'seq', 'created_at')));
+    // A few small fields per task, never the params (which can be large).
+    const rows = await Promise.all(ids.map((id) => this.redis.hmget(`${this.prefix}t:${id}`, 'user_id', 'task_type', 'seq', 'created_at', 'batch_key', 'batch_images')));
     const out: QueuedTask[] = [];
     ids.forEach((ticket_id, i) => {
-      const [user_id, task_type, seq, created_at] = rows[i]!;
-      if (user_id && task_type && seq && created_at) out.push({ ticket_id, user_id, task_type: task_type as QueuedTask['task_type'], seq: Number(seq), created_at });
+      const [user_id, task_type, seq, created_at, batch_key, batch_images] = rows[i]!;
+      if (user_id && task_type && seq && created_at) {
+        out.push({ ticket_id, user_id, task_type: task_type as QueuedTask['task_type'], seq: Number(seq), created_at, batch_key: batch_key || null, batch_images: Number(batch_images ?? 1) });
+      }
     });
     return out;
   }

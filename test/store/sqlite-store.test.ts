@@ -3,7 +3,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FINISHED_BEFORE_SQL, SqliteTaskStore } from '../../src/store/sqlite-store.js';
+import { FINISHED_BEFORE_SQL, QUEUED_SQL, SqliteTaskStore } from '../../src/store/sqlite-store.js';
 import { taskStoreConformance } from './conformance.js';
 
 taskStoreConformance('sqlite', async () => {
@@ -54,13 +54,13 @@ describe('SQLite store: start-up reads small columns only', () => {
       await store.create({ ticket_id: `t${i}`, task_type: 'image_upscale', user_id: `u${i % 2}`, params: { image_url: `data:image/png;base64,${big}` }, serv_name: 'n', created_at: `T${i}` });
     }
     const listed = await store.listQueued();
-    expect(listed).toEqual([0, 1, 2, 3, 4].map((i) => ({ ticket_id: `t${i}`, user_id: `u${i % 2}`, task_type: 'image_upscale', seq: i + 1, created_at: `T${i}` })));
+    expect(listed).toEqual([0, 1, 2, 3, 4].map((i) => ({ ticket_id: `t${i}`, user_id: `u${i % 2}`, task_type: 'image_upscale', seq: i + 1, created_at: `T${i}`, batch_key: null, batch_images: 1 })));
     await store.close();
     // The plan SQLite uses for that listing touches the index only (the params live in the rows).
     const db = new Database(file, { readonly: true });
-    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT seq, ticket_id, user_id, task_type, created_at FROM tasks WHERE status = 'Queueing' ORDER BY seq`).all() as { detail: string }[];
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${QUEUED_SQL}`).all() as { detail: string }[];
     db.close();
-    expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING COVERING INDEX tasks_queue/);
+    expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING COVERING INDEX tasks_queue_batch/);
   });
 
   it('finds expired tasks through the finished index, not by scanning every row', async () => {
