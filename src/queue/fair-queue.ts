@@ -133,10 +133,13 @@ export class FairQueue {
       this.dropLane(p);
     } else {
       this.compact(lane);
-      // Behind everyone else: at the slot just before the cursor (for p = cursor, nothing moves).
-      this.ring.splice(p, 1);
-      if (p < this.cursor) this.cursor--;
-      this.ring.splice(this.cursor, 0, lane);
+      if (p !== this.cursor) {
+        // Served out of turn (a batch member): behind everyone else, at the slot just before the
+        // cursor; the users passed over keep their place.
+        this.ring.splice(p, 1);
+        if (p < this.cursor) this.cursor--;
+        this.ring.splice(this.cursor, 0, lane);
+      }
       this.cursor = (this.cursor + 1) % this.ring.length;
     }
     return batch ? { ticketId, userId: lane.user, batch } : { ticketId, userId: lane.user };
