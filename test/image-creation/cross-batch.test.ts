@@ -118,6 +118,24 @@ describe('runImageCreationBatch', () => {
     }
   });
 
+  it('LCM: each row gets its own guidance embedding, equal to its run alone', async () => {
+    const lcm = [
+      { prompt: 'a cat', seed: 3, guidance_scale: 2 },
+      { prompt: 'a dog', seed: 4, guidance_scale: 9 },
+    ].map((p) => ({ ...BASE, model: 'lcm-dreamshaper-v7', ...p }));
+    const ctxs = lcm.map(() => pipelineContext(dirs.main));
+    const out = await runImageCreationBatch(lcm, ctxs);
+    for (let m = 0; m < lcm.length; m++) {
+      const r = out[m];
+      expect(r.ok).toBe(true);
+      if (!r.ok) continue;
+      expect(r.result.batched).toEqual({ members: 2, images: 2 });
+      const alone = pipelineContext(dirs.main);
+      const solo = await runImageCreation(lcm[m], alone);
+      expect(worst(await rgb(join(ctxs[m].resultsDir, r.result.file)), await rgb(join(alone.resultsDir, solo.file))), `member ${m}`).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('a member whose defaults resolve to another shape runs alone in the same call', async () => {
     const ctxs = [pipelineContext(dirs.main), pipelineContext(dirs.main)];
     const out = await runImageCreationBatch([{ ...members[0] }, { ...members[2], steps: 3 }], ctxs);
