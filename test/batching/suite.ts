@@ -79,9 +79,10 @@ export function batchingSuite(d: Deployment): void {
   it('a member cancelled mid-run ends Cancelled with no result file; the others complete as they would alone', async () => {
     const base = d.url();
     const params = [
-      { prompt: 'a stone bridge', seed: 5, steps: 100, ...MEMBER },
-      { prompt: 'a paper boat', seed: 6, steps: 100, ...MEMBER },
-      { prompt: 'an old clock', seed: 7, steps: 100, ...MEMBER },
+      // Long enough (384², 100 steps) that the cancel surely lands mid-run on a fast machine too.
+      { prompt: 'a stone bridge', seed: 5, steps: 100, ...MEMBER, width: 384, height: 384 },
+      { prompt: 'a paper boat', seed: 6, steps: 100, ...MEMBER, width: 384, height: 384 },
+      { prompt: 'an old clock', seed: 7, steps: 100, ...MEMBER, width: 384, height: 384 },
     ];
     const ids: string[] = [];
     await whileBusy(base, async () => {
