@@ -4,7 +4,8 @@
  * inputs, i.e. the pipeline's overhead per step, and its fixed set-up cost per image; without
  * guidance (sd-turbo and sdxl-turbo, batch 1) and with it (sd15, batch 2). On the signature-exact test models, whose UNet is tiny, the overhead is
  * a large share of the step: an upper bound of what it is on real weights. Real weights in
- * ./models are measured too when installed. Batches, previews and img2img: diffusion-edit.ts.
+ * ./models are measured too when installed. Batches, previews and img2img: diffusion-edit.ts;
+ * cross-request batching 1, 2, 4: diffusion-batching.ts.
  */
 import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { createScheduler } from '../src/pipelines/image-creation/schedulers/inde
 import { UnetBuffers } from '../src/pipelines/image-creation/unet-loop.js';
 import { encodeSdxlPrompt, timeIds } from '../src/pipelines/image-creation/sdxl-conditioning.js';
 import { SessionCache, chooseDevice, parseDeviceSetting } from '../src/runtime/index.js';
+import { measureCrossBatching } from './diffusion-batching.js';
 import { measureEditing } from './diffusion-edit.js';
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
@@ -104,6 +106,7 @@ export async function runDiffusionBench(opts: { quick: boolean; progress(msg: st
   const weighted = await openSdModel(sessions, kernels, 'sd-turbo', weightedCopy(dir));
   rows.push(...(await measure({ label: 'test sd-turbo + conv work (GPU-like step cost) 512² no CFG', model: weighted, size: 512, steps: opts.quick ? 8 : 16, guidance: 0, reps: reps + 2 }, opts)));
   rows.push(...(await measureEditing(weighted, opts.quick ? 256 : 512, opts.quick ? 4 : 8, opts.quick ? 2 : 3, opts)));
+  rows.push(...(await measureCrossBatching(weighted, opts.quick ? 256 : 512, opts.quick ? 4 : 8, opts.quick ? 2 : 3, opts)));
 
   // Real weights, when an operator has installed them (not the test folders make-test writes).
   const installed = join(import.meta.dirname, '..', 'models');

@@ -61,6 +61,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     maxQueued: config.limits.maxQueued,
     maxQueuedPerUser: config.limits.maxQueuedPerUser,
     maxAttempts: config.limits.maxAttempts,
+    maxBatch: config.batching.maxBatch,
+    batchWaitMs: config.batching.batchWaitMs,
   }, log, results);
   await scheduler.start();
   const retention = new RetentionSweeper({ settings: config.retention, store, results, cleanups: [storedInputsCleanup(inputs)], log });

@@ -1,4 +1,5 @@
 /** Every setting in one place, read from the environment once, at the composition root. */
+import { loadBatchingConfig, type BatchingConfig } from './batching-settings.js';
 import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { clusterPrefix } from './cluster-prefix.js';
@@ -79,6 +80,8 @@ export interface Config {
   compat: CompatConfig;
   /** What is deleted when, and how often the sweeper looks (config/retention-settings.ts). */
   retention: RetentionConfig;
+  /** Cross-request dynamic batching of image_creation (config/batching-settings.ts). */
+  batching: BatchingConfig;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -107,6 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     api: loadApiExtrasConfig(env),
     compat: loadCompatConfig(env),
     retention: loadRetentionConfig(env),
+    batching: loadBatchingConfig(env, parseDeviceSetting(env.BACKSERV_DEVICE)),
     limits: {
       bodyBytes: envInt(env, 'BACKSERV_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
       maxInflightBodyBytes: envInt(env, 'BACKSERV_MAX_INFLIGHT_BODY_BYTES', 64 * 1024 * 1024, 256 * 1024, 1 << 30),

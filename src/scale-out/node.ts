@@ -60,6 +60,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
       describe: { device: device.device },
       capabilities: () => capabilitiesOf(registry),
       results,
+      maxBatch: config.batching.maxBatch,
     }, log);
     await node.start();
     log.info({ serv_name: config.servName, slots: pool.size }, 'worker node ready');

@@ -11,9 +11,9 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { mayTerminate } from '../runtime/native-gate.js';
 import type { TaskType } from '../tasks/types.js';
-import type { WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
+import type { BatchRequest, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
-import type { ProgressListener, RunHandle, TaskPool } from './task-pool.js';
+import type { BatchMember, ProgressListener, RunHandle, TaskPool } from './task-pool.js';
 
 const SHUTDOWN: WorkerResponse = { ok: false, cancelled: false, code: 'worker_crashed', message: 'The server shut down while the task ran.', interrupted: 'shutdown' };
 
@@ -107,6 +107,70 @@ export class WorkerPool implements TaskPool {
     const handle: RunHandle = { done, cancel };
     this.active.add(handle);
     return handle;
+  }
+
+  /**
+   * One slot runs every member. A member's cancel goes to its port and the worker answers it at
+   * once; the thread is terminated (after the grace period, outside native code) only once every
+   * member has asked to stop, since terminating it would end the others too.
+   */
+  runBatch(taskType: TaskType, members: readonly BatchMember[]): RunHandle[] {
+    const kill = new AbortController();
+    const nativeGate = new Int32Array(new SharedArrayBuffer(8));
+    const channels = members.map(() => new MessageChannel());
+    const settles: ((res: WorkerResponse) => void)[] = [];
+    const finished = members.map(() => false);
+    const dones = members.map((_, i) => new Promise<WorkerResponse>((resolve) => {
+      settles[i] = (res) => { finished[i] = true; resolve(res); };
+    }));
+    channels.forEach(({ port1 }, i) => port1.on('message', (ev: WorkerEvent) => {
+      if (ev.type === 'progress') members[i].onProgress(ev.step, ev.total, ev.preview);
+      else settles[i](this.closing && !ev.response.ok ? SHUTDOWN : ev.response);
+    }));
+    const request: BatchRequest = {
+      kind: 'batch', taskType, env: this.opts.env, nativeGate,
+      members: members.map((m, i) => ({ ticketId: m.ticketId, params: m.params, port: channels[i].port2 })),
+    };
+    this.running++;
+    const whole: Promise<void> = this.piscina
+      .run(request, { transferList: channels.map((c) => c.port2), signal: kill.signal })
+      .then(
+        (res: WorkerResponse[]) => res.forEach((r, i) => settles[i](this.closing && !r.ok ? SHUTDOWN : r)),
+        (err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err);
+          for (const settle of settles) {
+            settle(kill.signal.aborted ? { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' }
+              : this.closing ? SHUTDOWN : { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker running this task crashed.', detail: message });
+          }
+        },
+      )
+      .finally(() => {
+        this.running--;
+        for (const h of handles) this.active.delete(h);
+        for (const c of channels) c.port1.close();
+      });
+    const asked = members.map(() => false);
+    const handles: RunHandle[] = members.map((_, i) => ({
+      done: dones[i],
+      cancel: async () => {
+        channels[i].port1.postMessage({ type: 'cancel' });
+        asked[i] = true;
+        let timer: NodeJS.Timeout | undefined;
+        if (members.every((_, j) => asked[j] || finished[j])) {
+          const expire = () => {
+            if (mayTerminate(nativeGate)) kill.abort(new Error('cancel grace period expired'));
+            else timer = setTimeout(expire, 50);
+          };
+          timer = setTimeout(expire, this.opts.cancelGraceMs);
+          // The slot is free only once the whole batch has let go of the thread.
+          await whole;
+        }
+        await dones[i];
+        clearTimeout(timer);
+      },
+    }));
+    for (const h of handles) this.active.add(h);
+    return handles;
   }
 
   /**

@@ -3,7 +3,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FINISHED_BEFORE_SQL, SqliteTaskStore } from '../../src/store/sqlite-store.js';
+import { FINISHED_BEFORE_SQL, QUEUED_SQL, SqliteTaskStore } from '../../src/store/sqlite-store.js';
 import { taskStoreConformance } from './conformance.js';
 
 taskStoreConformance('sqlite', async () => {
@@ -45,6 +45,30 @@ describe('SQLite store: a data folder from before error codes', () => {
   });
 });
 
+describe('SQLite store: a data folder from before batch keys', () => {
+  it('gains the batch columns and a tasks_queue index covering them; old queued tasks list with no key', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-prebatch-')), 'tasks.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE tasks (seq INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id TEXT NOT NULL UNIQUE,
+      task_type TEXT NOT NULL, user_id TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL,
+      serv_name TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, completed_at TEXT, error_info TEXT,
+      error_code TEXT, result TEXT, progress TEXT, attempts INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX tasks_queue ON tasks(status, seq, ticket_id, user_id, task_type, created_at)`);
+    old.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at)
+      VALUES ('waiting', 'image_creation', 'u', '{}', 'Queueing', 'n', 'T0')`).run();
+    old.close();
+    const store = new SqliteTaskStore(file);
+    await store.create({ ticket_id: 'keyed', task_type: 'image_creation', user_id: 'u', params: { prompt: 'x' }, serv_name: 'n', created_at: 'T1', batch_key: 'image_creation:k', batch_images: 2 });
+    expect((await store.listQueued()).map((t) => [t.ticket_id, t.batch_key, t.batch_images])).toEqual([['waiting', null, 1], ['keyed', 'image_creation:k', 2]]);
+    expect(await store.get('keyed')).not.toHaveProperty('batch_key');
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${QUEUED_SQL}`).all() as { detail: string }[];
+    db.close();
+    expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING COVERING INDEX tasks_queue/);
+  });
+});
+
 describe('SQLite store: start-up reads small columns only', () => {
   it('lists the queue from the covering index, never from rows whose params are large', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-big-')), 'tasks.sqlite');
@@ -54,11 +78,11 @@ describe('SQLite store: start-up reads small columns only', () => {
       await store.create({ ticket_id: `t${i}`, task_type: 'image_upscale', user_id: `u${i % 2}`, params: { image_url: `data:image/png;base64,${big}` }, serv_name: 'n', created_at: `T${i}` });
     }
     const listed = await store.listQueued();
-    expect(listed).toEqual([0, 1, 2, 3, 4].map((i) => ({ ticket_id: `t${i}`, user_id: `u${i % 2}`, task_type: 'image_upscale', seq: i + 1, created_at: `T${i}` })));
+    expect(listed).toEqual([0, 1, 2, 3, 4].map((i) => ({ ticket_id: `t${i}`, user_id: `u${i % 2}`, task_type: 'image_upscale', seq: i + 1, created_at: `T${i}`, batch_key: null, batch_images: 1 })));
     await store.close();
     // The plan SQLite uses for that listing touches the index only (the params live in the rows).
     const db = new Database(file, { readonly: true });
-    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT seq, ticket_id, user_id, task_type, created_at FROM tasks WHERE status = 'Queueing' ORDER BY seq`).all() as { detail: string }[];
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${QUEUED_SQL}`).all() as { detail: string }[];
     db.close();
     expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING COVERING INDEX tasks_queue/);
   });

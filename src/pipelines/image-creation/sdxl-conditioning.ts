@@ -81,10 +81,12 @@ export function timeIds(target: { width: number; height: number }, s: Pick<SdxlS
  * which prompt (0 = uncond or the only one, 1 = cond) each group of `images` entries carries.
  * Empty for a UNet without added conditioning.
  */
-export function addedConditionFeeds(model: SdModel, prompt: PromptEmbeddings, ids: Float32Array | null, texts: readonly number[], images: number): Feeds {
+export function addedConditionFeeds(model: SdModel, prompts: readonly PromptEmbeddings[], ids: Float32Array | null, texts: readonly number[], images: number): Feeds {
   const { textEmbeds, timeIds: timeSpec } = model.unetIo;
   if (!textEmbeds || !timeSpec) return {};
-  if (!prompt.pooled || !prompt.pooledDim) throw incompatible('this unet takes text_embeds: the model needs an SDXL text_encoder_2');
+  const prompt = prompts[0];
+  // Each image its own pooled embeds: a cross-request batch mixes prompts.
+  if (prompts.some((p) => !p.pooled || p.pooledDim !== prompt.pooledDim) || !prompt.pooledDim) throw incompatible('this unet takes text_embeds: the model needs an SDXL text_encoder_2');
   if (!ids || ids.length !== TIME_IDS) throw new RangeError('an SDXL unet needs the 6 time_ids');
   const batch = texts.length * images;
   const dim = prompt.pooledDim;
@@ -93,7 +95,7 @@ export function addedConditionFeeds(model: SdModel, prompt: PromptEmbeddings, id
   let o = 0;
   for (const t of texts) {
     for (let k = 0; k < images; k++, o++) {
-      emb.set(prompt.pooled.subarray(t * dim, (t + 1) * dim), o * dim);
+      emb.set(prompts[k].pooled!.subarray(t * dim, (t + 1) * dim), o * dim);
       time.set(ids, o * TIME_IDS);
     }
   }

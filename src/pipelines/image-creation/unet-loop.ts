@@ -29,6 +29,9 @@ export interface GenerateOptions {
   noise?: Float32Array;
   /** Images denoised together in one UNet batch (default 1); image k starts from randn(seed + k). */
   images?: number;
+  /** Cross-request batching: image k's own seed (instead of seed + k) and guidance value. */
+  seeds?: readonly number[];
+  guidanceScales?: readonly number[];
   /**
    * Legacy inpainting on an ordinary UNet: per latent pixel (h/8 × w/8), 1 = repaint, 0 = keep
    * `init` (re-noised to each step's level). Needs `init`.
@@ -73,19 +76,21 @@ function schedulerFor(model: SdModel, name: SchedulerName, steps: number, size: 
   }
 }
 
-export async function generateLatents(model: SdModel, prompt: PromptEmbeddings, opts: GenerateOptions): Promise<GeneratedLatents> {
+/** `prompt`: one for all images, or one per image (cross-request batching). */
+export async function generateLatents(model: SdModel, prompt: PromptEmbeddings | readonly PromptEmbeddings[], opts: GenerateOptions): Promise<GeneratedLatents> {
   const latentW = opts.width / 8;
   const latentH = opts.height / 8;
   if (!Number.isInteger(latentW) || !Number.isInteger(latentH)) throw new TaskError('width and height must be multiples of 8', 'invalid_params');
   const images = opts.images ?? 1;
   const plane = latentW * latentH;
   const ids = model.unetIo.timeIds ? (opts.timeIds ?? timeIds(opts, { originalSize: null, cropTopLeft: { top: 0, left: 0 } })) : null;
-  const buffers = new UnetBuffers(model, prompt, latentW, latentH, opts.guidanceScale, images, opts.unetExtra ?? null, ids);
+  const guidance = opts.guidanceScales ?? opts.guidanceScale;
+  const buffers = new UnetBuffers(model, prompt, latentW, latentH, guidance, images, opts.unetExtra ?? null, ids);
   const size = buffers.size;
   const total = images * size;
   const scheduler = schedulerFor(model, opts.scheduler, opts.steps, total);
   // Image k draws from its own generator seeded seed + k: a batch reproduces k single runs.
-  const generators = Array.from({ length: images }, (_, k) => new TorchCpuGenerator(opts.seed + k));
+  const generators = Array.from({ length: images }, (_, k) => new TorchCpuGenerator(opts.seeds?.[k] ?? opts.seed + k));
   const latents = new Float32Array(total);
   if (opts.noise) {
     if (opts.noise.length !== total) throw new RangeError(`noise has ${opts.noise.length} elements, expected ${total}`);
@@ -124,7 +129,7 @@ export async function generateLatents(model: SdModel, prompt: PromptEmbeddings, 
   for (let i = start; i < opts.steps; i++) {
     await checkpoint(opts.signal);
     const t0 = performance.now();
-    const eps = await buffers.predict(scheduler, latents, i, opts.guidanceScale);
+    const eps = await buffers.predict(scheduler, latents, i, guidance);
     drawn = 0;
     scheduler.step(eps, i, latents, latents, stepNoise);
     if (blend && known && init && noise) {

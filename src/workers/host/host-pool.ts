@@ -13,7 +13,7 @@ import type { Logger } from '../../infra/logging.js';
 import type { TaskType } from '../../tasks/types.js';
 import type { WorkerResponse } from '../messages.js';
 import type { PoolOptions } from '../pool.js';
-import type { ProgressListener, RunHandle, TaskPool } from '../task-pool.js';
+import type { BatchMember, ProgressListener, RunHandle, TaskPool } from '../task-pool.js';
 import type { FromHost, ToHost } from './protocol.js';
 
 export interface HostCrash {
@@ -40,6 +40,10 @@ interface Run {
   resolve(res: WorkerResponse): void;
   /** Handed to the current host (false: waiting for one to start). */
   sent: boolean;
+  /** The slot it occupies: its own id, or the first id of its batch (members share one slot). */
+  slot: number;
+  /** Every member id of its batch (null: a single task). */
+  batch: number[] | null;
   cancelRequested: boolean;
 }
 
@@ -71,12 +75,13 @@ export class HostPool implements TaskPool {
     return this.opts.pool.size;
   }
 
+  /** Slots in use: a batch holds one slot until its last member settles. */
   get busy(): number {
-    return this.runs.size;
+    return new Set([...this.runs.values()].map((r) => r.slot)).size;
   }
 
   get idle(): number {
-    return this.size - this.runs.size;
+    return this.size - this.busy;
   }
 
   /** The host's process id (null while it restarts); for logs, metrics and crash tests. */
@@ -88,10 +93,23 @@ export class HostPool implements TaskPool {
     onProgress: ProgressListener): RunHandle {
     const id = this.nextId++;
     const done = new Promise<WorkerResponse>((resolve) => {
-      this.runs.set(id, { ticketId, taskType, params, onProgress, resolve, sent: false, cancelRequested: false });
+      this.runs.set(id, { ticketId, taskType, params, onProgress, resolve, sent: false, cancelRequested: false, slot: id, batch: null });
     });
     if (this.ready) this.send(id);
-    const cancel = async (): Promise<void> => {
+    return { done, cancel: this.canceller(id, done) };
+  }
+
+  runBatch(taskType: TaskType, members: readonly BatchMember[]): RunHandle[] {
+    const ids = members.map(() => this.nextId++);
+    const dones = members.map((m, i) => new Promise<WorkerResponse>((resolve) => {
+      this.runs.set(ids[i], { ...m, taskType, resolve, sent: false, cancelRequested: false, slot: ids[0], batch: ids });
+    }));
+    if (this.ready) this.send(ids[0]);
+    return dones.map((done, i) => ({ done, cancel: this.canceller(ids[i], done) }));
+  }
+
+  private canceller(id: number, done: Promise<WorkerResponse>): () => Promise<void> {
+    return async () => {
       const run = this.runs.get(id);
       if (run && !run.cancelRequested) {
         run.cancelRequested = true;
@@ -100,7 +118,6 @@ export class HostPool implements TaskPool {
       }
       await done;
     };
-    return { done, cancel };
   }
 
   async close(): Promise<void> {
@@ -166,7 +183,15 @@ export class HostPool implements TaskPool {
 
   private send(id: number): void {
     const run = this.runs.get(id);
-    if (!run) return;
+    if (!run || run.sent) return;
+    if (run.batch) {
+      // The members still waiting (one may have been cancelled before a host was up) go as one batch.
+      const ids = run.batch.filter((m) => this.runs.has(m));
+      const members = ids.map((m) => this.runs.get(m)!);
+      for (const m of members) m.sent = true;
+      this.post({ type: 'runBatch', ids, taskType: run.taskType, members: members.map((m) => ({ ticketId: m.ticketId, params: m.params })) });
+      return;
+    }
     run.sent = true;
     this.post({ type: 'run', id, ticketId: run.ticketId, taskType: run.taskType, params: run.params });
   }
