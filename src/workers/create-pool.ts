@@ -32,6 +32,7 @@ function poolOptions(config: Config, workerFile: string | undefined): PoolOption
     workerFile,
     env: {
       modelsDir: config.modelsDir,
+      loraDir: config.loraDir,
       resultsDir,
       inputs: inputStoreSettings(config),
       device: config.device,

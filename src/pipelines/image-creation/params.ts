@@ -12,6 +12,7 @@ import { TaskError } from '../../tasks/task-errors.js';
 import { defaultsFor, MODEL_DEFAULTS, randomSeed, type ModelDefaults, type ResolvedDefaults, type SdModelInfo } from './defaults.js';
 import { SCHEDULER_NAMES, type SchedulerName } from './schedulers/names.js';
 import { editProperties, parseEdit, type EditSettings } from './edit-params.js';
+import { lorasCrossCheck, lorasProperty, parseLoras, type LoraRequest } from './lora-params.js';
 
 export const IMAGE_SIZE = { min: 64, max: 1024, multipleOf: 8 } as const;
 
@@ -42,6 +43,7 @@ const schema: ParamsSchema = {
     seed,
     scheduler: { type: 'string', enum: [...SCHEDULER_NAMES], description: `sampler; default: ${perModel('scheduler')}` },
     model: modelId('image_creation'),
+    loras: lorasProperty,
     ...editProperties,
   },
 };
@@ -61,6 +63,8 @@ interface BaseCreationSettings extends SdImageSettings {
   steps: number;
   guidanceScale: number;
   scheduler: SchedulerName;
+  /** LoRAs to merge into the UNet and text encoder (lora-params.ts); empty: none. */
+  loras: LoraRequest[];
 }
 
 /** An image_creation request after defaults, with img2img, inpainting, outpainting, batch and preview settings (edit-params.ts). */
@@ -99,6 +103,7 @@ export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): Cre
     steps,
     guidanceScale: optionalNumber(params, 'guidance_scale') ?? defaults.guidanceScale,
     scheduler: optionalOneOf(params, 'scheduler', SCHEDULER_NAMES) ?? defaults.scheduler,
+    loras: parseLoras(params),
     ...parseEdit(params, steps),
   };
   const o = settings.outpaint;
@@ -111,6 +116,8 @@ export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): Cre
 
 /** The outpainted canvas within the size limit, when width/height are given (else parse checks it on the model's size). */
 function crossCheck(params: TaskParams): string | null {
+  const loras = lorasCrossCheck(params);
+  if (loras) return loras;
   const o = params.outpaint as Record<string, number | undefined> | undefined;
   if (o) {
     const w = typeof params.width === 'number' ? params.width + (o.left ?? 0) + (o.right ?? 0) : 0;

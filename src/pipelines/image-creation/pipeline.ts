@@ -3,6 +3,7 @@
  * text-to-image, img2img, inpainting and outpainting, one image or a batch (seeds s, s+1, …).
  * Progress counts the denoise steps of every sub-batch and then the decodes as one more unit.
  */
+import { join } from 'node:path';
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
@@ -41,7 +42,8 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
   const t0 = performance.now();
   const e = s;
   const prep: PreparedEdit | null = e.initImage ? await prepareEdit(e, s.width, s.height, ctx) : null;
-  const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir);
+  const lora = s.loras.length ? { dir: ctx.env.loraDir ?? join(ctx.env.modelsDir, 'loras'), requests: s.loras } : undefined;
+  const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir, lora);
   const width = prep ? prep.work.width : s.width;
   const height = prep ? prep.work.height : s.height;
   const guided = usesCfg(model, s.guidanceScale);
@@ -130,6 +132,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
       guidance_scale: String(s.guidanceScale),
       model: model.id,
       size: `${outW}x${outH}`,
+      ...(model.loras.length ? { loras: model.loras.map((l) => `${l.name}:${l.weight}`).join(',') } : {}),
       ...(prep ? { strength: String(strength) } : {}),
     });
     const file = k === 0 ? `${ctx.ticketId}.png` : `${ctx.ticketId}-${k}.png`;
@@ -153,6 +156,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
     vae_tiles: tiles,
     ...(prep ? { mode: edit?.mode, strength } : {}),
     batch_size: e.batchSize,
+    ...(model.loras.length ? { loras: model.loras } : {}),
     unet_launches: launches,
     images: outputs,
     timings: {

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kernels } from '../../native/types.js';
 import type { SessionCache, Session, ValueSignature } from '../../runtime/index.js';
+import { loraSessions, type AppliedLora } from './lora-sessions.js';
+import type { LoraRequest } from './lora-params.js';
 import { readConfig } from './model-info.js';
 import type { RawSchedulerConfig } from './schedulers/index.js';
 import { ClipTokenizer, readHfBpe, readPadToken } from './tokenizer/index.js';
@@ -46,6 +48,8 @@ export interface SdModel {
   readonly vaeDecoder: Session;
   readonly vaeDecoderIn: ValueSignature;
   readonly vaeDecoderOut: ValueSignature;
+  /** The LoRAs merged into textEncoder and unet (empty: the model's own weights). */
+  readonly loras: readonly AppliedLora[];
   /** img2img only: loaded on first use. */
   vaeEncoder(): Promise<{ session: Session; input: ValueSignature; output: ValueSignature }>;
 }
@@ -100,14 +104,21 @@ function unetIo(unet: Session): UnetIo {
   };
 }
 
-export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string): Promise<SdModel> {
+/** LoRAs to merge: the folder they are read from and the request's list. */
+export interface LoraChoice {
+  dir: string;
+  requests: readonly LoraRequest[];
+}
+
+export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string, lora?: LoraChoice): Promise<SdModel> {
   const schedulerConfig = readConfig(dir, 'scheduler/scheduler_config.json') ?? {};
   const vaeConfig = readConfig(dir, 'vae_decoder/config.json') ?? {};
   const vaeScaling = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : DEFAULT_VAE_SCALING;
   const tokenizer = loadTokenizer(sessions, dir);
   // Sequential on purpose: each load already uses the worker's intra-op threads.
-  const textEncoder = await sessions.get(join(dir, 'text_encoder', 'model.onnx'));
-  const unet = await sessions.get(join(dir, 'unet', 'model.onnx'));
+  const merged = lora ? await loraSessions(sessions, id, dir, lora.dir, lora.requests) : null;
+  const textEncoder = merged?.textEncoder ?? await sessions.get(join(dir, 'text_encoder', 'model.onnx'));
+  const unet = merged?.unet ?? await sessions.get(join(dir, 'unet', 'model.onnx'));
   const vaeDecoder = await sessions.get(join(dir, 'vae_decoder', 'model.onnx'));
   const textIds = inputSpec(textEncoder, ['input_ids'], 'text encoder');
   const seqDim = textIds.shape[1];
@@ -126,6 +137,7 @@ export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: 
     unet,
     unetIo: unetIo(unet),
     vaeDecoder,
+    loras: merged?.applied ?? [],
     vaeDecoderIn: inputSpec(vaeDecoder, ['latent_sample'], 'vae decoder'),
     vaeDecoderOut: outputSpec(vaeDecoder, ['sample'], 'vae decoder'),
     async vaeEncoder() {
