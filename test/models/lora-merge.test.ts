@@ -68,6 +68,9 @@ describe('safetensors', () => {
     expect(h.metadata).toEqual({ format: 'pt' });
     for (const name of ['a', 'b', 'c']) expect(Array.from(readFloatTensor(bytes, h, name).data)).toEqual(Array.from(values));
     expect(readFloatTensor(bytes, h, 'c').shape).toEqual([3, 2]);
+    // As read from disk: a Node Buffer that is a view at an odd offset into a larger one.
+    const viewed = Buffer.concat([Buffer.alloc(3, 0xff), Buffer.from(bytes)]).subarray(3);
+    for (const name of ['a', 'b', 'c']) expect(Array.from(readFloatTensor(viewed, parseHeader(viewed), name).data)).toEqual(Array.from(values));
   });
 
   it('refuses malformed files with a SafetensorsError', () => {

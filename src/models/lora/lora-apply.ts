@@ -1,12 +1,14 @@
 /**
  * A model component with LoRAs merged in, ready for a session: reads the ONNX file, finds the
  * layers (lora-targets.ts), merges (lora-merge.ts) and encodes it again. A model whose weights
- * live in side files (external data, for exports past 2 GB) is written to a temporary folder
- * with links to those files, so the runtime resolves them as it would beside the original.
+ * live in side files (external data, for exports past 2 GB) is written as a hidden temporary file
+ * beside the original, so the runtime finds those files where it would for the original (it
+ * refuses side files outside the model's folder, links included); the file goes once loaded.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { TaskError } from '../../tasks/task-errors.js';
 import { decodeModel, encodeModel } from '../convert/onnx-read.js';
 import { externalFiles } from '../convert/precision/external-data.js';
 import type { LoraComponent } from './lora-keys.js';
@@ -28,12 +30,11 @@ export function mergeComponent(modelPath: string, component: LoraComponent, lora
   const bytes = encodeModel(model);
   const sideFiles = model.graph ? externalFiles(model.graph) : [];
   if (sideFiles.length === 0) return { source: bytes, matched };
-  const tmp = mkdtempSync(join(tmpdir(), 'backserv-lora-'));
-  for (const location of sideFiles) {
-    if (location.includes('..') || isAbsolute(location)) throw new Error(`external data location "${location}" leaves the model folder`);
-    mkdirSync(dirname(join(tmp, location)), { recursive: true });
-    symlinkSync(join(dir, location), join(tmp, location));
+  const tmp = join(dir, `.lora-${process.pid}-${randomBytes(6).toString('hex')}.onnx`);
+  try {
+    writeFileSync(tmp, bytes);
+  } catch (err) {
+    throw new TaskError('LoRAs on this model need its folder to be writable (its weights are in side files); ask the operator.', 'model_load_failed', { cause: err });
   }
-  writeFileSync(join(tmp, 'model.onnx'), bytes);
-  return { source: join(tmp, 'model.onnx'), matched, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  return { source: tmp, matched, cleanup: () => rmSync(tmp, { force: true }) };
 }

@@ -96,8 +96,10 @@ export function readHeaderFile(path: string): SafetensorsHeader {
 export function readFloatTensor(bytes: Uint8Array, header: SafetensorsHeader, name: string): { shape: number[]; data: Float32Array } {
   const e = header.tensors.get(name);
   if (!e) throw new SafetensorsError(`has no tensor "${name}"`);
-  // A copy: the data section need not be aligned for a typed-array view.
-  const raw = bytes.slice(header.dataStart + e.begin, header.dataStart + e.end);
+  // A copy into a fresh buffer: the data section need not be aligned for a typed-array view, and a
+  // Node Buffer's slice() is a view into the whole file (or the shared pool), not a copy.
+  const raw = new Uint8Array(e.end - e.begin);
+  raw.set(bytes.subarray(header.dataStart + e.begin, header.dataStart + e.end));
   switch (e.dtype) {
     case 'F32':
       return { shape: e.shape, data: new Float32Array(raw.buffer, 0, raw.length / 4) };
