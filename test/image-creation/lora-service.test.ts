@@ -3,13 +3,14 @@
  * (BACKSERV_LORA_DIR); a LoRA that is not installed, a weight out of bounds, a broken or non-LoRA
  * file and a LoRA named twice are 400s naming the field with nothing queued; a LoRA whose layers
  * match nothing in the model fails the task with invalid_params; a good one completes and says
- * what it merged.
+ * what it merged. The A1111 compat routes list them and read `<lora:name:weight>` prompt tags.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, submit, waitFor } from '../helpers/http.js';
+import { getJson, postJson, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { makeLora, TEST_LAYERS, writeSafetensors } from '../support/safetensors-write.js';
 
@@ -62,6 +63,24 @@ describe('LoRAs through the service', () => {
     expect(done.status).toBe('Failed');
     expect(done.error_code).toBe('invalid_params');
     expect(done.error_info).toMatch(/^task_params\.loras\[0\]\.name: none of the 1 layers of the LoRA "sdxl-only" matches a layer of the model sd-turbo/);
+  });
+
+  it('A1111 compat: /sdapi/v1/loras lists them; a <lora:name:weight> prompt tag applies one, an unknown one is an error', async () => {
+    const list = await getJson(`${svc.url}/sdapi/v1/loras`);
+    expect(list.status).toBe(200);
+    expect(list.body).toContainEqual({ name: 'style', alias: 'style', path: 'style.safetensors', metadata: {} });
+    const base = await postJson(`${svc.url}/sdapi/v1/txt2img`, { prompt: 'a lighthouse', width: 64, height: 64, seed: 3, steps: 1 });
+    const tagged = await postJson(`${svc.url}/sdapi/v1/txt2img`, { prompt: 'a lighthouse <lora:style:0.9>', width: 64, height: 64, seed: 3, steps: 1 });
+    expect(base.status).toBe(200);
+    expect(tagged.status).toBe(200);
+    const pixels = async (a: { body: Record<string, unknown> }) => sharp(Buffer.from((a.body.images as string[])[0], 'base64')).raw().toBuffer();
+    expect((await pixels(tagged)).equals(await pixels(base))).toBe(false);
+    const zero = await postJson(`${svc.url}/sdapi/v1/txt2img`, { prompt: 'a lighthouse <lora:style:0>', width: 64, height: 64, seed: 3, steps: 1 });
+    expect((await pixels(zero)).equals(await pixels(base))).toBe(true);
+    const unknown = await postJson(`${svc.url}/sdapi/v1/txt2img`, { prompt: 'a lighthouse <lora:nope:1>', width: 64, height: 64 });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toBe('invalid_request');
+    expect(String(unknown.body.message)).toContain('task_params.loras[0].name: no LoRA "nope" is installed');
   });
 
   it('a good LoRA completes and the result says what was merged', async () => {
