@@ -69,7 +69,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   retention.start();
 
   const app = createApp({
-    config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config), installer,
+    config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config), installer, loraDir: config.loraDir,
     mounts: [compatMount(new SqliteUserOptions(join(config.dataDir, 'backserv-compat.sqlite')))],
     workerHostCrashes: () => hostCrashes,
     retention: config.retention.sweepMs > 0 ? () => retention.snapshot() : undefined,

@@ -28,6 +28,7 @@ import { serveResult } from './results-route.js';
 import { errorMiddleware } from './error-middleware.js';
 import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
+import { checkLoras, installedLoras } from './lora-check.js';
 import { taskView } from '../tasks/task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
 import type { TaskRecord } from '../tasks/types.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   retention?(): RetentionStats;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** This node's LoRA folder: submits are checked against it and /ready lists it; absent: the worker checks (scale-out serve nodes). */
+  loraDir?: string;
   /** Routes of other layers (the compat APIs), built on the same submit path; see app-mount.ts. */
   mounts?: readonly MountFactory[];
   /** Model management (GET /models, install, delete, install events); absent: those routes are not mounted. */
@@ -119,6 +122,7 @@ export function createApp(deps: AppDeps): BackservApp {
     const modelIssue = PIPELINE_PARAMS[body.task_type].modelCheck?.(body.task_params, models);
     if (modelIssue) throw badRequest('invalid_request', modelIssue);
     checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes, spilled);
+    checkLoras(body, deps.loraDir);
     const rec = await scheduler.submit({
       ticket_id: randomUUID(),
       task_type: body.task_type,
@@ -177,6 +181,7 @@ export function createApp(deps: AppDeps): BackservApp {
       storeOk = false;
     }
     const info = await deps.readyInfo();
+    const loras = installedLoras(deps.loraDir);
     const ready = storeOk && info.ready !== false;
     const taskTypes = Object.fromEntries(Object.entries(availability()).map(([t, a]) => [t, {
       available: a.available && IMPLEMENTED_TASK_TYPES.has(t as never),
@@ -190,6 +195,7 @@ export function createApp(deps: AppDeps): BackservApp {
       queue,
       tasks: counts,
       task_types: taskTypes,
+      ...(loras ? { loras } : {}),
       ...info,
     };
   });

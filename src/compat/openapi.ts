@@ -90,6 +90,7 @@ export function compatOpenApi(): OpenApiFragment {
         get: a1111('Your options (sd_model_checkpoint: your default, else the server\'s)', { 200: json(anyJson) }),
         post: a1111('Set your default checkpoint (yours only)', { 200: json({ type: 'null' }), 400: a1111Error('checkpoint not installed') }, 'A1111Options'),
       },
+      '/sdapi/v1/loras': { get: a1111('LoRAs in the LoRA folder (BACKSERV_LORA_DIR): name, alias, path (the file name), metadata; use them through image_creation task_params.loras', { 200: json(list) }) },
       '/sdapi/v1/samplers': { get: a1111('Samplers', { 200: json(list) }) },
       '/sdapi/v1/schedulers': { get: a1111('Schedule types', { 200: json(list) }) },
       '/sdapi/v1/upscalers': { get: a1111('Installed upscalers', { 200: json(list) }) },

@@ -9,7 +9,7 @@ export type { DeviceChoice } from './device.js';
 export { parseDeviceSetting } from '../config/device-setting.js';
 export type { DeviceName, DeviceSetting } from '../config/device-setting.js';
 export { SessionCache } from './session-cache.js';
-export type { SessionSettings } from './session-cache.js';
+export type { DerivedModel, SessionSettings } from './session-cache.js';
 export { sessionSignature } from './signature.js';
 export type { SessionSignature, ValueSignature } from './signature.js';
 

@@ -33,6 +33,7 @@ function poolOptions(config: Config, workerFile: string | undefined): PoolOption
     env: {
       modelsDir: config.modelsDir,
       modelsManifest: config.modelsManifest,
+      loraDir: config.loraDir,
       resultsDir,
       inputs: inputStoreSettings(config),
       device: config.device,

@@ -5,6 +5,7 @@
  * and skip are per caller. Errors: `{error, message, detail}` (FastAPI's `detail`; a 422 lists
  * the field as FastAPI does).
  */
+import { LORA_EXT, listLoras } from '../../models/lora/lora-folder.js';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { MountContext } from '../../api/app-mount.js';
@@ -152,6 +153,12 @@ export function a1111Router(d: A1111Deps) {
     }
     ctx.type = 'application/json';
     ctx.body = 'null';
+  });
+
+  // A1111's shape; `path` is the file name only (never a server path).
+  router.get('/loras', (ctx) => {
+    caller(ctx);
+    ctx.body = listLoras(mount.config.loraDir).map((l) => ({ name: l.name, alias: l.name, path: `${l.name}${LORA_EXT}`, metadata: {} }));
   });
 
   router.get('/samplers', (ctx) => {

@@ -10,6 +10,7 @@ import { CompatError } from '../errors.js';
 import type { TaskRequest } from '../call-runner.js';
 import { resolveCheckpoint } from '../models.js';
 import { fitSize } from '../size.js';
+import { takeLoraTags } from './lora-tags.js';
 import { chooseSampler } from './samplers.js';
 
 export interface Txt2ImgPlan {
@@ -97,7 +98,6 @@ function unsupported(body: Record<string, unknown>, overrides: Record<string, un
   if (clipSkip !== undefined && clipSkip > 1) notes.push(`CLIP skip ${clipSkip}: not available; the last CLIP layer was used`);
   const vae = str(overrides.sd_vae);
   if (vae && !['automatic', 'none', ''].includes(vae.toLowerCase())) notes.push(`sd_vae "${vae}": the model's own VAE was used`);
-  if (typeof body.prompt === 'string' && /<(lora|lyco|hypernet):/i.test(body.prompt)) notes.push('LoRA / hypernetwork tags in the prompt are not applied (they stay in the text)');
 }
 
 function chooseModel(overrides: Record<string, unknown>, pc: PlanContext, notes: string[]): string | null {
@@ -129,9 +129,13 @@ export function planTxt2img(body: Record<string, unknown>, pc: PlanContext): Txt
 
   // A1111 makes an unconditional image from an empty prompt; so does a prompt of one space
   // here (it tokenizes to the same start/end tokens), which the shared validator accepts.
-  const prompt = str(body.prompt) ?? '';
+  // <lora:name:weight> tags become task_params.loras (lora-tags.ts).
+  const tags = takeLoraTags(str(body.prompt) ?? '');
+  notes.push(...tags.notes);
+  const prompt = tags.prompt;
   const negativePrompt = str(body.negative_prompt) ?? '';
   const params: Record<string, unknown> = { prompt: prompt.trim() === '' ? ' ' : prompt };
+  if (tags.loras.length) params.loras = tags.loras;
   if (negativePrompt) params.negative_prompt = negativePrompt;
 
   const w = num(body.width) ?? 512;

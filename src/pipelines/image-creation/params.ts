@@ -16,6 +16,7 @@ import { MAX_SIDE } from './family.js';
 import { hiresProperty, parseHires, type HiresSettings } from './hires-params.js';
 import { checkInstalled, familyProblem } from './model-check.js';
 import { parseSdxl, sdxlProperties, type SdxlSettings } from './sdxl-params.js';
+import { lorasCrossCheck, lorasProperty, parseLoras, type LoraRequest } from './lora-params.js';
 
 export const IMAGE_SIZE = { min: 64, max: 1024, multipleOf: 8 } as const;
 
@@ -46,6 +47,7 @@ const schema: ParamsSchema = {
     seed,
     scheduler: { type: 'string', enum: [...SCHEDULER_NAMES], description: `sampler; default: ${perModel('scheduler')}` },
     model: modelId('image_creation'),
+    loras: lorasProperty,
     ...editProperties,
     hires: hiresProperty,
     ...sdxlProperties,
@@ -67,6 +69,8 @@ interface BaseCreationSettings extends SdImageSettings {
   steps: number;
   guidanceScale: number;
   scheduler: SchedulerName;
+  /** LoRAs to merge into the UNet and text encoder (lora-params.ts); empty: none. */
+  loras: LoraRequest[];
 }
 
 /** An image_creation request after defaults, with img2img, inpainting, outpainting, batch and preview settings (edit-params.ts). */
@@ -110,6 +114,7 @@ export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): Cre
     steps,
     guidanceScale: optionalNumber(params, 'guidance_scale') ?? defaults.guidanceScale,
     scheduler: optionalOneOf(params, 'scheduler', SCHEDULER_NAMES) ?? defaults.scheduler,
+    loras: parseLoras(params),
     ...parseEdit(params, steps),
     hires: parseHires(params, steps),
     ...parseSdxl(params),
@@ -128,6 +133,8 @@ export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): Cre
 
 /** The outpainted canvas within the size limit, when width/height are given (else parse checks it on the model's size). */
 function crossCheck(params: TaskParams): string | null {
+  const loras = lorasCrossCheck(params);
+  if (loras) return loras;
   const o = params.outpaint as Record<string, number | undefined> | undefined;
   if (o) {
     const w = typeof params.width === 'number' ? params.width + (o.left ?? 0) + (o.right ?? 0) : 0;

@@ -4,6 +4,7 @@
  * SD 1.x/2.x or SDXL (sdxl-conditioning.ts), with the hires fix's second pass (hires.ts) when asked.
  * Progress counts the denoise steps of every sub-batch and then the decodes as one more unit.
  */
+import { join } from 'node:path';
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
@@ -45,7 +46,8 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
   const t0 = performance.now();
   const e = s;
   const prep: PreparedEdit | null = e.initImage ? await prepareEdit(e, s.width, s.height, ctx) : null;
-  const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir);
+  const lora = s.loras.length ? { dir: ctx.env.loraDir ?? join(ctx.env.modelsDir, 'loras'), requests: s.loras } : undefined;
+  const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir, lora);
   const width = prep ? prep.work.width : s.width;
   const height = prep ? prep.work.height : s.height;
   const guided = usesCfg(model, s.guidanceScale);
@@ -164,6 +166,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
       guidance_scale: String(s.guidanceScale),
       model: model.id,
       size: `${outW}x${outH}`,
+      ...(model.loras.length ? { loras: model.loras.map((l) => `${l.name}:${l.weight}`).join(',') } : {}),
       ...(prep ? { strength: String(strength) } : {}),
       ...(hires ? { hires: JSON.stringify({ ...hires, base_size: `${width}x${height}` }) } : {}),
     });
@@ -189,6 +192,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
     ...(prep ? { mode: edit?.mode, strength } : {}),
     ...(hires ? { hires: { scale: hires.scale, steps: hires.steps, strength: hires.strength, upscaler: hires.upscaler, base_width: width, base_height: height } } : {}),
     batch_size: e.batchSize,
+    ...(model.loras.length ? { loras: model.loras } : {}),
     unet_launches: launches,
     images: outputs,
     timings: {

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kernels } from '../../native/types.js';
 import type { SessionCache, Session, ValueSignature } from '../../runtime/index.js';
+import { loraSessions, type AppliedLora } from './lora-sessions.js';
+import type { LoraRequest } from './lora-params.js';
 import { readConfig } from './model-info.js';
 import type { RawSchedulerConfig } from './schedulers/index.js';
 import { ClipTokenizer, readHfBpe, readPadToken } from './tokenizer/index.js';
@@ -52,6 +54,8 @@ export interface SdModel {
   readonly vaeDecoderOut: ValueSignature;
   /** SDXL: the second text encoder and its tokenizer; null for SD 1.x/2.x. */
   readonly sdxl: SdxlParts | null;
+  /** The LoRAs merged into textEncoder and unet (empty: the model's own weights). */
+  readonly loras: readonly AppliedLora[];
   /** img2img only: loaded on first use. */
   vaeEncoder(): Promise<{ session: Session; input: ValueSignature; output: ValueSignature }>;
 }
@@ -115,15 +119,22 @@ function unetIo(unet: Session): UnetIo {
   };
 }
 
-export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string): Promise<SdModel> {
+/** LoRAs to merge: the folder they are read from and the request's list. */
+export interface LoraChoice {
+  dir: string;
+  requests: readonly LoraRequest[];
+}
+
+export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string, lora?: LoraChoice): Promise<SdModel> {
   const schedulerConfig = readConfig(dir, 'scheduler/scheduler_config.json') ?? {};
   const vaeConfig = readConfig(dir, 'vae_decoder/config.json') ?? {};
   const tokenizer = loadTokenizer(sessions, dir);
   // Sequential on purpose: each load already uses the worker's intra-op threads.
-  const textEncoder = await sessions.get(join(dir, 'text_encoder', 'model.onnx'));
+  const merged = lora ? await loraSessions(sessions, id, dir, lora.dir, lora.requests) : null;
+  const textEncoder = merged?.textEncoder ?? await sessions.get(join(dir, 'text_encoder', 'model.onnx'));
   const sdxl = existsSync(join(dir, 'text_encoder_2', 'model.onnx')) ? await openSdxlParts(sessions, dir, textEncoder, loadTokenizer(sessions, dir, 'tokenizer_2')) : null;
   const vaeScaling = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : sdxl ? SDXL_VAE_SCALING : DEFAULT_VAE_SCALING;
-  const unet = await sessions.get(join(dir, 'unet', 'model.onnx'));
+  const unet = merged?.unet ?? await sessions.get(join(dir, 'unet', 'model.onnx'));
   const vaeDecoder = await sessions.get(join(dir, 'vae_decoder', 'model.onnx'));
   const io = unetIo(unet);
   if (sdxl && (!io.textEmbeds || !io.timeIds)) throw incompatible('an SDXL unet (the folder has text_encoder_2) must take text_embeds and time_ids');
@@ -151,6 +162,7 @@ export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: 
     sdxl,
     vaeDecoder,
     vaeDecoderIn,
+    loras: merged?.applied ?? [],
     vaeDecoderOut: outputSpec(vaeDecoder, ['sample'], 'vae decoder'),
     async vaeEncoder() {
       if (encoder) return encoder;
