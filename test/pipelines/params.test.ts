@@ -126,6 +126,7 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   mask_regions: () => (v) => JSON.stringify(v) === JSON.stringify(['skin', 'eyes', 'eyebrows', 'nose', 'mouth', 'lips']),
   mask_blur: () => (v) => v === 0.3,
   hires: () => (v) => v === null,
+  loras: () => (v) => Array.isArray(v) && v.length === 0,
   prompt_2: () => (v) => v === null,
   negative_prompt_2: () => (v) => v === null,
   original_size: () => (v) => v === null,
