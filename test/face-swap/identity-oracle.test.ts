@@ -17,10 +17,14 @@ import { loadKernels } from '../../src/native/index.js';
 import { detectFaces } from '../../src/pipelines/face-swap/detect.js';
 import { runFaceSwap } from '../../src/pipelines/face-swap/index.js';
 import type { Face } from '../../src/pipelines/face-swap/types.js';
-import type { Session } from '../../src/runtime/index.js';
-import { fixtureImage } from '../helpers/http.js';
+import { tensor, type Session } from '../../src/runtime/index.js';
+import { FIXTURES, fixtureImage } from '../helpers/http.js';
 import { faceresBox, faceresDescriptor, faceresDistance, loadFaceres } from './faceres.js';
 import { photo, pipelineContext, yunet } from './support.js';
+
+interface FaceresGolden {
+  faces: { image: string; descriptor: number[]; gender: number; age: number[] }[];
+}
 
 const kernels = loadKernels();
 let faceres: Session;
@@ -51,6 +55,26 @@ beforeAll(async () => {
 });
 
 describe('the faceres oracle', () => {
+  it('is faceres: the converted model matches the tfjs original on its golden inputs', async () => {
+    // Golden outputs of TensorFlow.js itself on 224² crops (test/fixtures/tfjs/make-faceres-golden.ts).
+    const golden = JSON.parse(readFileSync(join(FIXTURES, 'tfjs', 'faceres-golden.json'), 'utf8')) as FaceresGolden;
+    expect(golden.faces).toHaveLength(2);
+    for (const g of golden.faces) {
+      const { data } = await sharp(join(FIXTURES, 'tfjs', g.image)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const out = await faceres.run({ image: tensor('float32', Float32Array.from(data), [1, 224, 224, 3]) });
+      const got = out.descriptor.data as Float32Array;
+      let worst = 0, norm = 0;
+      g.descriptor.forEach((v, i) => { worst = Math.max(worst, Math.abs(got[i] - v)); norm = Math.max(norm, Math.abs(v)); });
+      console.log(`${g.image}: descriptor max |ONNX − tfjs| ${worst.toExponential(2)} (largest value ${norm.toFixed(3)}); gender ${(out.gender.data as Float32Array)[0].toFixed(4)} vs ${g.gender}`);
+      expect(worst).toBeLessThan(1e-4);
+      expect((out.gender.data as Float32Array)[0]).toBeCloseTo(g.gender, 3);
+      const age = out.age.data as Float32Array;
+      g.age.forEach((v, i) => expect(Math.abs(age[i] - v)).toBeLessThan(1e-4));
+    }
+    // The two fixtures are a woman and a man: the gender head agrees (human: ≤ 0.5 is female).
+    expect(golden.faces.map((g) => g.gender > 0.5)).toEqual([false, true]);
+  });
+
   it('converts and runs: the same face flipped or rescaled is much closer than any other person', async () => {
     const source = await describeFace(portrait, portraitFace);
     expect(source).toHaveLength(1024);
