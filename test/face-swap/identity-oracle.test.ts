@@ -1,15 +1,15 @@
 /**
  * Identity, checked by an independent face-recognition network: HSE FaceRes (test oracle only,
  * see faceres.ts), converted at test time by the project's tfjs converter. First that the oracle
- * itself is sane on the fixtures (the same photo flipped or rescaled is much closer than other
- * people), then that the offline mesh engine moves each target face towards the source's
+ * is faceres (the converted model matches the tfjs original's golden outputs) and is sane on the
+ * fixtures (the same person mirrored or rescaled is much closer than other people), then that the offline mesh engine moves each target face towards the source's
  * identity: for every group face, d(after, source) < d(before, source), with the same crop box
  * before and after.
  */
 import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeImage } from '../../src/imaging/decode.js';
 import type { DecodedImage } from '../../src/imaging/decoded-image.js';
@@ -35,7 +35,7 @@ let groupFaces: Face[];
 
 const describeFace = (img: DecodedImage, face: Face) => faceresDescriptor(faceres, img, faceresBox(face.box), kernels);
 
-async function variant(name: string, edit: (s: sharp.Sharp) => sharp.Sharp): Promise<DecodedImage> {
+async function variant(name: string, edit: (s: Sharp) => Sharp): Promise<DecodedImage> {
   const png = await edit(sharp(readFileSync(fixtureImage(name)))).png().toBuffer();
   return decodeImage(png, { maxPixels: 5e7, field: 'image' });
 }
