@@ -11,11 +11,25 @@ export function installedModels(models: ModelRegistry, type: TaskType): string[]
   return models.availability()[type].models.filter((m) => m.installed).map((m) => m.id);
 }
 
+/**
+ * The official weight files' names (as an A1111 install titles them) → our ids, so a client that
+ * kept a title from a real A1111 (e.g. "sd_xl_base_1.0.safetensors [31e35c80fc]") gets that model.
+ */
+const FILE_ALIASES: Readonly<Record<string, string>> = {
+  'sd_xl_base_1.0': 'sdxl-base',
+  'sd_xl_base_1.0_0.9vae': 'sdxl-base',
+  'sd_xl_turbo_1.0': 'sdxl-turbo',
+  'sd_xl_turbo_1.0_fp16': 'sdxl-turbo',
+  sd_turbo: 'sd-turbo',
+  'v1-5-pruned-emaonly': 'sd15',
+};
+
 /** Model id for a checkpoint name, or null when none of the installed ones matches. */
 export function resolveCheckpoint(name: string, installed: readonly string[]): string | null {
   const bare = name.trim().replace(/\s*\[[0-9a-f]{6,64}\]$/i, '').replace(/^.*[\\/]/, '')
     .replace(/\.(safetensors|ckpt|onnx|pt|bin)$/i, '').toLowerCase();
-  return installed.find((id) => id === bare) ?? null;
+  const id = installed.includes(bare) ? bare : FILE_ALIASES[bare];
+  return id && installed.includes(id) ? id : null;
 }
 
 let hashes: Map<string, string | null> | null = null;

@@ -6,6 +6,7 @@
  */
 import { a1111DataUri } from './data-uri.js';
 import type { TaskRequest } from '../call-runner.js';
+import { resolveUpscaler } from './upscaler-names.js';
 
 export const EXTRAS_FIELDS: ReadonlySet<string> = new Set([
   'image', 'upscaling_resize', 'upscaler_1', 'upscaler_2', 'extras_upscaler_2_visibility', 'resize_mode', 'show_extras_results',
@@ -13,12 +14,8 @@ export const EXTRAS_FIELDS: ReadonlySet<string> = new Set([
   'upscale_first',
 ]);
 
-/** A1111's names for the Real-ESRGAN weights we may have installed. */
-const ALIASES: Readonly<Record<string, string>> = {
-  'r-esrgan 4x+': 'realesrgan-x4plus',
-  'realesrgan_x4plus': 'realesrgan-x4plus',
-  'r-esrgan general 4xv3': 'realesrgan-x4fast',
-};
+/** A1111 names of its own weight files that clients also send. */
+const FILE_NAMES: Readonly<Record<string, string>> = { realesrgan_x4plus: 'realesrgan-x4plus' };
 
 export interface ExtrasPlan {
   request: TaskRequest;
@@ -38,7 +35,9 @@ export function planExtras(body: Record<string, unknown>, installed: readonly st
   const params: Record<string, unknown> = { image_url: a1111DataUri(String(body.image)), scale_factor: scale };
   const name = typeof body.upscaler_1 === 'string' ? body.upscaler_1.trim() : '';
   if (name && name.toLowerCase() !== 'none') {
-    const id = installed.find((m) => m === name.toLowerCase()) ?? (installed.includes(ALIASES[name.toLowerCase()] ?? '') ? ALIASES[name.toLowerCase()] : undefined);
+    // The same names as the hires fix's hr_upscaler (upscaler-names.ts); latent modes have no meaning here.
+    const choice = resolveUpscaler(FILE_NAMES[name.toLowerCase()] ?? name, installed);
+    const id = choice?.kind === 'model' ? choice.id : undefined;
     if (id) params.model = id;
     else notes.push(`upscaler_1 "${name}" is not installed here (${installed.join(', ')}); the default upscaler was used`);
   }

@@ -24,11 +24,13 @@ export const TXT2IMG_SCHEMA = {
     height: opt('integer', { minimum: 1 }),
     restore_faces: opt('boolean'),
     tiling: opt('boolean'),
-    enable_hr: opt('boolean', { description: 'hires fix: not available yet; ignored and said in info' }),
-    hr_scale: opt('number'),
-    hr_upscaler: opt('string'),
-    hr_second_pass_steps: opt('integer'),
-    denoising_strength: opt('number'),
+    enable_hr: opt('boolean', { description: 'hires fix: generate at width × height, enlarge by hr_scale, then a second img2img pass (image_creation\'s hires); the hr_* fields are read only with it' }),
+    hr_scale: opt('number', { description: 'hires scale, 1 to 2 (default 2); out of range: 422. The first pass is fitted so the output stays within the model\'s largest side' }),
+    hr_resize_x: opt('integer', { minimum: 0, description: 'hires output width instead of hr_scale (0: not given); with hr_resize_y both must imply the same scale' }),
+    hr_resize_y: opt('integer', { minimum: 0, description: 'hires output height instead of hr_scale (0: not given)' }),
+    hr_upscaler: opt('string', { description: 'None or a Latent mode (latent upscale), R-ESRGAN 4x+, R-ESRGAN 4x+ Anime6B, ESRGAN_4x (an installed Real-ESRGAN model), or an installed upscaler id; others: 422' }),
+    hr_second_pass_steps: opt('integer', { minimum: 0, description: 'second-pass steps; 0 (default): the same as steps' }),
+    denoising_strength: opt('number', { description: 'with enable_hr: the second pass\'s strength, 0 to 1 (default 0.7)' }),
     styles: opt('array', { items: { type: 'string' } }),
     subseed_strength: opt('number'),
     override_settings: opt('object', {
@@ -66,7 +68,7 @@ export const EXTRA_SINGLE_SCHEMA = {
   properties: {
     image: { type: 'string', minLength: 1, description: 'base64 image (PNG, JPEG or WebP), with or without a data: prefix' },
     upscaling_resize: opt('number', { minimum: 1, maximum: 8, description: 'rounded to 2–4 (the upscaler\'s scales)' }),
-    upscaler_1: opt('string', { description: 'a name from /sdapi/v1/upscalers; None or unknown: the default upscaler' }),
+    upscaler_1: opt('string', { description: 'a name from /sdapi/v1/upscalers (A1111\'s R-ESRGAN/ESRGAN names or an installed id); None or unknown: the default upscaler' }),
     resize_mode: opt('integer'),
   },
 } as const;
