@@ -219,7 +219,8 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
     // Spot checks written out, independent of the document: real params and their bounds.
     const attrs = (id: string) => page.evaluate(`(() => { const e = document.getElementById(${JSON.stringify(id)}); return e && [e.type, e.min, e.max, e.step]; })()`);
     expect(await attrs('image_upscale-scale_factor')).toEqual(['number', '2', '4', '1']);
-    expect(await attrs('image_creation-width')).toEqual(['number', '64', '1024', '8']);
+    // 1536: the schema's bound (SDXL models); an SD 1.x model's 1024 is checked at the door (400 naming the field).
+    expect(await attrs('image_creation-width')).toEqual(['number', '64', '1536', '8']);
     expect(await attrs('video_creation-width')).toEqual(['number', '64', '768', '8']);
     expect(await attrs('background_removal-feather')).toEqual(['number', '0', '50', 'any']);
     expect(await attrs('image_creation-outpaint-left')).toEqual(['number', '0', '512', '8']);
