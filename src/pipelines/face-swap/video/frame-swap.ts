@@ -58,7 +58,7 @@ function chooseFaces(faces: Face[], which: TargetFaces): Face[] {
 export class VideoFrameSwapper {
   private readonly tracks: FaceTracks;
   private frameIndex = 0;
-  readonly timings = { detect_ms: 0, landmarks_ms: 0, swap_ms: 0 };
+  readonly timings = { detect_ms: 0, landmarks_ms: 0, blend_ms: 0 };
 
   constructor(private readonly o: FrameSwapOptions) {
     this.tracks = new FaceTracks(o.smoothing);
@@ -80,7 +80,7 @@ export class VideoFrameSwapper {
         this.o.observe?.(index, track.id, Float32Array.from(face.landmarks.flat()));
         const ta = performance.now();
         await e.engine.swap(frame, face);
-        this.timings.swap_ms += performance.now() - ta;
+        this.timings.blend_ms += performance.now() - ta;
         stats.faces++;
         continue;
       }
@@ -94,7 +94,7 @@ export class VideoFrameSwapper {
         continue;
       }
       meshSwapFace(frame, e.mesh.image, e.mesh.points, points, { mask: e.mesh.mask, maskBlur: e.mesh.maskBlur }, this.o.kernels);
-      this.timings.swap_ms += performance.now() - tb;
+      this.timings.blend_ms += performance.now() - tb;
       stats.faces++;
     }
     return stats;

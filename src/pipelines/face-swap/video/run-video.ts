@@ -186,7 +186,7 @@ export async function runVideoFaceSwap(s: FaceSwapSettings, ctx: PipelineContext
         probe_ms: ms(tProbed - tFetched),
         prepare_ms: ms(tPrepared - tProbed),
         swap_ms: ms(swapMs),
-        ...Object.fromEntries(Object.entries(swapper.timings).map(([k, v]) => [`swap_${k}`, ms(v)])),
+        ...Object.fromEntries(Object.entries(swapper.timings).map(([k, v]) => [k, ms(v)])),
         decode_wait_ms: ms(reader.waitMs),
         ffmpeg_wait_ms: ms(encoded.waitMs),
         finish_ms: ms(encoded.finishMs),
