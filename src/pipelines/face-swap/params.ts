@@ -26,6 +26,8 @@ const schema: ParamsSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['source_image'],
+  // Exactly one target: a picture or a video.
+  oneOf: ['target_image', 'target_video'].map((f) => ({ properties: { [f]: true }, required: [f] })),
   properties: {
     source_image: imageRef('the face to put in'),
     target_image: { ...imageRef('the picture to change'), description: 'the picture to change: an http(s) URL or a data: URI; give this or target_video' },
