@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   invalid_request: { status: 400, where: 'request', meaning: 'a field is missing, unknown or out of bounds; the message names it' },
   unknown_task_type: { status: 400, where: 'request', meaning: 'task_type is not one this server knows' },
   invalid_image: { status: 400, where: 'both', meaning: 'an input image could not be fetched or decoded, or its address is not allowed' },
+  invalid_video: { status: 400, where: 'both', meaning: 'an input video is not a video ffmpeg can read, or is over the duration, frame or pixel limits; the message says which' },
   malformed_request: { status: 400, where: 'request', meaning: 'the HTTP request itself could not be parsed (request line, headers or framing)' },
   unauthorized: { status: 401, where: 'request', meaning: 'an API key is required, or the one sent is not valid' },
   forbidden: { status: 403, where: 'request', meaning: 'the API key belongs to another user_id, or model management needs an admin key (BACKSERV_ADMIN_KEYS) and this is not one' },
@@ -90,7 +91,7 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: 'invalid_json' | 'invalid_request' | 'unknown_task_type' | 'invalid_image', message: string) => new ApiError(code, message);
+export const badRequest = (code: 'invalid_json' | 'invalid_request' | 'unknown_task_type' | 'invalid_image' | 'invalid_video', message: string) => new ApiError(code, message);
 export const notFound = (message: string) => new ApiError('not_found', message);
 export const conflict = (message: string) => new ApiError('conflict', message);
 export const queueFull = (message: string, retryAfterS: number) =>

@@ -51,6 +51,7 @@ async function runOne(req: WorkerRequest): Promise<WorkerResponse> {
       resultsDir: req.env.resultsDir,
       env: req.env,
       loadImage: (ref, field) => thread.loadImage(ref, field, abort.signal),
+      loadVideoBytes: (ref, field) => thread.loadVideoBytes(ref, field, abort.signal),
     };
     const result = await pipeline(req.params, ctx);
     if (abort.signal.aborted) {

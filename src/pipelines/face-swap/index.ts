@@ -4,6 +4,7 @@
  * Engines: inswapper (align to the 128 crop, swap with the ArcFace latent, paste back through
  * the box or a FaceMesh region mask) and mesh (offline: FaceMesh on both faces, piecewise-affine
  * warp, colour transfer, feathered blend; see mesh-swap.ts). `auto` is inswapper when installed.
+ * A target_video goes to video/run-video.ts (the same engines, frame by frame).
  */
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
@@ -18,12 +19,15 @@ import { InswapperEngine, MeshEngine, type FaceEngine } from './engines.js';
 import { parse, type FaceSwapSettings } from './params.js';
 import { closestToReference } from './reference.js';
 import { pickSourceFace, pickTargetFaces } from './select.js';
+import { runVideoFaceSwap } from './video/run-video.js';
 
 export async function runFaceSwap(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
-  return swapFaces(parse(params), ctx);
+  const s = parse(params);
+  if (s.targetImage === undefined) return runVideoFaceSwap(s, ctx);
+  return swapFaces({ ...s, targetImage: s.targetImage }, ctx);
 }
 
-async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<ResultMeta> {
+async function swapFaces(s: FaceSwapSettings & { targetImage: string }, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
   const models = resolveFaceModels(ctx.models);
   const useInswapper = s.engine === 'inswapper' || (s.engine === 'auto' && models.inswapper !== null);

@@ -19,6 +19,8 @@ export interface ParamsSchema {
   readonly additionalProperties: false;
   readonly required: readonly string[];
   readonly properties: Readonly<Record<string, PropertySchema>>;
+  /** Alternatives the schema states itself (e.g. exactly one of two fields is required); crossCheck words the message. */
+  readonly oneOf?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** One property: bounds, a description, and `default` only where it holds for every model. */
