@@ -1,17 +1,12 @@
 /** The One Euro filter's known behaviour: constants pass, slow noise shrinks, a step is followed within the cutoff's lag. */
 import { describe, expect, it } from 'vitest';
 import { alpha, OneEuroFilter } from '../../src/pipelines/face-swap/video/one-euro.js';
+import { mulberry32 } from '../support/mulberry32.js';
 
-/** A reproducible uniform noise in [−1, 1] (mulberry32). */
+/** A reproducible uniform noise in [−1, 1]. */
 function noise(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 const rms = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);

@@ -9,8 +9,8 @@
  * client. `Last-Event-ID: done` on a finished task answers 204 (EventSource stops reconnecting).
  */
 import type { Context } from 'koa';
-import { PassThrough } from 'node:stream';
 import { notFound } from '../../tasks/errors.js';
+import { openEventStream } from './sse-stream.js';
 import type { TaskFrontend } from '../../queue/task-frontend.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { FINAL_STATUSES, type Progress, type TaskRecord, type TaskStatus } from '../../tasks/types.js';
@@ -73,12 +73,7 @@ export function eventsHandler(deps: EventsDeps) {
       return;
     }
 
-    const stream = new PassThrough();
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
-    ctx.body = stream;
+    const stream = openEventStream(ctx);
 
     let seq = /^\d{1,15}$/.test(lastId) ? Number(lastId) : 0;
     let closed = false;

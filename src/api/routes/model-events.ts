@@ -5,8 +5,8 @@
  * failed), or when none is running at connect, the last state has `id: done` and the stream closes.
  */
 import type { Context } from 'koa';
-import { PassThrough } from 'node:stream';
 import { notFound } from '../../tasks/errors.js';
+import { openEventStream } from './sse-stream.js';
 import { isFinal, type InstallState } from '../../models/install/install-state.js';
 import type { ModelInstaller } from '../../models/install/model-installer.js';
 import type { AdminKeys } from '../admin-keys.js';
@@ -23,12 +23,7 @@ export function modelEventsHandler(deps: ModelEventsDeps) {
     const id = String(ctx.params.id);
     if (!deps.installer.registry.manifest.models.some((m) => m.id === id)) throw notFound(`No model ${id} in the manifest.`);
 
-    const stream = new PassThrough();
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
-    ctx.body = stream;
+    const stream = openEventStream(ctx);
 
     let seq = 0;
     let closed = false;
