@@ -14,7 +14,7 @@ import { CancelledError } from '../tasks/task-errors.js';
 import { describeFailure } from './describe-failure.js';
 import { loadBatchPipeline, loadPipeline } from './dispatch.js';
 import type { BatchRequest, ControlMessage, WorkerEvent, WorkerResponse } from './messages.js';
-import { threadContext } from './thread-context.js';
+import { threadContext, threadParts } from './thread-context.js';
 
 const CANCELLED: WorkerResponse = { ok: false, cancelled: true, message: 'Task cancelled' };
 
@@ -48,12 +48,7 @@ export async function runBatchTask(req: BatchRequest): Promise<WorkerResponse[]>
         previews[i] = file;
         m.port.postMessage({ type: 'progress', step, total: lastTotal, preview: file } satisfies WorkerEvent);
       },
-      sessions: thread.sessions,
-      kernels: thread.kernels,
-      models: thread.models,
-      resultsDir: req.env.resultsDir,
-      env: req.env,
-      loadImage: (ref, field) => thread.loadImage(ref, field, abort.signal),
+      ...threadParts(thread, req.env, abort.signal),
     };
   });
   const responses: WorkerResponse[] = [];

@@ -18,6 +18,7 @@ import type { Kernels } from '../native/types.js';
 import type { DecodedImage } from '../imaging/decoded-image.js';
 import { SessionCache, chooseDevice } from '../runtime/index.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
+import type { PipelineContext } from '../pipelines/types.js';
 
 export interface ThreadContext {
   sessions: SessionCache;
@@ -64,4 +65,17 @@ export function threadContext(env: WorkerEnv): ThreadContext {
     loadVideoBytes: (ref, field, signal) => loadBytes(ref, field, signal, 'video'),
   };
   return context;
+}
+
+/** The parts of a task's PipelineContext that come from its thread: shared sessions and models, inputs read under the task's signal. */
+export function threadParts(thread: ThreadContext, env: WorkerEnv, signal: AbortSignal): Pick<PipelineContext, 'sessions' | 'kernels' | 'models' | 'resultsDir' | 'env' | 'loadImage' | 'loadVideoBytes'> {
+  return {
+    sessions: thread.sessions,
+    kernels: thread.kernels,
+    models: thread.models,
+    resultsDir: env.resultsDir,
+    env,
+    loadImage: (ref, field) => thread.loadImage(ref, field, signal),
+    loadVideoBytes: (ref, field) => thread.loadVideoBytes(ref, field, signal),
+  };
 }

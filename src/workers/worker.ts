@@ -14,7 +14,7 @@ import { describeFailure } from './describe-failure.js';
 import { loadPipeline } from './dispatch.js';
 import type { BatchRequest, ControlMessage, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import { setNativeGate } from '../runtime/native-gate.js';
-import { threadContext } from './thread-context.js';
+import { threadContext, threadParts } from './thread-context.js';
 
 export default async function runTask(req: WorkerRequest | BatchRequest): Promise<WorkerResponse | WorkerResponse[]> {
   return 'kind' in req ? runBatchTask(req) : runOne(req);
@@ -45,13 +45,7 @@ async function runOne(req: WorkerRequest): Promise<WorkerResponse> {
         const event: WorkerEvent = { type: 'progress', step, total: lastTotal, preview: file };
         port.postMessage(event);
       },
-      sessions: thread.sessions,
-      kernels: thread.kernels,
-      models: thread.models,
-      resultsDir: req.env.resultsDir,
-      env: req.env,
-      loadImage: (ref, field) => thread.loadImage(ref, field, abort.signal),
-      loadVideoBytes: (ref, field) => thread.loadVideoBytes(ref, field, abort.signal),
+      ...threadParts(thread, req.env, abort.signal),
     };
     const result = await pipeline(req.params, ctx);
     if (abort.signal.aborted) {
