@@ -14,6 +14,7 @@ import type { TaskType } from '../tasks/types.js';
 import type { BatchRequest, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
 import type { BatchMember, ProgressListener, RunHandle, TaskPool } from './task-pool.js';
+import { KillSwitch } from './kill-switch.js';
 
 const SHUTDOWN: WorkerResponse = { ok: false, cancelled: false, code: 'worker_crashed', message: 'The server shut down while the task ran.', interrupted: 'shutdown' };
 
@@ -66,7 +67,7 @@ export class WorkerPool implements TaskPool {
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
     onProgress: ProgressListener): RunHandle {
     const { port1, port2 } = new MessageChannel();
-    const kill = new AbortController();
+    const kill = new KillSwitch();
     const nativeGate = new Int32Array(new SharedArrayBuffer(8));
     const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env, nativeGate };
     port1.on('message', (ev: WorkerEvent) => {
@@ -74,12 +75,12 @@ export class WorkerPool implements TaskPool {
     });
     this.running++;
     const done: Promise<WorkerResponse> = this.piscina
-      .run(request, { transferList: [port2], signal: kill.signal })
+      .run(request, { transferList: [port2], signal: kill })
       .then(
         // A run stopped because the pool closes is interrupted, not cancelled or failed by its own fault.
         (res: WorkerResponse) => (this.closing && !res.ok ? SHUTDOWN : res),
         (err: unknown): WorkerResponse => {
-          if (kill.signal.aborted) return { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' };
+          if (kill.aborted) return { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' };
           if (this.closing) return SHUTDOWN;
           const message = err instanceof Error ? err.message : String(err);
           return { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker running this task crashed.', detail: message };
@@ -115,7 +116,7 @@ export class WorkerPool implements TaskPool {
    * member has asked to stop, since terminating it would end the others too.
    */
   runBatch(taskType: TaskType, members: readonly BatchMember[]): RunHandle[] {
-    const kill = new AbortController();
+    const kill = new KillSwitch();
     const nativeGate = new Int32Array(new SharedArrayBuffer(8));
     const channels = members.map(() => new MessageChannel());
     const settles: ((res: WorkerResponse) => void)[] = [];
@@ -133,13 +134,13 @@ export class WorkerPool implements TaskPool {
     };
     this.running++;
     const whole: Promise<void> = this.piscina
-      .run(request, { transferList: channels.map((c) => c.port2), signal: kill.signal })
+      .run(request, { transferList: channels.map((c) => c.port2), signal: kill })
       .then(
         (res: WorkerResponse[]) => res.forEach((r, i) => settles[i](this.closing && !r.ok ? SHUTDOWN : r)),
         (err: unknown) => {
           const message = err instanceof Error ? err.message : String(err);
           for (const settle of settles) {
-            settle(kill.signal.aborted ? { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' }
+            settle(kill.aborted ? { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' }
               : this.closing ? SHUTDOWN : { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker running this task crashed.', detail: message });
           }
         },
