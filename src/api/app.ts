@@ -146,8 +146,8 @@ export function createApp(deps: AppDeps): BackservApp {
 
   router.get('/query_task/:ticket_id', async (ctx) => {
     const id = ctx.params.ticket_id;
-    await extras.guardTicket(ctx, id);
     const rec = TICKET.test(id) ? await store.get(id) : null;
+    await extras.guardTicket(ctx, id, rec);
     if (!rec) throw notFound(`No task with ticket_id ${id}.`);
     ctx.body = taskView(rec, baseUrl(ctx), await scheduler.queuePosition(id), scheduler.liveProgress(id));
   });
