@@ -24,6 +24,7 @@ import { serveResult } from './results-route.js';
 import { errorMiddleware } from './error-middleware.js';
 import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
+import { checkModelNeeds } from './model-needs.js';
 import { taskView } from '../tasks/task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
 import type { TaskRecord } from '../tasks/types.js';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): BackservApp {
     if (typeof requested === 'string' && models.resolve(body.task_type, requested)?.id !== requested) {
       throw badRequest('invalid_request', `task_params.model: ${requested} is not an installed model for ${body.task_type}.`);
     }
+    checkModelNeeds(body.task_type, body.task_params, avail);
     checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes, spilled);
     const rec = await scheduler.submit({
       ticket_id: randomUUID(),

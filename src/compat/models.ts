@@ -7,8 +7,27 @@ import type { ModelRegistry } from '../models/types.js';
 import { loadManifest } from '../models/manifest.js';
 import type { TaskType } from '../tasks/types.js';
 
+/**
+ * The installed models a task's `model` field can name: its primary role's (an image_upscale
+ * "upscaler" is never one of the face enhancers its optional role also lists).
+ */
 export function installedModels(models: ModelRegistry, type: TaskType): string[] {
-  return models.availability()[type].models.filter((m) => m.installed).map((m) => m.id);
+  const primary = primaryModels(type);
+  return models.availability()[type].models.filter((m) => m.installed && (primary === null || primary.has(m.id))).map((m) => m.id);
+}
+
+let primaries: Map<TaskType, Set<string>> | null = null;
+
+function primaryModels(type: TaskType): Set<string> | null {
+  if (!primaries) {
+    primaries = new Map();
+    try {
+      for (const [t, roles] of Object.entries(loadManifest().tasks)) primaries.set(t as TaskType, new Set(roles[0]?.models ?? []));
+    } catch {
+      // No manifest to read: every installed model is listed, as before roles existed.
+    }
+  }
+  return primaries.get(type) ?? null;
 }
 
 /** Model id for a checkpoint name, or null when none of the installed ones matches. */

@@ -8,6 +8,7 @@ import { TaskError } from '../../tasks/task-errors.js';
 import { optionalInt, optionalNumber, optionalOneOf, optionalString, requiredString } from '../params/read.js';
 import { imageRef } from '../params/schema-parts.js';
 import type { ParamsModule, ParamsSchema, TaskParams } from '../params/types.js';
+import { faceEnhanceNeeds, faceEnhanceProblem, faceEnhanceSchema, readFaceEnhance, type FaceEnhanceSettings } from '../face-enhance/params.js';
 import { FACE_REGIONS, type FaceRegion } from './mesh/regions.js';
 
 const MAX_FACE_INDEX = 63;
@@ -56,6 +57,7 @@ const schema: ParamsSchema = {
       type: 'number', minimum: 0, maximum: 1,
       description: 'feathering of the oval/regions mask edge: σ = mask_blur × 5% of the face size (0: hard edge); default: 0.3',
     },
+    face_enhance: faceEnhanceSchema,
   },
 };
 
@@ -75,6 +77,8 @@ export interface FaceSwapSettings {
   faceMask: (typeof FACE_MASKS)[number] | undefined;
   maskRegions: FaceRegion[];
   maskBlur: number;
+  /** Null: no enhancement. Applied to each swapped face. */
+  faceEnhance: FaceEnhanceSettings | null;
 }
 
 function readTargetFaces(params: TaskParams): TargetFaces | undefined {
@@ -99,7 +103,7 @@ function crossCheck(params: TaskParams): string | null {
   if (params.mask_regions !== undefined && params.face_mask !== undefined && params.face_mask !== 'regions') {
     return 'mask_regions goes with face_mask "regions" only';
   }
-  return null;
+  return faceEnhanceProblem(params);
 }
 
 export function parse(params: TaskParams): FaceSwapSettings {
@@ -118,7 +122,8 @@ export function parse(params: TaskParams): FaceSwapSettings {
     faceMask: optionalOneOf(params, 'face_mask', FACE_MASKS) ?? (params.mask_regions === undefined ? undefined : 'regions'),
     maskRegions: readRegions(params),
     maskBlur: blur,
+    faceEnhance: readFaceEnhance(params),
   };
 }
 
-export const faceSwapParams: ParamsModule<FaceSwapSettings> = { schema, crossCheck, parse };
+export const faceSwapParams: ParamsModule<FaceSwapSettings> = { schema, crossCheck, modelNeeds: faceEnhanceNeeds, parse };
