@@ -122,6 +122,15 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   face_mask: () => (v) => v === undefined, // the engine's own: box for inswapper, oval for mesh
   mask_regions: () => (v) => JSON.stringify(v) === JSON.stringify(['skin', 'eyes', 'eyebrows', 'nose', 'mouth', 'lips']),
   mask_blur: () => (v) => v === 0.3,
+  face_enhance: () => (v) => v === null,
+};
+
+/**
+ * Fields whose Settings hold a normalised form of the value sent: what parse must give for it.
+ * face_enhance `true` means the first installed enhancer at the documented defaults.
+ */
+const NORMALISED: Record<string, (sent: unknown) => unknown> = {
+  face_enhance: (sent) => (sent === true ? { model: undefined, blend: 1, fidelity: 0.5 } : sent),
 };
 
 describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {
@@ -176,7 +185,7 @@ describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {
         const params = accepted(type, { ...minimalParams(type), [f]: value });
         const got = parse(type, params, model).settings[camel(f)];
         if (f === 'model') expect((got as SdModelInfo).id).toBe(value);
-        else expect(got, `${f} on ${model.id}`).toEqual(value);
+        else expect(got, `${f} on ${model.id}`).toEqual(f in NORMALISED ? NORMALISED[f](value) : value);
       }
     }
   });
