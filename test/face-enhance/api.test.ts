@@ -3,11 +3,12 @@
  * for an enhancer that is not installed are 400s at submit naming the field (with the install
  * command) and queue nothing; once an enhancer's files are placed, the same request runs.
  */
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FIXTURES, getJson, startFileServer, submit, waitFor } from '../helpers/http.js';
+import sharp from 'sharp';
+import { FIXTURES, fixtureImage, getJson, postJson, startFileServer, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { makeTestModels } from '../support/make-test.js';
 
@@ -79,5 +80,27 @@ describe('face_enhance at the door', () => {
     expect(done.result).toMatchObject({ width: 460, height: 460, face_enhancer: 'gfpgan-1.4', faces_enhanced: 1 });
     const cf = await submit(svc.url, 'face_swap', { ...swapParams(), face_enhance: { model: 'codeformer' } });
     expect(cf.status).toBe(400);
+  });
+
+  it('A1111 extras: gfpgan_visibility runs face_enhance with GFPGAN; /face-restorers lists it, /upscalers does not', async () => {
+    // Runs after the test above placed the GFPGAN test model.
+    const restorers = await getJson(`${svc.url}/sdapi/v1/face-restorers`);
+    expect(restorers.body).toEqual([{ name: 'GFPGAN', cmd_dir: null }]);
+    const upscalers = (await getJson(`${svc.url}/sdapi/v1/upscalers`)).body as unknown as { name: string }[];
+    expect(upscalers.map((u) => u.name)).toEqual(['None', 'realesrgan-x4plus']);
+    const image = readFileSync(fixtureImage('lowres_bryan.png')).toString('base64');
+    const extras = async (extra: Record<string, unknown>) => {
+      const res = await postJson(`${svc.url}/sdapi/v1/extra-single-image`, { image, upscaling_resize: 4, ...extra });
+      expect(res.status).toBe(200);
+      const raw = await sharp(Buffer.from(res.body.image as string, 'base64')).raw().toBuffer();
+      return { raw, info: res.body.html_info as string };
+    };
+    const plain = await extras({});
+    const restored = await extras({ gfpgan_visibility: 1, codeformer_visibility: 0.5, codeformer_weight: 0.2 });
+    expect(restored.info).toMatch(/codeformer_visibility: the face restorer codeformer is not installed here/);
+    expect(restored.raw.length).toBe(plain.raw.length);
+    let changed = 0;
+    for (let i = 0; i < plain.raw.length; i++) changed += plain.raw[i] !== restored.raw[i] ? 1 : 0;
+    expect(changed).toBeGreaterThan(0.1 * plain.raw.length); // the face fills much of this portrait
   });
 });

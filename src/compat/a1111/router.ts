@@ -95,7 +95,7 @@ export function a1111Router(d: A1111Deps) {
     const user = caller(ctx);
     const req = checked(extrasCheck, await body(ctx));
     d.unknown.note('extra-single-image', req, EXTRAS_FIELDS);
-    const plan = planExtras(req, installedModels(mount.models, 'image_upscale'));
+    const plan = planExtras(req, installedModels(mount.models, 'image_upscale'), installedModels(mount.models, 'image_upscale', 'enhancer'));
     const records = await d.runner.run(ctx, user, [plan.request]);
     throwIfFailed(records);
     const rec = records[0];
@@ -167,7 +167,13 @@ export function a1111Router(d: A1111Deps) {
     const none = { name: 'None', model_name: null, model_path: null, model_url: null, scale: 4 };
     ctx.body = [none, ...installedModels(mount.models, 'image_upscale').map((id) => ({ name: id, model_name: id, model_path: null, model_url: null, scale: 4 }))];
   });
-  for (const empty of ['/sd-vae', '/latent-upscale-modes', '/face-restorers']) {
+  router.get('/face-restorers', (ctx) => {
+    caller(ctx);
+    // A1111's names for the restorers its extras fields (gfpgan_visibility, codeformer_visibility) drive.
+    const names: Record<string, string> = { 'gfpgan-1.4': 'GFPGAN', codeformer: 'CodeFormer' };
+    ctx.body = installedModels(mount.models, 'image_upscale', 'enhancer').map((id) => ({ name: names[id] ?? id, cmd_dir: null }));
+  });
+  for (const empty of ['/sd-vae', '/latent-upscale-modes']) {
     router.get(empty, (ctx) => {
       caller(ctx);
       ctx.body = [];
