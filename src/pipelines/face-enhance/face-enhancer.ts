@@ -26,7 +26,9 @@ export class FaceEnhancer {
     const model = ctx.models.resolveRole(taskType, 'enhancer', settings.model);
     if (!model) {
       const which = settings.model ? `the face enhancer "${settings.model}" is` : 'no face enhancer is';
-      throw new TaskError(`face_enhance: ${which} not installed any more; ask the operator to install one (npx backserv models download gfpgan-1.4).`, 'model_unavailable');
+      const id = settings.model ?? 'gfpgan-1.4';
+      const command = `npx backserv models download ${id}${id === 'codeformer' ? ' --accept-license' : ''}`;
+      throw new TaskError(`face_enhance: ${which} not installed any more; ask the operator to install it (${command}).`, 'model_unavailable');
     }
     return new FaceEnhancer(model.id, await ctx.sessions.get(join(model.dir, 'model.onnx')), settings, ctx.kernels);
   }
