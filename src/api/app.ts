@@ -29,6 +29,7 @@ import { errorMiddleware } from './error-middleware.js';
 import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
 import { checkLoras, installedLoras } from './lora-check.js';
+import { checkModelNeeds } from './model-needs.js';
 import { taskView } from '../tasks/task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
 import type { TaskRecord } from '../tasks/types.js';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): BackservApp {
     }
     const modelIssue = PIPELINE_PARAMS[body.task_type].modelCheck?.(body.task_params, models);
     if (modelIssue) throw badRequest('invalid_request', modelIssue);
+    checkModelNeeds(body.task_type, body.task_params, avail);
     checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes, spilled);
     checkLoras(body, deps.loraDir);
     const rec = await scheduler.submit({

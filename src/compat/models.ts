@@ -7,8 +7,36 @@ import type { ModelRegistry } from '../models/types.js';
 import { loadManifest } from '../models/manifest.js';
 import type { TaskType } from '../tasks/types.js';
 
-export function installedModels(models: ModelRegistry, type: TaskType): string[] {
-  return models.availability()[type].models.filter((m) => m.installed).map((m) => m.id);
+/**
+ * The installed models of one role of a task type (here or, in scale-out, on a live worker);
+ * by default its primary role's, the ones a task's `model` field can name (an image_upscale
+ * upscaler is never one of the face enhancers its optional `enhancer` role lists).
+ */
+export function installedModels(models: ModelRegistry, type: TaskType, role?: string): string[] {
+  const candidates = roleModels(type, role);
+  return models.availability()[type].models.filter((m) => m.installed && (candidates === null || candidates.has(m.id))).map((m) => m.id);
+}
+
+let roles: Map<string, Set<string>> | null = null;
+
+/** Candidate ids of `role` (default: the first role) of a task type; null when the manifest cannot be read. */
+function roleModels(type: TaskType, role: string | undefined): Set<string> | null {
+  if (!roles) {
+    roles = new Map();
+    try {
+      for (const [t, reqs] of Object.entries(loadManifest().tasks)) {
+        reqs.forEach((r, i) => {
+          roles!.set(`${t}/${r.role}`, new Set(r.models));
+          if (i === 0) roles!.set(`${t}/`, new Set(r.models));
+        });
+      }
+    } catch {
+      // No manifest to read: every installed model is listed, as before roles existed.
+      return role === undefined ? null : new Set();
+    }
+  }
+  if (roles.size === 0) return role === undefined ? null : new Set();
+  return roles.get(`${type}/${role ?? ''}`) ?? new Set();
 }
 
 /**

@@ -96,7 +96,7 @@ export function compatOpenApi(): OpenApiFragment {
       '/sdapi/v1/upscalers': { get: a1111('Upscalers hr_upscaler and upscaler_1 accept: None, the A1111 names that resolve to an installed model (model_name: the one that runs), the installed ids', { 200: json(list) }) },
       '/sdapi/v1/sd-vae': { get: a1111('Separate VAEs (none)', { 200: json(list) }) },
       '/sdapi/v1/latent-upscale-modes': { get: a1111('A1111\'s latent upscale modes (all run as Latent, bilinear)', { 200: json(list) }) },
-      '/sdapi/v1/face-restorers': { get: a1111('Face restorers (none)', { 200: json(list) }) },
+      '/sdapi/v1/face-restorers': { get: a1111('Face restorers: the installed face_enhance models (GFPGAN, CodeFormer)', { 200: json(list) }) },
       '/sdapi/v1/progress': { get: a1111('Progress of your own open txt2img call (current_image: null, no previews yet)', { 200: json(anyJson) }) },
       '/sdapi/v1/interrupt': { post: a1111('Cancel your own unfinished tasks (never anyone else\'s)', { 200: json(anyJson) }) },
       '/sdapi/v1/skip': { post: a1111('Cancel your own running task; the rest of your batch goes on', { 200: json(anyJson) }) },

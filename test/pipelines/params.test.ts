@@ -130,6 +130,15 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   prompt_2: () => (v) => v === null,
   negative_prompt_2: () => (v) => v === null,
   original_size: () => (v) => v === null,
+  face_enhance: () => (v) => v === null,
+};
+
+/**
+ * Fields whose Settings hold a normalised form of the value sent: what parse must give for it.
+ * face_enhance `true` means the first installed enhancer at the documented defaults.
+ */
+const NORMALISED: Record<string, (sent: unknown) => unknown> = {
+  face_enhance: (sent) => (sent === true ? { model: undefined, blend: 1, fidelity: 0.5 } : sent),
 };
 
 describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {
@@ -189,7 +198,7 @@ describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {
         }
         const got = parse(type, params, model).settings[camel(f)];
         if (f === 'model') expect((got as SdModelInfo).id).toBe(value);
-        else expect(got, `${f} on ${model.id}`).toEqual(value);
+        else expect(got, `${f} on ${model.id}`).toEqual(f in NORMALISED ? NORMALISED[f](value) : value);
       }
     }
   });

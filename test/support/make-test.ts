@@ -10,6 +10,7 @@ import { buildSdTest } from './test-models/sd.js';
 import { buildSdxlTest } from './test-models/sdxl.js';
 import { buildArcFaceTest, buildInswapperTest, buildScrfdTest } from './test-models/face.js';
 import { buildBirefnetTest, buildU2netTest } from './test-models/segmenters.js';
+import { buildCodeformerTest, buildGfpganTest } from './test-models/face-enhance.js';
 import { buildSelfieTest } from './test-models/selfie.js';
 import { TEST_MODEL_MARKER } from '../../src/models/registry.js';
 import { convertTfjsSource } from '../../src/models/convert/tfjs/index.js';
@@ -38,6 +39,8 @@ const BUILDERS: Record<string, Builder> = {
   'selfie-segmentation': single(buildSelfieTest),
   u2net: single(buildU2netTest),
   'birefnet-general': single(buildBirefnetTest),
+  'gfpgan-1.4': single(buildGfpganTest),
+  codeformer: single(buildCodeformerTest),
   // The real FaceMesh: converted from the npm dependency in ~0.3 s, so tests get real landmarks.
   facemesh: single(() => convertTfjsSource('tfjs:facemesh').onnx),
 };

@@ -103,7 +103,7 @@ export function a1111Router(d: A1111Deps) {
     const user = caller(ctx);
     const req = checked(extrasCheck, await body(ctx));
     d.unknown.note('extra-single-image', req, EXTRAS_FIELDS);
-    const plan = planExtras(req, installedModels(mount.models, 'image_upscale'));
+    const plan = planExtras(req, installedModels(mount.models, 'image_upscale'), installedModels(mount.models, 'image_upscale', 'enhancer'));
     const records = await d.runner.run(ctx, user, [plan.request]);
     throwIfFailed(records);
     const rec = records[0];
@@ -188,7 +188,13 @@ export function a1111Router(d: A1111Deps) {
     caller(ctx);
     ctx.body = LATENT_MODES.map((name) => ({ name }));
   });
-  for (const empty of ['/sd-vae', '/face-restorers']) {
+  router.get('/face-restorers', (ctx) => {
+    caller(ctx);
+    // A1111's names for the restorers its extras fields (gfpgan_visibility, codeformer_visibility) drive.
+    const names: Record<string, string> = { 'gfpgan-1.4': 'GFPGAN', codeformer: 'CodeFormer' };
+    ctx.body = installedModels(mount.models, 'image_upscale', 'enhancer').map((id) => ({ name: names[id] ?? id, cmd_dir: null }));
+  });
+  for (const empty of ['/sd-vae']) {
     router.get(empty, (ctx) => {
       caller(ctx);
       ctx.body = [];

@@ -69,6 +69,9 @@ export const EXTRA_SINGLE_SCHEMA = {
     image: { type: 'string', minLength: 1, description: 'base64 image (PNG, JPEG or WebP), with or without a data: prefix' },
     upscaling_resize: opt('number', { minimum: 1, maximum: 8, description: 'rounded to 2–4 (the upscaler\'s scales)' }),
     upscaler_1: opt('string', { description: 'a name from /sdapi/v1/upscalers (A1111\'s R-ESRGAN/ESRGAN names or an installed id); None or unknown: the default upscaler' }),
+    gfpgan_visibility: opt('number', { minimum: 0, maximum: 1, description: 'above 0: face_enhance with gfpgan-1.4 at this blend, when installed' }),
+    codeformer_visibility: opt('number', { minimum: 0, maximum: 1, description: 'above 0: face_enhance with codeformer at this blend, when installed (one restorer per image: the more visible one)' }),
+    codeformer_weight: opt('number', { minimum: 0, maximum: 1, description: 'CodeFormer\'s w, face_enhance.fidelity (0 = strongest restoration); default 0.5' }),
     resize_mode: opt('integer'),
   },
 } as const;

@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
-export const DT = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export const DT = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11 } as const;
 export type ElemType = (typeof DT)[keyof typeof DT];
 
 /** Attribute values: plain numbers are INT, `{ f }` FLOAT, arrays INTS, `{ floats }` FLOATS, strings STRING. */

@@ -9,6 +9,7 @@ import { TaskError } from '../../tasks/task-errors.js';
 import { optionalInt, optionalNumber, optionalOneOf, optionalString, requiredString } from '../params/read.js';
 import { imageRef } from '../params/schema-parts.js';
 import type { ParamsModule, ParamsSchema, TaskParams } from '../params/types.js';
+import { faceEnhanceNeeds, faceEnhanceProblem, faceEnhanceSchema, readFaceEnhance, type FaceEnhanceSettings } from '../face-enhance/params.js';
 import { FACE_REGIONS, type FaceRegion } from './mesh/regions.js';
 import { VIDEO_SWAP } from './video/limits.js';
 
@@ -69,6 +70,7 @@ const schema: ParamsSchema = {
       type: 'number', minimum: 0, maximum: 1,
       description: 'feathering of the oval/regions mask edge: σ = mask_blur × 5% of the face size (0: hard edge); default: 0.3',
     },
+    face_enhance: faceEnhanceSchema,
   },
 };
 
@@ -92,6 +94,8 @@ export interface FaceSwapSettings {
   faceMask: (typeof FACE_MASKS)[number] | undefined;
   maskRegions: FaceRegion[];
   maskBlur: number;
+  /** Null: no enhancement. Applied to each swapped face. */
+  faceEnhance: FaceEnhanceSettings | null;
 }
 
 function readTargetFaces(params: TaskParams): TargetFaces | undefined {
@@ -114,13 +118,15 @@ function crossCheck(params: TaskParams): string | null {
   if (video === (params.target_image !== undefined)) return 'give either target_image or target_video (exactly one)';
   if (video && params.reference_image !== undefined) return 'reference_image goes with target_image only (a video\'s faces are chosen per frame)';
   if (!video && params.temporal_smoothing !== undefined) return 'temporal_smoothing goes with target_video only';
+  // The video path does not restore faces yet: refused rather than silently ignored.
+  if (video && params.face_enhance !== undefined && params.face_enhance !== false) return 'face_enhance goes with target_image only (a video is not enhanced yet)';
   if (params.target_faces !== undefined && params.target_face_index !== undefined) {
     return 'give either target_faces or target_face_index, not both';
   }
   if (params.mask_regions !== undefined && params.face_mask !== undefined && params.face_mask !== 'regions') {
     return 'mask_regions goes with face_mask "regions" only';
   }
-  return null;
+  return faceEnhanceProblem(params);
 }
 
 function readBoolean(params: TaskParams, field: string): boolean | undefined {
@@ -147,7 +153,8 @@ export function parse(params: TaskParams): FaceSwapSettings {
     faceMask: optionalOneOf(params, 'face_mask', FACE_MASKS) ?? (params.mask_regions === undefined ? undefined : 'regions'),
     maskRegions: readRegions(params),
     maskBlur: blur,
+    faceEnhance: readFaceEnhance(params),
   };
 }
 
-export const faceSwapParams: ParamsModule<FaceSwapSettings> = { schema, crossCheck, parse };
+export const faceSwapParams: ParamsModule<FaceSwapSettings> = { schema, crossCheck, modelNeeds: faceEnhanceNeeds, parse };

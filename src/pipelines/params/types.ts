@@ -36,6 +36,18 @@ export type TaskParams = Readonly<Record<string, unknown>>;
  */
 export type ModelLookup<M> = (requested: string | undefined) => M;
 
+/**
+ * An optional model a request asks for (face_enhance's enhancer): at submit the API answers 400
+ * naming `field`, with the install command, when none of `models` is installed for the task type.
+ */
+export interface ModelNeed {
+  field: string;
+  /** For the message, e.g. "a face enhancer". */
+  what: string;
+  /** Manifest ids, any one of which will do, in preference order. */
+  models: readonly string[];
+}
+
 export interface ParamsModule<S, M = never> {
   readonly schema: ParamsSchema;
   /** Rules across fields that JSON Schema cannot state; null when the params keep them. Runs at the door after the schema. */
@@ -45,6 +57,8 @@ export interface ParamsModule<S, M = never> {
    * the params); null when kept. Runs at the door after the model check, before anything is queued.
    */
   modelCheck?(params: TaskParams, models: Pick<ModelRegistry, 'resolve' | 'availability'>): string | null;
+  /** Optional models these params ask for beyond the task type's own (checked at submit). */
+  modelNeeds?(params: TaskParams): ModelNeed[];
   /** Applies the defaults (model-dependent ones from `model`) and returns what the pipeline runs on. */
   parse(params: TaskParams, model: ModelLookup<M>): S;
 }
