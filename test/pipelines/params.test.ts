@@ -88,9 +88,32 @@ function valueFor(field: string, prop: PropertySchema, avoid?: unknown): unknown
   return `some ${field}`;
 }
 
-function minimalParams(type: TaskType): Record<string, unknown> {
+/** A top-level oneOf's alternatives (face_swap: target_image or target_video), each the fields it requires. */
+function alternatives(type: TaskType): string[][] {
+  const oneOf = PIPELINE_PARAMS[type].schema.oneOf as readonly { required?: string[] }[] | undefined;
+  return oneOf ? oneOf.map((alt) => alt.required ?? []) : [[]];
+}
+
+/** The required fields, plus one alternative's (the first by default). */
+function minimalParams(type: TaskType, alternative = 0): Record<string, unknown> {
   const { properties, required } = PIPELINE_PARAMS[type].schema;
-  return Object.fromEntries(required.map((f) => [f, valueFor(f, properties[f])]));
+  const fields = [...required, ...alternatives(type)[alternative]];
+  return Object.fromEntries(fields.map((f) => [f, valueFor(f, properties[f])]));
+}
+
+/** Minimal params that accept `extra`: the first alternative whose cross-field rules allow it. */
+function minimalWith(type: TaskType, extra: Record<string, unknown>): Record<string, unknown> {
+  const alts = alternatives(type);
+  for (let i = 0; i < alts.length; i++) {
+    const params = { ...minimalParams(type, i), ...extra };
+    try {
+      accepted(type, params);
+      return params;
+    } catch {
+      // this alternative refuses the field: try the next
+    }
+  }
+  return { ...minimalParams(type), ...extra }; // none accepts it: let the caller's assertion say so
 }
 
 function accepted(type: TaskType, params: Record<string, unknown>): Record<string, unknown> {
@@ -131,6 +154,7 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   negative_prompt_2: () => (v) => v === null,
   original_size: () => (v) => v === null,
   face_enhance: () => (v) => v === null,
+  temporal_smoothing: () => (v) => v === true,
 };
 
 /**
@@ -144,7 +168,17 @@ const NORMALISED: Record<string, (sent: unknown) => unknown> = {
 describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {
   const { schema } = PIPELINE_PARAMS[type];
   const fields = Object.keys(schema.properties);
-  const optional = fields.filter((f) => !schema.required.includes(f));
+  const chosen = alternatives(type).flat(); // required one of (oneOf): neither required nor optional
+  const optional = fields.filter((f) => !schema.required.includes(f) && !chosen.includes(f));
+
+  it.skipIf(chosen.length === 0)('oneOf: each alternative alone is accepted; both, or neither, is refused', () => {
+    const alts = alternatives(type);
+    for (let i = 0; i < alts.length; i++) expect(() => accepted(type, minimalParams(type, i))).not.toThrow();
+    const both = Object.assign({}, ...alts.map((_, i) => minimalParams(type, i))) as Record<string, unknown>;
+    expect(() => accepted(type, both)).toThrow();
+    const neither = Object.fromEntries(Object.entries(minimalParams(type)).filter(([k]) => !chosen.includes(k)));
+    expect(() => accepted(type, neither)).toThrow();
+  });
 
   it('the door leaves task_params exactly as sent (no defaults written there)', () => {
     const sent = minimalParams(type);
@@ -190,7 +224,7 @@ describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {
       for (const f of optional) {
         const defaulted = parse(type, minimalParams(type), model).settings[camel(f)];
         const value = valueFor(f, schema.properties[f], f === 'model' ? undefined : defaulted);
-        const params = accepted(type, { ...minimalParams(type), [f]: value });
+        const params = accepted(type, minimalWith(type, { [f]: value }));
         if (SDXL_ONLY_FIELDS.includes(f) && model.family !== 'sdxl') {
           // Taken only by SDXL models: parse refuses it on the others, naming the field.
           expect(() => parse(type, params, model)).toThrow(new RegExp(`task_params\\.${f} is for SDXL models`));
