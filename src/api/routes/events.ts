@@ -104,7 +104,11 @@ export function eventsHandler(deps: EventsDeps) {
     let lastPosition: number | null = null;
     let lastPreviewUrl: string | null = null;
     let lastPreviewStep = -1;
+    // Progress only moves forward within one run: a report that arrives late (the worker's store
+    // writes and the pub/sub stream reach this node by different connections) is dropped.
+    let lastStep = -1;
     const sendStatus = async (r: TaskRecord) => {
+      if (r.status !== lastStatus) lastStep = r.status === 'In Progress' ? (r.progress?.step ?? -1) : -1;
       lastStatus = r.status;
       const position = r.status === 'Queueing' ? await deps.frontend.queuePosition(r.ticket_id) : null;
       const view = taskView(r, base, position, deps.frontend.liveProgress(r.ticket_id));
@@ -132,7 +136,8 @@ export function eventsHandler(deps: EventsDeps) {
             const r = p.record ?? (await deps.store.get(id));
             if (r && r.status !== lastStatus) await sendStatus(r);
           } else if (p.kind === 'progress') {
-            if (lastStatus === 'In Progress') {
+            if (lastStatus === 'In Progress' && p.progress.step >= lastStep) {
+              lastStep = p.progress.step;
               const view = progressView(p.progress, base, true);
               send('progress', view);
               // A new live preview (image_creation): its own event, so a page can swap the picture.
