@@ -3,9 +3,10 @@
  * guidance, scheduler step, cancel checkpoint) against a bare loop of UNet runs on the same
  * inputs, i.e. the pipeline's overhead per step, and its fixed set-up cost per image (both from a
  * robust line through 1, N/2 and N steps, fitted per repetition); without
- * guidance (sd-turbo, batch 1) and with it (sd15, batch 2). On the signature-exact test models, whose UNet is tiny, the overhead is
+ * guidance (sd-turbo and sdxl-turbo, batch 1) and with it (sd15, batch 2). On the signature-exact test models, whose UNet is tiny, the overhead is
  * a large share of the step: an upper bound of what it is on real weights. Real weights in
- * ./models are measured too when installed. Batches, previews and img2img: diffusion-edit.ts.
+ * ./models are measured too when installed. Batches, previews and img2img: diffusion-edit.ts;
+ * cross-request batching 1, 2, 4: diffusion-batching.ts.
  */
 import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,9 @@ import { loadKernels } from '../src/native/index.js';
 import { encodePrompt, generateLatents, openSdModel, usesCfg, type SdModel } from '../src/pipelines/image-creation/index.js';
 import { createScheduler } from '../src/pipelines/image-creation/schedulers/index.js';
 import { UnetBuffers } from '../src/pipelines/image-creation/unet-loop.js';
+import { encodeSdxlPrompt, timeIds } from '../src/pipelines/image-creation/sdxl-conditioning.js';
 import { SessionCache, chooseDevice, parseDeviceSetting } from '../src/runtime/index.js';
+import { measureCrossBatching } from './diffusion-batching.js';
 import { measureEditing } from './diffusion-edit.js';
 import { fitSlope, interleave, slopeRow, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
@@ -34,11 +37,14 @@ interface Case {
 async function measure(c: Case, opts: BenchOptions): Promise<BenchRow[]> {
   const signal = new AbortController().signal;
   const guided = usesCfg(c.model, c.guidance);
-  const prompt = await encodePrompt(c.model, 'a photo of a cat', '', guided);
+  const prompt = c.model.sdxl
+    ? await encodeSdxlPrompt(c.model, { prompt: 'a photo of a cat', negativePrompt: '', prompt_2: null, negativePrompt_2: null }, guided)
+    : await encodePrompt(c.model, 'a photo of a cat', '', guided);
   const settings = (steps: number) => ({ width: c.size, height: c.size, steps, guidanceScale: c.guidance, scheduler: 'euler' as const, seed: 1, signal });
   // The bare loop feeds the UNet the very tensors the pipeline builds, and nothing else.
   const lat = c.size / 8;
-  const bare = new UnetBuffers(c.model, prompt, lat, lat, c.guidance);
+  const ids = c.model.sdxl ? timeIds({ width: c.size, height: c.size }, { originalSize: null, cropTopLeft: { top: 0, left: 0 } }) : null;
+  const bare = new UnetBuffers(c.model, prompt, lat, lat, c.guidance, 1, null, ids);
   const scheduler = createScheduler('euler', c.model.schedulerConfig);
   scheduler.setTimesteps(c.steps);
   bare.timestep.set(scheduler.timesteps[0]);
@@ -88,7 +94,7 @@ function weightedCopy(dir: string): string {
 
 async function testModels(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'backserv-bench-sd-'));
-  await makeTestModels(dir, ['sd-turbo', 'sd15']);
+  await makeTestModels(dir, ['sd-turbo', 'sd15', 'sdxl-turbo']);
   return dir;
 }
 
@@ -105,15 +111,19 @@ export async function runDiffusionBench(opts: { quick: boolean; progress(msg: st
   const sd15 = await openSdModel(sessions, kernels, 'sd15', join(dir, 'sd15'));
   rows.push(...(await measure({ label: `test sd-turbo ${size}² no CFG`, model: turbo, size, steps, guidance: 0, reps }, opts)));
   rows.push(...(await measure({ label: `test sd15 ${size}² CFG batch 2`, model: sd15, size, steps, guidance: 7.5, reps }, opts)));
+  // SDXL adds text_embeds and time_ids feeds (written once per image, not per step).
+  const xl = await openSdModel(sessions, kernels, 'sdxl-turbo', join(dir, 'sdxl-turbo'));
+  rows.push(...(await measure({ label: `test sdxl-turbo ${size}² no CFG`, model: xl, size, steps, guidance: 0, reps }, opts)));
   // The overhead per step does not depend on the UNet, so its share does: against a UNet that
   // costs what a GPU step of SD-Turbo at 512² does (about 20–40 ms), the target is ≤ 3 %.
   const weighted = await openSdModel(sessions, kernels, 'sd-turbo', weightedCopy(dir));
   rows.push(...(await measure({ label: 'test sd-turbo + conv work (GPU-like step cost) 512² no CFG', model: weighted, size: 512, steps: opts.quick ? 8 : 16, guidance: 0, reps: reps + 2 }, opts)));
   rows.push(...(await measureEditing(weighted, opts.quick ? 256 : 512, opts.quick ? 4 : 8, opts.quick ? 2 : 3, opts)));
+  rows.push(...(await measureCrossBatching(weighted, opts.quick ? 256 : 512, opts.quick ? 4 : 8, opts.quick ? 2 : 3, opts)));
 
   // Real weights, when an operator has installed them (not the test folders make-test writes).
   const installed = join(import.meta.dirname, '..', 'models');
-  for (const id of ['sd-turbo', 'lcm-dreamshaper-v7', 'sd15']) {
+  for (const id of ['sd-turbo', 'lcm-dreamshaper-v7', 'sd15', 'sdxl-turbo']) {
     const mdir = join(installed, id);
     if (!existsSync(join(mdir, 'unet', 'model.onnx')) || existsSync(join(mdir, TEST_MODEL_MARKER))) continue;
     opts.progress(`diffusion: loading real ${id}`);

@@ -31,6 +31,7 @@ import { decodeYunet, YUNET_STRIDES } from '../src/pipelines/face-swap/yunet-dec
 import type { DecodedImage } from '../src/imaging/decoded-image.js';
 import { SessionCache, chooseDevice, parseDeviceSetting, tensor, type Session } from '../src/runtime/index.js';
 import { meshEngineRows } from './faceswap-mesh.js';
+import { videoSwapRows } from './faceswap-video.js';
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchRow } from './types.js';
 
@@ -157,6 +158,7 @@ export async function runFaceswapBench(opts: FaceswapBenchOptions): Promise<Benc
   }
   progress('faceswap: mesh engine');
   rows.push(...await meshEngineRows(PART, sessions, target, faces, source, srcFace, native, backends, reps));
+  rows.push(...await videoSwapRows(PART, opts.quick, progress));
   return rows;
 }
 

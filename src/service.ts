@@ -10,6 +10,8 @@ import { compatMount, SqliteUserOptions } from './compat/index.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './infra/logging.js';
 import { createRegistry } from './models/registry.js';
+import { loadConfiguredManifest } from './models/manifest.js';
+import { ModelInstaller } from './models/install/model-installer.js';
 import { loadKernels } from './native/index.js';
 import { Scheduler } from './queue/scheduler.js';
 import { chooseDevice } from './runtime/device.js';
@@ -44,7 +46,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   log.info({ backend: kernels.backend }, `CPU kernels: ${kernels.backend}`);
 
   const store = new SqliteTaskStore(join(config.dataDir, 'backserv.sqlite'), config.sqliteSync);
-  const models = createRegistry(config.modelsDir);
+  const models = createRegistry(config.modelsDir, loadConfiguredManifest(config.modelsManifest));
+  const installer = new ModelInstaller({ modelsDir: config.modelsDir, registry: models, allowLoopbackHttp: config.modelsAllowLoopbackHttp });
   let hostCrashes = 0;
   const pool = createWorkerPool(config, { workerFile: opts.workerFile, log, onCrash: () => { hostCrashes++; } });
   sweepTempResults(join(config.dataDir, 'results'), log);
@@ -58,13 +61,15 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     maxQueued: config.limits.maxQueued,
     maxQueuedPerUser: config.limits.maxQueuedPerUser,
     maxAttempts: config.limits.maxAttempts,
+    maxBatch: config.batching.maxBatch,
+    batchWaitMs: config.batching.batchWaitMs,
   }, log, results);
   await scheduler.start();
   const retention = new RetentionSweeper({ settings: config.retention, store, results, cleanups: [storedInputsCleanup(inputs)], log });
   retention.start();
 
   const app = createApp({
-    config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config),
+    config, store, scheduler, models, log, results, inputs, backends: sqliteApiBackends(config), installer, loraDir: config.loraDir,
     mounts: [compatMount(new SqliteUserOptions(join(config.dataDir, 'backserv-compat.sqlite')))],
     workerHostCrashes: () => hostCrashes,
     workerStats: pool.workerStats ? () => pool.workerStats!() : undefined,
@@ -94,6 +99,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       await scheduler.drain(config.limits.drainTimeoutMs);
       await retention.close();
       await http.close();
+      await installer.settled();
       await app.closeExtras();
       await pool.close();
       await scheduler.settled();

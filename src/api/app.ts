@@ -2,6 +2,7 @@
  * The Koa application, built from its dependencies (no globals) so tests can start it on an
  * ephemeral port with a temporary SQLite file and a small pool.
  */
+import { PIPELINE_PARAMS } from '../pipelines/registry.js';
 import { acceptedBody, type IdempotencyClaim } from '../store/idempotency-record.js';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -10,6 +11,9 @@ import type { Config } from '../config/config.js';
 import { badRequest, conflict, modelUnavailable, notFound } from '../tasks/errors.js';
 import type { Logger } from '../infra/logging.js';
 import type { ModelRegistry } from '../models/types.js';
+import type { ModelInstaller } from '../models/install/model-installer.js';
+import { AdminKeys } from './admin-keys.js';
+import { modelsRouter } from './routes/models.js';
 import { IMPLEMENTED_TASK_TYPES } from '../pipelines/implemented.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -25,6 +29,8 @@ import { serveResult } from './results-route.js';
 import { errorMiddleware } from './error-middleware.js';
 import { createApiExtras } from './extras.js';
 import { checkImageRefs } from './image-refs.js';
+import { checkLoras, installedLoras } from './lora-check.js';
+import { checkModelNeeds } from './model-needs.js';
 import { taskView } from '../tasks/task-view.js';
 import { RequestValidator, type SubmitBody } from './validate.js';
 import type { TaskRecord } from '../tasks/types.js';
@@ -50,8 +56,12 @@ export interface AppDeps {
   retention?(): RetentionStats;
   /** Extra facts for /ready (device, native backend, workers); `ready: false` makes it 503. */
   readyInfo(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** This node's LoRA folder: submits are checked against it and /ready lists it; absent: the worker checks (scale-out serve nodes). */
+  loraDir?: string;
   /** Routes of other layers (the compat APIs), built on the same submit path; see app-mount.ts. */
   mounts?: readonly MountFactory[];
+  /** Model management (GET /models, install, delete, install events); absent: those routes are not mounted. */
+  installer?: ModelInstaller;
 }
 
 const TICKET = /^[A-Za-z0-9-]{1,64}$/;
@@ -91,6 +101,11 @@ export function createApp(deps: AppDeps): BackservApp {
     if (!availCache || now - availCache.at > 1000) availCache = { at: now, value: models.availability() };
     return availCache.value;
   };
+  // An install or delete through the API is seen by the very next submit and /ready.
+  const dropAvailability = () => {
+    availCache = null;
+  };
+  deps.installer?.on('changed', dropAvailability);
 
   /**
    * A validated submit body becomes a durable task (or an ApiError): shared by every route that
@@ -108,7 +123,11 @@ export function createApp(deps: AppDeps): BackservApp {
     if (typeof requested === 'string' && models.resolve(body.task_type, requested)?.id !== requested) {
       throw badRequest('invalid_request', `task_params.model: ${requested} is not an installed model for ${body.task_type}.`);
     }
+    const modelIssue = PIPELINE_PARAMS[body.task_type].modelCheck?.(body.task_params, models);
+    if (modelIssue) throw badRequest('invalid_request', modelIssue);
+    checkModelNeeds(body.task_type, body.task_params, avail);
     checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes, spilled);
+    checkLoras(body, deps.loraDir);
     const rec = await scheduler.submit({
       ticket_id: randomUUID(),
       task_type: body.task_type,
@@ -132,8 +151,8 @@ export function createApp(deps: AppDeps): BackservApp {
 
   router.get('/query_task/:ticket_id', async (ctx) => {
     const id = ctx.params.ticket_id;
-    await extras.guardTicket(ctx, id);
     const rec = TICKET.test(id) ? await store.get(id) : null;
+    await extras.guardTicket(ctx, id, rec);
     if (!rec) throw notFound(`No task with ticket_id ${id}.`);
     ctx.body = taskView(rec, baseUrl(ctx), await scheduler.queuePosition(id), scheduler.liveProgress(id));
   });
@@ -167,6 +186,7 @@ export function createApp(deps: AppDeps): BackservApp {
       storeOk = false;
     }
     const info = await deps.readyInfo();
+    const loras = installedLoras(deps.loraDir);
     const ready = storeOk && info.ready !== false;
     const taskTypes = Object.fromEntries(Object.entries(availability()).map(([t, a]) => [t, {
       available: a.available && IMPLEMENTED_TASK_TYPES.has(t as never),
@@ -180,6 +200,7 @@ export function createApp(deps: AppDeps): BackservApp {
       queue,
       tasks: counts,
       task_types: taskTypes,
+      ...(loras ? { loras } : {}),
       ...info,
     };
   });
@@ -193,11 +214,16 @@ export function createApp(deps: AppDeps): BackservApp {
   }
 
   app.use(router.routes());
+  if (deps.installer) {
+    const admin = new AdminKeys(config.api.adminKeys, extras.keys);
+    app.use(modelsRouter({ installer: deps.installer, admin, heartbeatMs: config.api.sseHeartbeatMs }).routes());
+  }
   app.use(extras.router.routes());
   for (const m of mounted) app.use(m.middleware);
   app.use(router.allowedMethods({ throw: false }));
   return Object.assign(app, {
     closeExtras: async () => {
+      deps.installer?.off('changed', dropAvailability);
       for (const m of mounted) await m.close?.();
       await extras.close();
     },

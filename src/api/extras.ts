@@ -22,6 +22,7 @@ import type { WorkerStats } from '../workers/task-pool.js';
 import type { RetentionStats } from '../retention/sweeper.js';
 import type { TaskFrontend } from '../queue/task-frontend.js';
 import type { TaskStore } from '../store/task-store.js';
+import type { TaskRecord } from '../tasks/types.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { LiveNotifier } from '../webhooks/live-notifier.js';
 import type { SenderConfig } from '../webhooks/send.js';
@@ -62,13 +63,17 @@ export interface ApiExtras {
   observe: Middleware;
   /** Runs before the seed submit handler (leaves ctx.state.submitBody). */
   submitGuard: Middleware;
-  /** query/cancel: 401 without a key, 404 for another user's task. */
-  guardTicket(ctx: Context, ticketId: string): Promise<void>;
+  /**
+   * query/cancel: 401 without a key, 404 for another user's task. `known`: the task's record (or
+   * null) when the caller has already read it, so a query reads its row once, not twice.
+   */
+  guardTicket(ctx: Context, ticketId: string, known?: TaskRecord | null): Promise<void>;
   router: Router;
   close(): Promise<void>;
 }
 
-const PLAYGROUND_FILES = new Set(['playground.js', 'playground.css']);
+/** The playground's files (src/web/): the page's ES modules import each other by these names. */
+const PLAYGROUND_FILES = new Set(['playground.js', 'schema-form.js', 'task-types.js', 'task-events.js', 'compare.js', 'recent.js', 'playground.css']);
 
 function packageVersion(): string {
   try {
@@ -167,10 +172,10 @@ export function createApiExtras(d: ExtrasDeps): ApiExtras {
       baseUrl: d.baseUrl,
       log,
     }),
-    async guardTicket(ctx, ticketId) {
+    async guardTicket(ctx, ticketId, known) {
       const caller = keys.caller(ctx);
       if (caller === null) return;
-      const rec = await store.get(ticketId);
+      const rec = known === undefined ? await store.get(ticketId) : known;
       if (rec) keys.checkOwner(caller, rec.user_id, ticketId);
     },
     router,

@@ -10,6 +10,7 @@ import {
 } from './response-schemas.js';
 import { PIPELINE_PARAMS } from '../pipelines/registry.js';
 import { submitSchema } from './schemas.js';
+import { INSTALL_STATE_SCHEMA, MODEL_SCHEMA, MODELS_SECURITY_SCHEMES, modelsPaths } from './models-openapi.js';
 
 export interface OpenApiOptions {
   version: string;
@@ -67,6 +68,8 @@ export function buildOpenApi(opts: OpenApiOptions): Json {
     Error: clone(errorSchema),
     Health: clone(healthSchema),
     Ready: clone(readySchema),
+    Model: clone(MODEL_SCHEMA),
+    InstallState: clone(INSTALL_STATE_SCHEMA),
   });
 
   const security = opts.authRequired ? [{ bearerAuth: [] }, { apiKeyHeader: [] }] : undefined;
@@ -184,6 +187,7 @@ export function buildOpenApi(opts: OpenApiOptions): Json {
       },
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
       '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      ...(modelsPaths(security) as Record<string, Record<string, Json>>),
       }),
       ...Object.assign({}, ...extra.map((f) => clone(f.paths))) as Json,
     },
@@ -192,6 +196,7 @@ export function buildOpenApi(opts: OpenApiOptions): Json {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'a key from BACKSERV_API_KEYS' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        ...clone(MODELS_SECURITY_SCHEMES),
       },
     },
   };

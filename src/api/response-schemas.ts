@@ -106,5 +106,10 @@ export const readySchema = {
     queue: { type: 'object', properties: { queued: { type: 'integer' }, running: { type: 'integer' } } },
     tasks: { type: 'object', additionalProperties: { type: 'integer' } },
     task_types: { type: 'object' },
+    loras: {
+      type: 'array',
+      description: 'LoRAs installed in this node\'s LoRA folder (BACKSERV_LORA_DIR), usable as image_creation task_params.loras[].name; absent on a scale-out serve node',
+      items: { type: 'object', required: ['name', 'size_bytes'], properties: { name: { type: 'string' }, size_bytes: { type: 'integer' } } },
+    },
   },
 } as const;

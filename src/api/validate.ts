@@ -58,7 +58,12 @@ export class RequestValidator {
     if (!this.submit(b)) throw badRequest('invalid_request', describe(this.submit.errors![0], ''));
     const type = b.task_type as TaskType;
     const check = this.params[type];
-    if (!check(b.task_params)) throw badRequest('invalid_request', describe(check.errors![0], 'task_params'));
+    if (!check(b.task_params)) {
+      const first = check.errors![0];
+      // A schema's oneOf between fields (face_swap: target_image or target_video) is worded by its crossCheck.
+      const worded = first.schemaPath.startsWith('#/oneOf') ? PIPELINE_PARAMS[type].crossCheck?.(b.task_params as Record<string, unknown>) : null;
+      throw badRequest('invalid_request', worded ?? describe(first, 'task_params'));
+    }
     const crossed = PIPELINE_PARAMS[type].crossCheck?.(b.task_params as Record<string, unknown>);
     if (crossed) throw badRequest('invalid_request', crossed);
     return b as unknown as SubmitBody;

@@ -12,8 +12,9 @@ export interface Fitted {
   changed: boolean;
 }
 
-export function fitSize(width: number, height: number): Fitted {
-  const { min, max, multipleOf } = IMAGE_SIZE;
+/** `max`: the longest side allowed (default: SD 1.x/2.x's; SDXL models and a hires first pass pass their own). */
+export function fitSize(width: number, height: number, max: number = IMAGE_SIZE.max): Fitted {
+  const { min, multipleOf } = IMAGE_SIZE;
   const scale = Math.min(1, max / Math.max(width, height));
   const side = (v: number) => Math.min(max, Math.max(min, Math.round((v * scale) / multipleOf) * multipleOf));
   const w = side(width);

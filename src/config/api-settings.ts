@@ -8,6 +8,8 @@ import { envInt, type Env } from './env-int.js';
 export interface ApiExtrasConfig {
   /** API key → user_id; empty = no authentication (the seed behaviour). */
   apiKeys: ReadonlyMap<string, string>;
+  /** Operator keys for model management (/models install and delete); empty = those routes answer 403. */
+  adminKeys: readonly string[];
   /** Submits per user per minute (token bucket); 0 = unlimited. */
   rateLimitPerMin: number;
   /** HMAC key for webhook signatures; null = callback_url is refused. */
@@ -45,9 +47,29 @@ export function parseApiKeys(raw: string | undefined): Map<string, string> {
   return keys;
 }
 
+/**
+ * `key1,key2`: operator keys, kept apart from user keys so that a user key can never manage
+ * models, and an admin key is never mistaken for a user.
+ */
+export function parseAdminKeys(raw: string | undefined, userKeys: ReadonlyMap<string, string>): string[] {
+  const keys: string[] = [];
+  for (const entry of (raw ?? '').split(',')) {
+    const key = entry.trim();
+    if (key === '') continue;
+    if (key.length < 16 || !/^[\x21-\x7e]+$/.test(key)) {
+      throw new TypeError('BACKSERV_ADMIN_KEYS must be "key,key" with keys of at least 16 printable characters (no commas)');
+    }
+    if (userKeys.has(key)) throw new TypeError('BACKSERV_ADMIN_KEYS lists a key that is also in BACKSERV_API_KEYS; admin keys must differ from user keys');
+    if (!keys.includes(key)) keys.push(key);
+  }
+  return keys;
+}
+
 export function loadApiExtrasConfig(env: Env): ApiExtrasConfig {
+  const apiKeys = parseApiKeys(env.BACKSERV_API_KEYS);
   return {
-    apiKeys: parseApiKeys(env.BACKSERV_API_KEYS),
+    apiKeys,
+    adminKeys: parseAdminKeys(env.BACKSERV_ADMIN_KEYS, apiKeys),
     rateLimitPerMin: envInt(env, 'BACKSERV_RATE_LIMIT_PER_MIN', 0, 0, 1_000_000),
     webhookSecret: env.BACKSERV_WEBHOOK_SECRET || null,
     webhookMaxAttempts: envInt(env, 'BACKSERV_WEBHOOK_MAX_ATTEMPTS', 6, 1, 50),

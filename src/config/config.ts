@@ -1,6 +1,7 @@
 /** Every setting in one place, read from the environment once, at the composition root. */
+import { loadBatchingConfig, type BatchingConfig } from './batching-settings.js';
 import { cpus, hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { clusterPrefix } from './cluster-prefix.js';
 import { parseDeviceSetting, type DeviceSetting } from './device-setting.js';
 import { loadApiExtrasConfig, type ApiExtrasConfig } from './api-settings.js';
@@ -46,6 +47,15 @@ export interface Config {
   host: string;
   dataDir: string;
   modelsDir: string;
+  /** BACKSERV_MODELS_MANIFEST: a manifest to use instead of the project's models/manifest.json; null = the project's. */
+  modelsManifest: string | null;
+  /**
+   * BACKSERV_MODELS_ALLOW_HTTP=1 (tests and development only): model files may come from
+   * http://127.0.0.1 / localhost. Otherwise every model URL must be https.
+   */
+  modelsAllowLoopbackHttp: boolean;
+  /** LoRA files for image_creation (BACKSERV_LORA_DIR, default <modelsDir>/loras). */
+  loraDir: string;
   device: DeviceSetting;
   workers: number;
   /** Run each worker in a supervised child process (BACKSERV_WORKER_HOST, default 1). */
@@ -76,15 +86,21 @@ export interface Config {
   compat: CompatConfig;
   /** What is deleted when, and how often the sweeper looks (config/retention-settings.ts). */
   retention: RetentionConfig;
+  /** Cross-request dynamic batching of image_creation (config/batching-settings.ts). */
+  batching: BatchingConfig;
 }
 
 export function loadConfig(env: Env = process.env): Config {
   const workers = envInt(env, 'BACKSERV_WORKERS', 1, 1, 64);
+  const modelsDir = resolve(env.BACKSERV_MODELS_DIR || './models');
   return {
     port: envInt(env, 'PORT', 4093, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.BACKSERV_DATA_DIR || './data'),
-    modelsDir: resolve(env.BACKSERV_MODELS_DIR || './models'),
+    modelsDir,
+    modelsManifest: env.BACKSERV_MODELS_MANIFEST ? resolve(env.BACKSERV_MODELS_MANIFEST) : null,
+    modelsAllowLoopbackHttp: env.BACKSERV_MODELS_ALLOW_HTTP === '1',
+    loraDir: env.BACKSERV_LORA_DIR ? resolve(env.BACKSERV_LORA_DIR) : join(modelsDir, 'loras'),
     device: parseDeviceSetting(env.BACKSERV_DEVICE),
     workers,
     workerHost: env.BACKSERV_WORKER_HOST !== '0',
@@ -104,6 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
     api: loadApiExtrasConfig(env),
     compat: loadCompatConfig(env),
     retention: loadRetentionConfig(env),
+    batching: loadBatchingConfig(env, parseDeviceSetting(env.BACKSERV_DEVICE)),
     limits: {
       bodyBytes: envInt(env, 'BACKSERV_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1 << 30),
       maxInflightBodyBytes: envInt(env, 'BACKSERV_MAX_INFLIGHT_BODY_BYTES', 64 * 1024 * 1024, 256 * 1024, 1 << 30),

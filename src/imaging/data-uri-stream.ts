@@ -4,7 +4,7 @@
  * bytes are at hand (checked at submit: header, size estimate, image magic number).
  */
 import { InvalidImageError } from '../tasks/invalid-image-error.js';
-import { decodeDataUri, decodePercent, parseDataUriHeader, tooLarge } from './data-uri.js';
+import { decodeDataUri, decodePercent, parseDataUriHeader, tooLarge, type MediaKind } from './data-uri.js';
 import { SNIFF_BYTES, sniffImageFormat } from './sniff.js';
 
 const B64_CHARS = /^[A-Za-z0-9+/]*$/;
@@ -12,7 +12,7 @@ const B64_CHARS = /^[A-Za-z0-9+/]*$/;
 const MAX_HEADER = 1024;
 
 /** decodeDataUri for a URI that arrives as chunks of its (ASCII) text. */
-export async function decodeDataUriChunks(chunks: AsyncIterable<Uint8Array>, maxBytes: number, field?: string): Promise<Buffer> {
+export async function decodeDataUriChunks(chunks: AsyncIterable<Uint8Array>, maxBytes: number, field?: string, kind: MediaKind = 'image'): Promise<Buffer> {
   const fail = (reason: string) => new InvalidImageError(field, reason);
   let header: string | null = null;
   let text = '';
@@ -28,7 +28,7 @@ export async function decodeDataUriChunks(chunks: AsyncIterable<Uint8Array>, max
       }
       header = text.slice(0, comma);
       if (!/^data:/i.test(header)) throw fail('not a data: URI');
-      if (parseDataUriHeader(header, fail).isBase64) base64 = new Base64Stream(maxBytes, fail);
+      if (parseDataUriHeader(header, fail, kind).isBase64) base64 = new Base64Stream(maxBytes, fail);
       const first = Buffer.from(text.slice(comma + 1), 'latin1');
       if (base64) base64.push(first);
       else rest.push(first);
@@ -41,7 +41,7 @@ export async function decodeDataUriChunks(chunks: AsyncIterable<Uint8Array>, max
   }
   if (header === null) throw fail(text.length ? 'data: URI has no "," before its payload' : 'data: URI is empty');
   // Percent-encoded payloads are rare and not streamed: the string decoder has their rules.
-  if (!base64) return decodeDataUri(`${header},${Buffer.concat(rest).toString('utf8')}`, maxBytes, field);
+  if (!base64) return decodeDataUri(`${header},${Buffer.concat(rest).toString('utf8')}`, maxBytes, field, kind);
   const bytes = base64.end();
   if (bytes.length === 0) throw fail('data: URI is empty');
   return bytes;
@@ -105,14 +105,16 @@ class Base64Stream {
 
 /**
  * Checks a data: URI of `totalBytes` bytes from its first characters only: the header, the size
- * its length implies, and the magic number of the image it starts with. Throws InvalidImageError.
+ * its length implies, and the magic number of the image (or video, with `kind` and `check`) it
+ * starts with. Throws InvalidImageError.
  */
-export function inspectDataUriHead(head: string, totalBytes: number, maxBytes: number, field: string): void {
+export function inspectDataUriHead(head: string, totalBytes: number, maxBytes: number, field: string,
+  kind: MediaKind = 'image', check: (first: Uint8Array, field: string) => void = checkMagic): void {
   const fail = (reason: string) => new InvalidImageError(field, reason);
   if (!/^data:/i.test(head)) throw fail('is too long for a URL; send a large image as a data: URI');
   const comma = head.indexOf(',');
   if (comma < 0) throw fail('data: URI has no "," before its payload');
-  const { isBase64 } = parseDataUriHeader(head.slice(0, comma), fail);
+  const { isBase64 } = parseDataUriHeader(head.slice(0, comma), fail, kind);
   const payloadChars = totalBytes - Buffer.byteLength(head.slice(0, comma + 1));
   const atLeast = isBase64 ? Math.floor((payloadChars * 3) / 4) - 4 : Math.ceil(payloadChars / 3);
   // Base64 may carry whitespace; a margin of 1/64 keeps wrapped lines from being refused here.
@@ -127,7 +129,7 @@ export function inspectDataUriHead(head: string, totalBytes: number, maxBytes: n
   } else {
     first = decodePercent(payload.slice(0, SNIFF_BYTES * 3).replace(/%[0-9A-Fa-f]?$/, ''), SNIFF_BYTES * 3, fail);
   }
-  checkMagic(first.subarray(0, SNIFF_BYTES), field);
+  check(first.subarray(0, SNIFF_BYTES), field);
 }
 
 /** Refuses bytes that do not start like an image the decoder accepts. */

@@ -9,12 +9,15 @@ import { InvalidImageError } from '../tasks/invalid-image-error.js';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const PERCENT_ESCAPE = /%([0-9A-Fa-f]{2})/y;
 
-export function decodeDataUri(ref: string, maxBytes: number, field?: string): Buffer {
+/** What a data: URI may carry: an image (image/*), or a video (video/*, or image/gif for animated GIFs). */
+export type MediaKind = 'image' | 'video';
+
+export function decodeDataUri(ref: string, maxBytes: number, field?: string, kind: MediaKind = 'image'): Buffer {
   const fail = (reason: string) => new InvalidImageError(field, reason);
   if (!/^data:/i.test(ref)) throw fail('not a data: URI');
   const comma = ref.indexOf(',');
   if (comma < 0) throw fail('data: URI has no "," before its payload');
-  const { isBase64 } = parseDataUriHeader(ref.slice(0, comma), fail);
+  const { isBase64 } = parseDataUriHeader(ref.slice(0, comma), fail, kind);
 
   const payload = ref.slice(comma + 1);
   const bytes = isBase64
@@ -25,13 +28,14 @@ export function decodeDataUri(ref: string, maxBytes: number, field?: string): Bu
   return bytes;
 }
 
-/** `data:<media type>[;param…][;base64]` (the part before the comma): image/* only. */
-export function parseDataUriHeader(header: string, fail: (reason: string) => InvalidImageError): { mediaType: string; isBase64: boolean } {
+/** `data:<media type>[;param…][;base64]` (the part before the comma): image/* only (or video/* and image/gif for a video). */
+export function parseDataUriHeader(header: string, fail: (reason: string) => InvalidImageError, kind: MediaKind = 'image'): { mediaType: string; isBase64: boolean } {
   const params = header.slice(5).split(';').map((p) => p.trim());
   const isBase64 = params.length > 1 && params[params.length - 1].toLowerCase() === 'base64';
   const mediaType = params[0].toLowerCase();
-  if (!/^image\/[a-z0-9.+-]+$/.test(mediaType)) {
-    throw fail(`data: URI has media type "${mediaType || 'text/plain'}"; only image/* is accepted`);
+  if (kind === 'video' ? !/^video\/[a-z0-9.+-]+$/.test(mediaType) && mediaType !== 'image/gif' : !/^image\/[a-z0-9.+-]+$/.test(mediaType)) {
+    const allowed = kind === 'video' ? 'video/* (or image/gif)' : 'image/*';
+    throw fail(`data: URI has media type "${mediaType || 'text/plain'}"; only ${allowed} is accepted`);
   }
   return { mediaType, isBase64 };
 }

@@ -1,5 +1,5 @@
 import type { UrlAllowlist } from '../infra/net/address-policy.js';
-import { decodeDataUri } from './data-uri.js';
+import { decodeDataUri, type MediaKind } from './data-uri.js';
 import { InvalidImageError } from '../tasks/invalid-image-error.js';
 import { httpGetOnce, OpaqueHopError } from './http-get.js';
 import { resolveChecked, systemResolver, type HostResolver } from '../infra/net/resolve-target.js';
@@ -16,6 +16,8 @@ export interface FetchImageOptions {
   /** Request field the reference came from; prefixes error messages ("image_url: ..."). */
   field?: string;
   resolver?: HostResolver;
+  /** What a data: URI may carry (default: an image). */
+  kind?: MediaKind;
 }
 
 function parseHttpUrl(ref: string, field?: string): URL {
@@ -51,7 +53,7 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  */
 export async function fetchImageBytes(ref: string, opts: FetchImageOptions): Promise<Buffer> {
   const { field } = opts;
-  if (/^data:/i.test(ref)) return decodeDataUri(ref, opts.maxBytes, field);
+  if (/^data:/i.test(ref)) return decodeDataUri(ref, opts.maxBytes, field, opts.kind);
 
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), opts.timeoutMs);

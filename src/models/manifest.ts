@@ -54,8 +54,9 @@ const tensorSpec = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1 },
-    // "float32", or alternatives separated by "|" where exports differ (e.g. "int64|float32").
-    dtype: { type: 'string', pattern: '^(float32|float16|int32|int64)(\\|(float32|float16|int32|int64))*$' },
+    // "float32", or alternatives separated by "|" where exports differ (e.g. "int64|float32");
+    // float64 for scalars exported from Python floats (CodeFormer's fidelity weight).
+    dtype: { type: 'string', pattern: '^(float32|float16|float64|int32|int64)(\\|(float32|float16|float64|int32|int64))*$' },
     rank: { type: 'integer', minimum: 0, maximum: 8 },
   },
 };
@@ -189,4 +190,9 @@ export function loadManifest(path: string = PROJECT_MANIFEST_PATH): Manifest {
     throw new ManifestError(`model manifest ${path} is not valid JSON: ${(err as Error).message}`);
   }
   return parseManifest(data, path);
+}
+
+/** The manifest a deployment uses: BACKSERV_MODELS_MANIFEST when set (tests, private mirrors), else the project's. */
+export function loadConfiguredManifest(path: string | null | undefined): Manifest {
+  return path ? loadManifest(path) : loadManifest();
 }

@@ -119,6 +119,13 @@ export function createRegistry(modelsDir: string, manifest: Manifest = loadManif
     return out;
   }
 
+  function resolveRole(taskType: TaskType, role: string, requested?: string): ResolvedModel | null {
+    const req = manifest.tasks[taskType].find((r) => r.role === role);
+    if (!req) return null;
+    const order = requested && req.models.includes(requested) ? [requested] : req.models;
+    return order.map(resolveId).find((r) => r !== null) ?? null;
+  }
+
   function resolve(taskType: TaskType, requested?: string): ResolvedModel | null {
     const all = resolveAll(taskType);
     if (!all) return null;
@@ -150,6 +157,7 @@ export function createRegistry(modelsDir: string, manifest: Manifest = loadManif
     manifest,
     resolve,
     resolveAll,
+    resolveRole,
     resolveId,
     availability,
     modelDir: (id) => installedDir(id) ?? join(root, id),

@@ -57,4 +57,10 @@ export interface ModelRegistry {
   availability(): Record<TaskType, TaskTypeAvailability>;
   /** Every installed role of a task type (e.g. face_swap: detector, landmarks, and swapper/embedder when present), or null if a required one is missing. */
   resolveAll(taskType: TaskType): Record<string, ResolvedModel> | null;
+  /**
+   * The installed model of one role of a task type, whether or not the task's other roles are
+   * installed: with `requested` (a candidate of that role), that model or null; else the first
+   * installed candidate (face_enhance's enhancer; image_upscale borrowing face_swap's detector).
+   */
+  resolveRole(taskType: TaskType, role: string, requested?: string): ResolvedModel | null;
 }

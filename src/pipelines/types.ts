@@ -26,6 +26,8 @@ export interface PipelineContext {
   preview?(file: string, step: number): void;
   /** Fetch (SSRF-checked) and decode an input image; errors name `field`. */
   loadImage(ref: string, field: string): Promise<DecodedImage>;
+  /** Fetch (SSRF-checked, byte-capped) an input video's bytes, undecoded; errors name `field`. Absent where no pipeline needs it. */
+  loadVideoBytes?(ref: string, field: string): Promise<Buffer>;
 }
 
 /** `params` as validated at the door; the pipeline's first act is its params module's `parse`. */

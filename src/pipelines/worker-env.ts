@@ -5,6 +5,10 @@ import type { InputStoreSettings } from '../store/inputs/create-input-store.js';
 /** Settings a worker thread needs to build its own context (sessions, models, fetch rules). */
 export interface WorkerEnv {
   modelsDir: string;
+  /** The manifest to read instead of the project's (BACKSERV_MODELS_MANIFEST); null = the project's. */
+  modelsManifest?: string | null;
+  /** LoRA .safetensors files for image_creation (BACKSERV_LORA_DIR); absent: <modelsDir>/loras. */
+  loraDir?: string;
   resultsDir: string;
   /** Where request payloads referenced by `backserv-input:` params are read from. */
   inputs: InputStoreSettings;

@@ -3,7 +3,11 @@
  * with queued work, so a user with 500 queued tasks delays another user's first task by at
  * most one task per worker. Pure data structure: persistence is the TaskStore's job (this
  * queue is rebuilt from it on start).
+ *
+ * Tickets may carry a batch key (pipelines/batch-key.ts): takeCompatible() fills a cross-request
+ * batch in the order the rotation would serve next, so a batch never lets one user jump others.
  */
+import type { BatchKey } from '../pipelines/batch-key.js';
 
 interface UserLane {
   user: string;
@@ -15,6 +19,8 @@ interface UserLane {
 export interface QueueEntry {
   ticketId: string;
   userId: string;
+  /** Its batch key, if it may share a UNet batch with other tasks. */
+  batch?: BatchKey;
 }
 
 export class FairQueue {
@@ -22,6 +28,7 @@ export class FairQueue {
   private readonly ring: UserLane[] = [];
   private readonly lanes = new Map<string, UserLane>();
   private readonly owner = new Map<string, string>();
+  private readonly batches = new Map<string, BatchKey>();
   private cursor = 0;
 
   get size(): number {
@@ -37,15 +44,17 @@ export class FairQueue {
     return this.owner.has(ticketId);
   }
 
-  push(ticketId: string, userId: string): void {
+  push(ticketId: string, userId: string, batch?: BatchKey | null): void {
     if (this.owner.has(ticketId)) return;
     this.laneOf(userId).tickets.push(ticketId);
     this.owner.set(ticketId, userId);
+    if (batch) this.batches.set(ticketId, batch);
   }
 
   /** Back at the front of its user's lane: an interrupted task was that user's oldest work. */
-  pushFront(ticketId: string, userId: string): void {
+  pushFront(ticketId: string, userId: string, batch?: BatchKey | null): void {
     if (this.owner.has(ticketId)) return;
+    if (batch) this.batches.set(ticketId, batch);
     const lane = this.laneOf(userId);
     if (lane.head > 0) lane.tickets[--lane.head] = ticketId;
     else lane.tickets.unshift(ticketId);
@@ -70,15 +79,70 @@ export class FairQueue {
   shift(): QueueEntry | null {
     if (this.ring.length === 0) return null;
     const lane = this.ring[this.cursor];
-    const ticketId = lane.tickets[lane.head++];
+    return this.serve(this.cursor, lane.head);
+  }
+
+  /**
+   * Cross-request batching: after shift() served a ticket with batch key `key`, takes further
+   * tickets with that key, `room` images at most, in the order the rotation serves users next.
+   * Each turn goes to the first user in rotation order with a compatible ticket among the first
+   * `scan` of its lane; that user goes to the back of the rotation as shift() does, and users
+   * passed over (nothing compatible) keep their place.
+   */
+  takeCompatible(key: string, room: number, scan = 8): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    while (room > 0) {
+      const at = this.findCompatible(key, room, scan);
+      if (!at) break;
+      const entry = this.serve(at[0], at[1]);
+      room -= entry.batch?.images ?? 1;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** Images of queued tickets with batch key `key` (how much a waiting batch could still gain). */
+  compatibleImages(key: string): number {
+    let n = 0;
+    for (const b of this.batches.values()) if (b.key === key) n += b.images;
+    return n;
+  }
+
+  private findCompatible(key: string, room: number, scan: number): [number, number] | null {
+    for (let j = 0; j < this.ring.length; j++) {
+      const p = (this.cursor + j) % this.ring.length;
+      const lane = this.ring[p];
+      for (let i = lane.head; i < Math.min(lane.tickets.length, lane.head + scan); i++) {
+        const b = this.batches.get(lane.tickets[i]);
+        if (b && b.key === key && b.images <= room) return [p, i];
+      }
+    }
+    return null;
+  }
+
+  /** Removes ticket `i` of the lane at ring index `p`; that user goes to the back of the rotation. */
+  private serve(p: number, i: number): QueueEntry {
+    const lane = this.ring[p];
+    const ticketId = lane.tickets[i];
+    if (i === lane.head) lane.head++;
+    else lane.tickets.splice(i, 1);
     this.owner.delete(ticketId);
+    const batch = this.batches.get(ticketId);
+    this.batches.delete(ticketId);
     if (lane.head === lane.tickets.length) {
-      this.dropLane(this.cursor);
+      this.dropLane(p);
     } else {
       this.compact(lane);
+      if (p !== this.cursor) {
+        // Served out of turn (a batch member): behind everyone else, at the slot just before the
+        // cursor; the users passed over keep their place.
+        this.ring.splice(p, 1);
+        if (p < this.cursor) this.cursor--;
+        this.ring.splice(this.cursor, 0, lane);
+      }
       this.cursor = (this.cursor + 1) % this.ring.length;
     }
-    return { ticketId, userId: lane.user };
+    return batch ? { ticketId, userId: lane.user, batch } : { ticketId, userId: lane.user };
   }
 
   /** Remove a queued ticket (cancel); false if it was not queued. */
@@ -89,6 +153,7 @@ export class FairQueue {
     const idx = lane.tickets.indexOf(ticketId, lane.head);
     lane.tickets.splice(idx, 1);
     this.owner.delete(ticketId);
+    this.batches.delete(ticketId);
     if (lane.head === lane.tickets.length) this.dropLane(this.ring.indexOf(lane));
     return true;
   }

@@ -4,9 +4,10 @@
  * `Queueing` rows, rebuilt on start, so a crash loses nothing that was accepted.
  */
 import type { Logger } from '../infra/logging.js';
+import { batchKeyOf } from '../pipelines/batch-key.js';
 import type { NewTask, TaskStore } from '../store/task-store.js';
 import type { Progress, TaskRecord, TaskStatus } from '../tasks/types.js';
-import { FairQueue } from './fair-queue.js';
+import { FairQueue, type QueueEntry } from './fair-queue.js';
 import { queueFullError } from './queue-full.js';
 import { TaskEvents } from './task-events.js';
 import type { CancelOutcome, TaskFrontend } from './task-frontend.js';
@@ -16,6 +17,9 @@ export interface SchedulerLimits {
   maxQueued: number;
   maxQueuedPerUser: number;
   maxAttempts: number;
+  /** Cross-request batching: images one batch may hold (1 = off) and how long a claim waits to fill one. */
+  maxBatch?: number;
+  batchWaitMs?: number;
 }
 
 export type { CancelOutcome } from './task-frontend.js';
@@ -43,7 +47,7 @@ export class Scheduler implements TaskFrontend {
       runner, store, results, log, maxAttempts: limits.maxAttempts,
       hooks: {
         requeued: (rec) => {
-          this.queue.pushFront(rec.ticket_id, rec.user_id);
+          this.queue.pushFront(rec.ticket_id, rec.user_id, batchKeyOf(rec.task_type, rec.params));
           void this.emitStatus(rec.ticket_id, 'Queueing');
         },
         progress: (id, progress) => this.events.emit('progress', id, progress),
@@ -58,7 +62,9 @@ export class Scheduler implements TaskFrontend {
     if (report.requeued.length || report.failed.length) {
       this.log.warn({ requeued: report.requeued.length, failed: report.failed.length }, 'recovered tasks interrupted by a restart');
     }
-    for (const t of await this.store.listQueued()) this.queue.push(t.ticket_id, t.user_id);
+    for (const t of await this.store.listQueued()) {
+      this.queue.push(t.ticket_id, t.user_id, t.batch_key ? { key: t.batch_key, images: t.batch_images } : null);
+    }
     this.log.info({ queued: this.queue.size }, 'queue rebuilt from the store');
     this.pump();
   }
@@ -73,8 +79,9 @@ export class Scheduler implements TaskFrontend {
     if (mine >= this.limits.maxQueuedPerUser) {
       throw queueFullError({ ...full, scope: 'user', depth: mine, limit: this.limits.maxQueuedPerUser });
     }
-    const record = await this.store.create(task);
-    this.queue.push(record.ticket_id, record.user_id);
+    const batch = batchKeyOf(task.task_type, task.params);
+    const record = await this.store.create({ ...task, batch_key: batch?.key ?? null, batch_images: batch?.images ?? 1 });
+    this.queue.push(record.ticket_id, record.user_id, batch);
     this.events.emit('status', record.ticket_id, 'Queueing', record);
     this.pump();
     return record;
@@ -174,9 +181,29 @@ export class Scheduler implements TaskFrontend {
       if (!next) return;
       const rec = await this.store.markStarted(next.ticketId, this.servName, new Date().toISOString());
       if (!rec) continue; // cancelled or finished meanwhile
-      this.events.emit('status', rec.ticket_id, 'In Progress', rec);
-      this.tasks.launch(rec);
+      const recs = [rec, ...await this.batchWith(next)];
+      for (const r of recs) this.events.emit('status', r.ticket_id, 'In Progress', r);
+      this.tasks.launchBatch(recs);
     }
+  }
+
+  /**
+   * Cross-request batching: the tasks that join `lead` in its UNet batch, claimed (each In Progress
+   * on its own attempt) from the users the fair rotation serves next. Waits up to batchWaitMs for
+   * more compatible work when the queue cannot fill the batch yet.
+   */
+  private async batchWith(lead: QueueEntry): Promise<TaskRecord[]> {
+    const max = this.limits.maxBatch ?? 1;
+    if (!lead.batch || max <= lead.batch.images) return [];
+    const room = max - lead.batch.images;
+    const wait = this.limits.batchWaitMs ?? 0;
+    if (wait > 0 && this.queue.compatibleImages(lead.batch.key) < room) await new Promise((r) => setTimeout(r, wait));
+    const out: TaskRecord[] = [];
+    for (const e of this.queue.takeCompatible(lead.batch.key, room)) {
+      const rec = await this.store.markStarted(e.ticketId, this.servName, new Date().toISOString());
+      if (rec) out.push(rec);
+    }
+    return out;
   }
 
   private async emitStatus(ticketId: string, status: TaskStatus): Promise<void> {

@@ -18,8 +18,8 @@ import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '
 import type { WorkerResponse } from '../workers/messages.js';
 import type { RunHandle, TaskPool } from '../workers/task-pool.js';
 
-/** What the lifecycle needs from a pool (a TaskPool, or a stand-in in unit tests). */
-export type TaskRunner = Pick<TaskPool, 'size' | 'idle' | 'run'>;
+/** What the lifecycle needs from a pool (a TaskPool, or a stand-in in unit tests; batches need runBatch). */
+export type TaskRunner = Pick<TaskPool, 'size' | 'idle' | 'run'> & Partial<Pick<TaskPool, 'runBatch'>>;
 
 /** What the caller adds to the shared steps. Every hook is optional. */
 export interface LifecycleHooks {
@@ -59,6 +59,7 @@ interface Active {
   stopping: Promise<void> | null;
   /** Resolves once the outcome is recorded (or given up on) and the slot is free. */
   finished: Promise<void>;
+  log: Logger;
 }
 
 /** The store's copy of the progress is written at most this often (and at the last step). */
@@ -108,28 +109,60 @@ export class TaskLifecycle {
 
   /** Runs a task that the caller has claimed (In Progress, `rec.attempts` = this claim). */
   launch(rec: TaskRecord): void {
+    const entry = this.track(rec);
+    this.watch(entry, this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total, preview) => this.onProgress(entry, step, total, preview)));
+  }
+
+  /**
+   * Runs claimed tasks of one type as ONE batch in one slot (cross-request batching). Each member
+   * keeps its own progress, cancel and outcome, recorded on its own claim exactly as launch() does,
+   * so crash recovery and cancel treat members as the single tasks they are.
+   */
+  launchBatch(recs: readonly TaskRecord[]): void {
+    const runBatch = this.deps.runner.runBatch?.bind(this.deps.runner);
+    if (recs.length < 2 || !runBatch) {
+      for (const rec of recs) this.launch(rec);
+      return;
+    }
+    const entries = recs.map((rec) => this.track(rec, recs.length));
+    const handles = runBatch(recs[0].task_type, entries.map((entry) => ({
+      ticketId: entry.record.ticket_id, params: entry.record.params,
+      onProgress: (step: number, total: number, preview?: string) => this.onProgress(entry, step, total, preview),
+    })));
+    entries.forEach((entry, i) => this.watch(entry, handles[i]));
+  }
+
+  private track(rec: TaskRecord, batched = 1): Active {
     const log = this.deps.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
-    log.info({ attempt: rec.attempts }, 'task started');
+    log.info({ attempt: rec.attempts, ...(batched > 1 ? { batch_members: batched } : {}) }, 'task started');
     const entry: Active = {
-      record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, finished: Promise.resolve(),
+      record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, finished: Promise.resolve(), log,
     };
-    entry.handle = this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total, preview) => {
-      // The latest preview stays on every later progress report until a newer one replaces it.
-      const last = preview ? { preview, preview_step: step } : entry.progress?.preview ? { preview: entry.progress.preview, preview_step: entry.progress.preview_step } : {};
-      entry.progress = { ...progressOf(step, total), ...last };
-      this.hooks.progress?.(rec.ticket_id, entry.progress);
-      const t = Date.now();
-      // A new preview is stored at once (a few per task) so other nodes' views see it.
-      if (t - entry.lastWrite < PROGRESS_WRITE_INTERVAL_MS && step !== total && !preview) return;
-      entry.lastWrite = t;
-      this.deps.store.setProgress(rec.ticket_id, entry.progress)
-        .catch((err: unknown) => log.debug({ err: (err as Error).message }, 'could not store progress'));
-    });
     this.active.set(rec.ticket_id, entry);
+    return entry;
+  }
+
+  private onProgress(entry: Active, step: number, total: number, preview?: string): void {
+    const rec = entry.record;
+    // The latest preview stays on every later progress report until a newer one replaces it.
+    const last = preview ? { preview, preview_step: step } : entry.progress?.preview ? { preview: entry.progress.preview, preview_step: entry.progress.preview_step } : {};
+    entry.progress = { ...progressOf(step, total), ...last };
+    this.hooks.progress?.(rec.ticket_id, entry.progress);
+    const t = Date.now();
+    // A new preview is stored at once (a few per task) so other nodes' views see it.
+    if (t - entry.lastWrite < PROGRESS_WRITE_INTERVAL_MS && step !== total && !preview) return;
+    entry.lastWrite = t;
+    this.deps.store.setProgress(rec.ticket_id, entry.progress)
+      .catch((err: unknown) => entry.log.debug({ err: (err as Error).message }, 'could not store progress'));
+  }
+
+  private watch(entry: Active, handle: RunHandle): void {
+    const rec = entry.record;
+    entry.handle = handle;
     const record = this.hooks.record ?? ((work) => work());
     entry.finished = entry.handle.done
-      .then((res) => record(() => this.settle(entry, res, log)))
-      .catch((err: unknown) => log.error({ err }, 'failed to record task outcome'))
+      .then((res) => record(() => this.settle(entry, res, entry.log)))
+      .catch((err: unknown) => entry.log.error({ err }, 'failed to record task outcome'))
       .finally(() => {
         this.active.delete(rec.ticket_id);
         this.hooks.settled?.(rec.ticket_id);

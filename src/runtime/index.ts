@@ -9,7 +9,7 @@ export type { DeviceChoice } from './device.js';
 export { parseDeviceSetting } from '../config/device-setting.js';
 export type { DeviceName, DeviceSetting } from '../config/device-setting.js';
 export { SessionCache } from './session-cache.js';
-export type { SessionSettings } from './session-cache.js';
+export type { DerivedModel, SessionSettings } from './session-cache.js';
 export { sessionSignature } from './signature.js';
 export type { SessionSignature, ValueSignature } from './signature.js';
 
@@ -19,6 +19,7 @@ export type TensorType = ort.Tensor.Type;
 export type Feeds = Record<string, ort.Tensor>;
 
 export function tensor(type: 'float32', data: Float32Array, dims: readonly number[]): ort.Tensor;
+export function tensor(type: 'float64', data: Float64Array, dims: readonly number[]): ort.Tensor;
 export function tensor(type: 'float16', data: Uint16Array, dims: readonly number[]): ort.Tensor;
 export function tensor(type: 'int32', data: Int32Array, dims: readonly number[]): ort.Tensor;
 export function tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): ort.Tensor;

@@ -87,4 +87,8 @@ export class FleetRegistry implements ModelRegistry {
   resolveAll(taskType: TaskType): Record<string, ResolvedModel> | null {
     return this.local.resolveAll(taskType);
   }
+
+  resolveRole(taskType: TaskType, role: string, requested?: string): ResolvedModel | null {
+    return this.local.resolveRole(taskType, role, requested);
+  }
 }

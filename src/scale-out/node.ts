@@ -10,6 +10,7 @@ import { listen } from '../api/listen.js';
 import { createWorkerPool } from '../workers/create-pool.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../infra/logging.js';
+import { loadConfiguredManifest } from '../models/manifest.js';
 import { createRegistry } from '../models/registry.js';
 import { chooseDevice } from '../runtime/device.js';
 import { createResultStore } from '../results/create-result-store.js';
@@ -49,7 +50,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     const device = chooseDevice(config.device);
     log.info({ device: device.device, reason: device.reason }, `execution device: ${device.device}`);
     const pool = createWorkerPool(config, { workerFile, log });
-    const registry = createRegistry(config.modelsDir);
+    const registry = createRegistry(config.modelsDir, loadConfiguredManifest(config.modelsManifest));
     const sub = connectSubscriber(url, `backserv-worker-sub-${config.servName}`, config.redisCluster);
     sub.on('error', () => undefined);
     const node = new RedisWorkerNode(store, redis, sub, pool, {
@@ -59,6 +60,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
       describe: { device: device.device },
       capabilities: () => capabilitiesOf(registry),
       results,
+      maxBatch: config.batching.maxBatch,
     }, log);
     await node.start();
     log.info({ serv_name: config.servName, slots: pool.size }, 'worker node ready');
@@ -74,7 +76,7 @@ export async function startScaleOutNode(config: Config, log: Logger, role: Role,
     const sub = connectSubscriber(url, `backserv-serve-sub-${config.servName}`, config.redisCluster);
     sub.on('error', () => undefined);
     // What can be submitted is what the live workers can run, not what this node has installed.
-    const models = new FleetRegistry(createRegistry(config.modelsDir), redis, config.redisPrefix, FLEET_WINDOW_MS, log);
+    const models = new FleetRegistry(createRegistry(config.modelsDir, loadConfiguredManifest(config.modelsManifest)), redis, config.redisPrefix, FLEET_WINDOW_MS, log);
     await models.refresh();
     const frontend = new RedisFrontend(store, redis, sub, {
       maxQueued: config.limits.maxQueued,

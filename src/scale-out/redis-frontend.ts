@@ -4,6 +4,7 @@
  * every node are re-emitted locally for live views.
  */
 import type { Logger } from '../infra/logging.js';
+import { batchKeyOf } from '../pipelines/batch-key.js';
 import { queueFullError } from '../queue/queue-full.js';
 import { TaskEvents } from '../queue/task-events.js';
 import type { CancelOutcome, TaskFrontend } from '../queue/task-frontend.js';
@@ -64,7 +65,10 @@ export class RedisFrontend implements TaskFrontend {
   }
 
   async submit(task: NewTask): Promise<TaskRecord> {
-    const out = await guardRedis(this.store.createQueued(task, this.limits.maxQueued, this.limits.maxQueuedPerUser));
+    // The batch key travels with the task so the workers' Lua claim can batch without parsing params.
+    const batch = batchKeyOf(task.task_type, task.params);
+    const keyed: NewTask = { ...task, batch_key: batch?.key ?? null, batch_images: batch?.images ?? 1 };
+    const out = await guardRedis(this.store.createQueued(keyed, this.limits.maxQueued, this.limits.maxQueuedPerUser));
     if (!out.ok) {
       const limit = out.scope === 'global' ? this.limits.maxQueued : this.limits.maxQueuedPerUser;
       throw queueFullError({ scope: out.scope, depth: out.depth, limit, userId: task.user_id, slots: this.limits.slots() });

@@ -23,6 +23,8 @@ export interface WorkerNodeOptions {
   capabilities: () => Capabilities;
   /** Publishes results for serve nodes (S3 upload; no-op for a shared folder) and removes cancelled ones. */
   results?: LifecycleDeps['results'];
+  /** Cross-request batching: images one batch may hold (1 = off; the Lua claim fills batches atomically). */
+  maxBatch?: number;
 }
 
 export class RedisWorkerNode {
@@ -95,9 +97,9 @@ export class RedisWorkerNode {
         // Only tasks this host has the models for: the others wait for a worker that has them.
         const types = this.capabilities().task_types;
         while (!this.stopped && this.pool.idle > 0 && types.length > 0) {
-          const recs = await this.store.claimMany(this.opts.servName, new Date().toISOString(), types, this.pool.idle);
-          for (const rec of recs) this.tasks.launch(rec);
-          if (recs.length === 0) break;
+          const batches = await this.store.claimBatches(this.opts.servName, new Date().toISOString(), types, this.pool.idle, this.opts.maxBatch ?? 1);
+          for (const batch of batches) this.tasks.launchBatch(batch);
+          if (batches.length === 0) break;
         }
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'claim failed (RedisClient unreachable?)');
@@ -110,8 +112,8 @@ export class RedisWorkerNode {
   /** The freed slot takes its next task in the same round trip (unless this node is stopping). */
   private async completeAndClaim(rec: TaskRecord, result: ResultMeta, at: string): Promise<boolean> {
     const types = this.stopped ? [] : this.capabilities().task_types;
-    const { completed, next } = await this.store.completeAndClaim(rec.ticket_id, result, at, rec.attempts, this.opts.servName, types, this.pool.idle);
-    for (const task of next) this.tasks.launch(task);
+    const { completed, batches } = await this.store.completeAndClaim(rec.ticket_id, result, at, rec.attempts, this.opts.servName, types, this.pool.idle, undefined, this.opts.maxBatch ?? 1);
+    for (const batch of batches) this.tasks.launchBatch(batch);
     return completed;
   }
 

@@ -76,7 +76,7 @@ export class RedisTaskStore implements TaskStore {
       JSON.stringify(task.params), task.serv_name, task.created_at, maxQueued, maxPerUser,
       idem ? idempotencyRedisKey(this.prefix, task.user_id, idem.key, 'rec') : '',
       idem ? JSON.stringify({ fingerprint: idem.fingerprint, status: 202, createdAt: Date.now() }) : '',
-      idem ? idem.ttlMs : 0])) as unknown[];
+      idem ? idem.ttlMs : 0, task.batch_key ?? '', task.batch_images ?? 1])) as unknown[];
     if (r[0] === 'ok') return { ok: true, record: toRecord(pairs(r[1])) };
     if (r[0] === 'full') return { ok: false, scope: r[1] as 'global' | 'user', depth: Number(r[2]) };
     throw new Error(`ticket ${task.ticket_id} already exists`);
@@ -103,9 +103,17 @@ export class RedisTaskStore implements TaskStore {
    * Progress on `servName`, looking at most `scan` entries deep into each user's lane.
    */
   async claimMany(servName: string, at: string, taskTypes: readonly string[], count: number, scan = 64): Promise<TaskRecord[]> {
+    return (await this.claimBatches(servName, at, taskTypes, count, 1, scan)).flat();
+  }
+
+  /**
+   * claimMany with cross-request batching: up to `count` slots' work, each one task or a batch of
+   * tasks with the same batch key (`maxBatch` images at most), all taken atomically in fair order.
+   */
+  async claimBatches(servName: string, at: string, taskTypes: readonly string[], count: number, maxBatch: number, scan = 64): Promise<TaskRecord[][]> {
     if (taskTypes.length === 0 || count < 1) return [];
-    const r = (await S.CLAIM_TYPED.run(this.redis, [this.prefix, servName, at, this.deadline(), scan, count, ...taskTypes])) as string[][];
-    return r.map((rec) => toRecord(pairs(rec)));
+    const r = (await S.CLAIM_TYPED.run(this.redis, [this.prefix, servName, at, this.deadline(), scan, count, maxBatch, ...taskTypes])) as string[][][];
+    return r.map((batch) => batch.map((rec) => toRecord(pairs(rec))));
   }
 
   async setProgress(ticketId: string, progress: Progress): Promise<void> {
@@ -117,12 +125,13 @@ export class RedisTaskStore implements TaskStore {
    * complete()'s answer; the claim happens either way.
    */
   async completeAndClaim(ticketId: string, result: ResultMeta, at: string, attempt: number,
-    servName: string, taskTypes: readonly string[], count: number, scan = 64): Promise<{ completed: boolean; next: TaskRecord[] }> {
-    if (taskTypes.length === 0 || count < 1) return { completed: await this.complete(ticketId, result, at, attempt), next: [] };
-    const [done, ...recs] = (await S.COMPLETE_AND_CLAIM.run(this.redis, [
-      this.prefix, ticketId, JSON.stringify(result), at, attempt, servName, this.deadline(), scan, count, ...taskTypes,
-    ])) as [number, ...string[][]];
-    return { completed: done === 1, next: recs.map((rec) => toRecord(pairs(rec))) };
+    servName: string, taskTypes: readonly string[], count: number, scan = 64, maxBatch = 1): Promise<{ completed: boolean; next: TaskRecord[]; batches: TaskRecord[][] }> {
+    if (taskTypes.length === 0 || count < 1) return { completed: await this.complete(ticketId, result, at, attempt), next: [], batches: [] };
+    const [done, ...groups] = (await S.COMPLETE_AND_CLAIM.run(this.redis, [
+      this.prefix, ticketId, JSON.stringify(result), at, attempt, servName, this.deadline(), scan, count, maxBatch, ...taskTypes,
+    ])) as [number, ...string[][][]];
+    const batches = groups.map((batch) => batch.map((rec) => toRecord(pairs(rec))));
+    return { completed: done === 1, next: batches.flat(), batches };
   }
 
   /** `attempt` > 0: only if the task is still on that claim (a re-claimed task cannot be completed twice). */
@@ -141,12 +150,14 @@ export class RedisTaskStore implements TaskStore {
 
   async listQueued(): Promise<QueuedTask[]> {
     const ids = await this.redis.zrange(`${this.prefix}queued`, '0', '-1');
-    // Five small fields per task, never the params (which can be large).
-    const rows = await Promise.all(ids.map((id) => this.redis.hmget(`${this.prefix}t:${id}`, 'user_id', 'task_type', 'seq', 'created_at')));
+    // A few small fields per task, never the params (which can be large).
+    const rows = await Promise.all(ids.map((id) => this.redis.hmget(`${this.prefix}t:${id}`, 'user_id', 'task_type', 'seq', 'created_at', 'batch_key', 'batch_images')));
     const out: QueuedTask[] = [];
     ids.forEach((ticket_id, i) => {
-      const [user_id, task_type, seq, created_at] = rows[i]!;
-      if (user_id && task_type && seq && created_at) out.push({ ticket_id, user_id, task_type: task_type as QueuedTask['task_type'], seq: Number(seq), created_at });
+      const [user_id, task_type, seq, created_at, batch_key, batch_images] = rows[i]!;
+      if (user_id && task_type && seq && created_at) {
+        out.push({ ticket_id, user_id, task_type: task_type as QueuedTask['task_type'], seq: Number(seq), created_at, batch_key: batch_key || null, batch_images: Number(batch_images ?? 1) });
+      }
     });
     return out;
   }

@@ -2,7 +2,7 @@
  * SQLite TaskStore (better-sqlite3, WAL). WAL with synchronous=NORMAL makes every
  * committed transaction survive a crash of this process (kill -9); only a power loss can
  * drop the last commits, which `BACKSERV_SQLITE_SYNC=full` closes at the cost of an fsync
- * per submit.
+ * per commit (shared by the submits of one event-loop turn: see create).
  */
 import { acceptedBody, IDEMPOTENCY_TABLE_SQL } from './idempotency-record.js';
 import Database from 'better-sqlite3';
@@ -45,14 +45,22 @@ CREATE TABLE IF NOT EXISTS tasks (
   error_code   TEXT,
   result       TEXT,
   progress     TEXT,
-  attempts     INTEGER NOT NULL DEFAULT 0
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  batch_key    TEXT,
+  batch_images INTEGER NOT NULL DEFAULT 1
 );
--- Covers the start-up listing: the queue is rebuilt from this index alone, never from the rows
--- (whose params may be megabytes each).
-CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(status, seq, ticket_id, user_id, task_type, created_at);
 -- Retention finds the oldest finished tasks without reading the rest.
 CREATE INDEX IF NOT EXISTS tasks_finished ON tasks(completed_at) WHERE status IN ('Completed', 'Failed', 'Cancelled');
 `;
+
+/**
+ * Covers the start-up listing: the queue is rebuilt from this index alone, never from the rows
+ * (whose params may be megabytes each). Created by migrate(), once the batch columns exist.
+ */
+const QUEUE_INDEX_SQL = 'CREATE INDEX tasks_queue ON tasks(status, seq, ticket_id, user_id, task_type, created_at, batch_key, batch_images)';
+
+/** The start-up listing of the queue (tests check its plan reads the covering index only). */
+export const QUEUED_SQL = `SELECT seq, ticket_id, user_id, task_type, created_at, batch_key, batch_images FROM tasks WHERE status = 'Queueing' ORDER BY seq`;
 
 /**
  * The oldest finished tasks, from the partial index in completed_at order. INDEXED BY because
@@ -64,7 +72,7 @@ export const FINISHED_BEFORE_SQL = `SELECT ticket_id, status, completed_at,
   WHERE status IN ('Completed', 'Failed', 'Cancelled') AND completed_at < ? ORDER BY completed_at LIMIT ?`;
 
 /** Columns added after the first release: a data folder from an older version gains them on open. */
-const ADDED_COLUMNS: readonly [name: string, type: string][] = [['error_code', 'TEXT']];
+const ADDED_COLUMNS: readonly [name: string, type: string][] = [['error_code', 'TEXT'], ['batch_key', 'TEXT'], ['batch_images', 'INTEGER NOT NULL DEFAULT 1']];
 
 function migrate(db: Database.Database): void {
   const have = new Set((db.prepare('PRAGMA table_info(tasks)').all() as { name: string }[]).map((c) => c.name));
@@ -73,6 +81,12 @@ function migrate(db: Database.Database): void {
   }
   // tasks_queue starts with (status, seq) too: a second index on them only cost every write.
   db.exec('DROP INDEX IF EXISTS tasks_status');
+  // An older tasks_queue lacks the batch columns (cross-request batching): rebuilt with them.
+  const indexed = new Set((db.prepare("PRAGMA index_info('tasks_queue')").all() as { name: string }[]).map((c) => c.name));
+  if (!indexed.has('batch_images')) {
+    db.exec('DROP INDEX IF EXISTS tasks_queue');
+    db.exec(QUEUE_INDEX_SQL);
+  }
 }
 
 function toRecord(r: Row): TaskRecord {
@@ -98,8 +112,9 @@ function toRecord(r: Row): TaskRecord {
 export class SqliteTaskStore implements TaskStore {
   private readonly db: Database.Database;
   private readonly stmt: ReturnType<SqliteTaskStore['prepare']>;
-  /** Runs `work` in one transaction (better-sqlite3's wrapper, made once, not per call). */
-  private readonly createWithKey: (work: () => TaskRecord) => TaskRecord;
+  /** Inserts tasks in one transaction (better-sqlite3's wrapper, made once, not per call). */
+  private readonly insertAll: (tasks: NewTask[]) => TaskRecord[];
+  private pending: { task: NewTask; resolve: (rec: TaskRecord) => void; reject: (err: Error) => void }[] = [];
 
   constructor(file: string, sync: 'normal' | 'full' = 'normal') {
     this.db = openSqlite(file, sync);
@@ -107,15 +122,15 @@ export class SqliteTaskStore implements TaskStore {
     this.db.exec(IDEMPOTENCY_TABLE_SQL);
     migrate(this.db);
     this.stmt = this.prepare();
-    this.createWithKey = this.db.transaction((work: () => TaskRecord) => work());
+    this.insertAll = this.db.transaction((tasks: NewTask[]) => tasks.map((t) => this.insertOne(t)));
   }
 
   private prepare() {
     const db = this.db;
     return {
       idempotency: db.prepare('INSERT OR REPLACE INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      insert: db.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at)
-        VALUES (@ticket_id, @task_type, @user_id, @params, 'Queueing', @serv_name, @created_at) RETURNING seq`),
+      insert: db.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at, batch_key, batch_images)
+        VALUES (@ticket_id, @task_type, @user_id, @params, 'Queueing', @serv_name, @created_at, @batch_key, @batch_images) RETURNING seq`),
       get: db.prepare('SELECT * FROM tasks WHERE ticket_id = ?'),
       start: db.prepare(`UPDATE tasks SET status = 'In Progress', serv_name = ?, started_at = ?, completed_at = NULL,
         progress = NULL, attempts = attempts + 1 WHERE ticket_id = ? AND status = 'Queueing' RETURNING *`),
@@ -132,7 +147,7 @@ export class SqliteTaskStore implements TaskStore {
       // A shutdown gives the claim back: the next start is the same attempt again.
       giveBack: db.prepare(`UPDATE tasks SET status = 'Queueing', progress = NULL, attempts = attempts - @uncount
         WHERE ticket_id = @id AND status = 'In Progress' AND attempts = @attempt`),
-      queued: db.prepare(`SELECT seq, ticket_id, user_id, task_type, created_at FROM tasks WHERE status = 'Queueing' ORDER BY seq`),
+      queued: db.prepare(QUEUED_SQL),
       running: db.prepare(`SELECT ticket_id, attempts FROM tasks WHERE status = 'In Progress'`),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
       finished: db.prepare(FINISHED_BEFORE_SQL),
@@ -140,23 +155,51 @@ export class SqliteTaskStore implements TaskStore {
     };
   }
 
-  async create(task: NewTask): Promise<TaskRecord> {
-    const { idempotency, ...row } = task;
-    // The record is built from what was inserted: re-reading the row would parse params back (MBs for data: inputs).
-    const insert = (): TaskRecord => {
-      const { seq } = this.stmt.insert.get({ ...row, params: JSON.stringify(row.params) }) as { seq: number };
-      return {
-        ...row, seq, status: 'Queueing', started_at: null, completed_at: null, error_info: null, error_code: null,
-        result: null, progress: null, attempts: 0,
-      };
-    };
-    if (!idempotency) return insert(); // one statement: atomic on its own
-    // One transaction: the task and its Idempotency-Key commit together or not at all.
-    return this.createWithKey(() => {
-      const rec = insert();
-      this.stmt.idempotency.run(rec.user_id, idempotency.key, idempotency.fingerprint, 202, JSON.stringify(acceptedBody(rec)), Date.now());
-      return rec;
+  /**
+   * Group commit: the submits that arrive in one turn of the event loop are inserted in one
+   * transaction (one WAL write, and with BACKSERV_SQLITE_SYNC=full one fsync, for all of them).
+   * Each caller's promise resolves only after that commit, so no 202 precedes its task's commit.
+   */
+  create(task: NewTask): Promise<TaskRecord> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ task, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushCreates());
     });
+  }
+
+  private flushCreates(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      // A lone task without a key is one statement, atomic on its own: no transaction to pay for.
+      const lone = batch.length === 1 && !batch[0].task.idempotency;
+      const recs = lone ? [this.insertOne(batch[0].task)] : this.insertAll(batch.map((b) => b.task));
+      batch.forEach((b, i) => b.resolve(recs[i]));
+    } catch {
+      // One bad row must not fail the others: each on its own, so only that one is refused.
+      for (const b of batch) {
+        try {
+          b.resolve(this.insertAll([b.task])[0]);
+        } catch (err) {
+          b.reject(err as Error);
+        }
+      }
+    }
+  }
+
+  /** One task, with its Idempotency-Key record when it has one (inside insertAll's transaction). */
+  private insertOne(task: NewTask): TaskRecord {
+    const { idempotency, batch_key = null, batch_images = 1, ...row } = task;
+    // The record is built from what was inserted: re-reading the row would parse params back (MBs for data: inputs).
+    const { seq } = this.stmt.insert.get({ ...row, params: JSON.stringify(row.params), batch_key, batch_images }) as { seq: number };
+    const rec: TaskRecord = {
+      ...row, seq, status: 'Queueing', started_at: null, completed_at: null, error_info: null, error_code: null,
+      result: null, progress: null, attempts: 0,
+    };
+    if (idempotency) {
+      this.stmt.idempotency.run(rec.user_id, idempotency.key, idempotency.fingerprint, 202, JSON.stringify(acceptedBody(rec)), Date.now());
+    }
+    return rec;
   }
 
   async get(ticketId: string): Promise<TaskRecord | null> {
@@ -238,6 +281,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async close(): Promise<void> {
+    this.flushCreates(); // submits already accepted into this turn commit before the file closes
     this.db.close();
   }
 }

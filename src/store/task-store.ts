@@ -19,6 +19,13 @@ export interface NewTask {
   created_at: string;
   /** The client's Idempotency-Key: recorded atomically with the task (see idempotency-record.ts). */
   idempotency?: IdempotencyClaim;
+  /**
+   * Cross-request batching: tasks with equal keys may share one UNet batch (pipelines/batch-key.ts
+   * computes it from params); stored so a claim can match tasks without parsing params.
+   */
+  batch_key?: string | null;
+  /** Images the task adds to a batch (its batch_size); with batch_key. */
+  batch_images?: number;
 }
 
 /** Why a running task stopped without an outcome of its own. */
@@ -36,7 +43,11 @@ export interface Interruption {
  * A queued task as start-up needs it: enough to rebuild the fair queue and the metrics, none of
  * the parameters (which can be large; they are read when the task is claimed).
  */
-export type QueuedTask = Pick<TaskRecord, 'ticket_id' | 'user_id' | 'task_type' | 'seq' | 'created_at'>;
+export type QueuedTask = Pick<TaskRecord, 'ticket_id' | 'user_id' | 'task_type' | 'seq' | 'created_at'> & {
+  /** Its batch key and images (see NewTask); null when it never batches. */
+  batch_key: string | null;
+  batch_images: number;
+};
 
 /** A finished task as retention needs it: no parameters, only what must be deleted with it. */
 export interface FinishedTask {

@@ -22,14 +22,17 @@ export const ERROR_CATALOGUE = {
   invalid_request: { status: 400, where: 'request', meaning: 'a field is missing, unknown or out of bounds; the message names it' },
   unknown_task_type: { status: 400, where: 'request', meaning: 'task_type is not one this server knows' },
   invalid_image: { status: 400, where: 'both', meaning: 'an input image could not be fetched or decoded, or its address is not allowed' },
+  invalid_video: { status: 400, where: 'both', meaning: 'an input video is not a video ffmpeg can read, or is over the duration, frame or pixel limits; the message says which' },
   malformed_request: { status: 400, where: 'request', meaning: 'the HTTP request itself could not be parsed (request line, headers or framing)' },
   unauthorized: { status: 401, where: 'request', meaning: 'an API key is required, or the one sent is not valid' },
-  forbidden: { status: 403, where: 'request', meaning: 'the API key belongs to another user_id' },
+  forbidden: { status: 403, where: 'request', meaning: 'the API key belongs to another user_id, or model management needs an admin key (BACKSERV_ADMIN_KEYS) and this is not one' },
+  licence_not_accepted: { status: 400, where: 'request', meaning: 'installing this model needs its licence accepted: send {"accept_licence": true} after reading it' },
   not_found: { status: 404, where: 'request', meaning: 'no such route, ticket (or not yours, or deleted by retention) or result file' },
   method_not_allowed: { status: 405, where: 'request', meaning: 'the route exists, not with this method (see the Allow header)' },
   request_timeout: { status: 408, where: 'request', meaning: 'the headers or the body did not arrive in time (a pause over BACKSERV_BODY_TIMEOUT_MS, or slower than BACKSERV_BODY_MIN_BYTES_PER_S)' },
   conflict: { status: 409, where: 'request', meaning: 'the task is already final (cancel of a finished task)' },
   idempotency_key_in_use: { status: 409, where: 'request', meaning: 'a request with this Idempotency-Key is still being handled' },
+  install_in_progress: { status: 409, where: 'request', meaning: 'a model install is already running (one at a time), or the model being deleted is being installed' },
   idempotency_key_reused: { status: 409, where: 'request', meaning: 'this Idempotency-Key was used with a different body' },
   payload_too_large: { status: 413, where: 'request', meaning: 'the body is over BACKSERV_BODY_LIMIT_BYTES, or its JSON apart from strings over 64 KiB is over 1 MiB' },
   unsupported_media_type: { status: 415, where: 'request', meaning: 'the body is not sent as application/json' },
@@ -41,6 +44,7 @@ export const ERROR_CATALOGUE = {
   internal_error: { status: 500, where: 'both', meaning: 'a fault of the server; the log has the details, the answer none' },
   method_not_implemented: { status: 501, where: 'request', meaning: 'the HTTP method is not one this server implements (CONNECT, PROPFIND, …)' },
   model_unavailable: { status: 503, where: 'both', meaning: 'the models this task needs are not installed; the message names the install command' },
+  model_source_refused: { status: 502, where: 'request', meaning: 'a manifest URL of the model may not be fetched by the server (not https; plain http only to 127.0.0.1 with BACKSERV_MODELS_ALLOW_HTTP=1)' },
   store_unavailable: { status: 503, where: 'request', meaning: 'the task store (Redis) or the input store (S3) is unreachable; retry' },
   server_busy: { status: 503, where: 'request', meaning: 'too many request bytes are being received at once (BACKSERV_MAX_INFLIGHT_BODY_BYTES); see Retry-After' },
   invalid_params: { status: 400, where: 'task', meaning: 'the parameters cannot work with the installed model (found when it ran)' },
@@ -87,7 +91,7 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: 'invalid_json' | 'invalid_request' | 'unknown_task_type' | 'invalid_image', message: string) => new ApiError(code, message);
+export const badRequest = (code: 'invalid_json' | 'invalid_request' | 'unknown_task_type' | 'invalid_image' | 'invalid_video', message: string) => new ApiError(code, message);
 export const notFound = (message: string) => new ApiError('not_found', message);
 export const conflict = (message: string) => new ApiError('conflict', message);
 export const queueFull = (message: string, retryAfterS: number) =>

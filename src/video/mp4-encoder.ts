@@ -36,6 +36,11 @@ export interface Mp4EncoderOptions {
   stallTimeoutMs?: number;
   /** Longest wait for ffmpeg to flush and exit after the last frame. */
   finishTimeoutMs?: number;
+  /**
+   * An audio track to add from another file (its first audio stream): copied as it is when MP4
+   * carries that codec (`copy`), else re-encoded to AAC. Default: no audio.
+   */
+  audio?: { file: string; copy: boolean };
   /** Extra output options placed before the output file (tests force failures with these). */
   extraOutputArgs?: readonly string[];
 }
@@ -73,10 +78,12 @@ export function encoderArgs(o: Mp4EncoderOptions, tmpFile: string): string[] {
   return [
     '-hide_banner', '-nostats', '-loglevel', 'warning',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
+    ...(o.audio ? ['-i', o.audio.file, '-map', '0:v:0', '-map', '1:a:0'] : []),
     ...crop,
-    '-an', '-c:v', 'libx264', '-preset', o.preset ?? ENCODER_DEFAULTS.preset, '-crf', String(o.crf ?? ENCODER_DEFAULTS.crf),
+    ...(o.audio ? ['-c:a', ...(o.audio.copy ? ['copy'] : ['aac', '-b:a', '160k'])] : ['-an']),
+    '-c:v', 'libx264', '-preset', o.preset ?? ENCODER_DEFAULTS.preset, '-crf', String(o.crf ?? ENCODER_DEFAULTS.crf),
     // A keyframe every 2 s so players can seek without decoding from the start.
-    '-g', String(Math.max(1, 2 * o.fps)),
+    '-g', String(Math.max(1, Math.round(2 * o.fps))),
     // swscale converts RGB with the BT.601 matrix into limited range: say so in the stream.
     '-pix_fmt', 'yuv420p', '-colorspace', 'smpte170m', '-color_range', 'tv',
     '-movflags', '+faststart',

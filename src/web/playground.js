@@ -1,12 +1,23 @@
-// Back.Serv playground: plain browser JavaScript, no build step. Submits through the public API,
-// follows /events/:ticket_id (read with fetch so the API key can travel in a header), and keeps
-// the user's recent tickets in localStorage.
-'use strict';
+// Back.Serv playground: plain browser JavaScript (ES modules, no build step, nothing from outside
+// this server). It reads GET /ready (what can run, which models are installed) and
+// /openapi.json (every task type's task_params schema, the one the API validates with), builds a
+// form per task type from those schemas, submits through the public API, follows
+// /events/:ticket_id, and keeps this browser's recent tasks in localStorage.
+import { buildTaskForm } from './schema-form.js';
+import { fillSelect, initialType, readTaskTypes, renderStates } from './task-types.js';
+import { followEvents } from './task-events.js';
+import { compareView } from './compare.js';
+import { forgetTask, isFinal, recentTasks, rememberTask, renderRecent, updateTask } from './recent.js';
 
 const $ = (id) => document.getElementById(id);
-const FINAL = new Set(['Completed', 'Failed', 'Cancelled']);
-const RECENT_KEY = 'backserv.recent';
-const NUMBER_FIELDS = new Set(['width', 'height', 'steps', 'seed', 'scale_factor', 'duration', 'fps', 'mask_threshold', 'feather', 'batch_size', 'preview_every', 'strength']);
+/** The input a result is compared with, per task type that changes a picture. */
+const BEFORE_PARAM = { image_upscale: 'image_url', face_swap: 'target_image', background_removal: 'image_url' };
+const TYPE_KEY = 'backserv.task_type';
+
+const forms = new Map(); // task type → { fieldset, read }
+let types = []; // from /ready
+/** ticket → the picture it changes (data: URI or URL), for the before/after view; this page's life only, for data: URIs. */
+const befores = new Map();
 let watching = null; // AbortController of the stream being followed
 
 function headers(json) {
@@ -17,41 +28,43 @@ function headers(json) {
   return h;
 }
 
-function activeFieldset() {
-  return document.querySelector(`fieldset[data-task="${$('task-type').value}"]`);
+/** Resolves a local "#/components/schemas/X" reference of the OpenAPI document. */
+function deref(doc, node) {
+  if (!node || typeof node.$ref !== 'string') return node;
+  return node.$ref.replace(/^#\//, '').split('/').reduce((o, k) => (o ? o[k] : undefined), doc);
+}
+
+/** task type → its task_params schema, through SubmitRequest's discriminator (no naming assumed). */
+function paramSchemas(doc) {
+  const mapping = deref(doc, doc.components.schemas.SubmitRequest).discriminator.mapping;
+  const out = {};
+  for (const [type, ref] of Object.entries(mapping)) {
+    const variant = deref(doc, { $ref: ref });
+    out[type] = deref(doc, variant.properties.task_params);
+  }
+  return out;
+}
+
+function currentType() {
+  return $('task-type').value;
 }
 
 function showTaskType() {
-  for (const fs of document.querySelectorAll('fieldset[data-task]')) {
-    const on = fs.dataset.task === $('task-type').value;
-    fs.hidden = !on;
-    fs.disabled = !on; // fields of hidden forms are neither validated nor sent
+  const type = currentType();
+  for (const [t, f] of forms) {
+    f.fieldset.hidden = t !== type;
+    f.fieldset.disabled = t !== type; // fields of hidden forms are neither validated nor sent
   }
-}
-
-function readAsDataUri(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(new Error(`could not read ${file.name}`));
-    reader.readAsDataURL(file);
-  });
-}
-
-async function collectParams() {
-  const params = {};
-  const fs = activeFieldset();
-  for (const el of fs.querySelectorAll('input, textarea, select')) {
-    if (el.type === 'file') {
-      if (el.files.length > 0 && !params[el.dataset.for]) params[el.dataset.for] = await readAsDataUri(el.files[0]);
-      continue;
-    }
-    const value = el.value.trim();
-    if (value === '') continue;
-    if (params[el.name]) continue; // a file already filled it
-    params[el.name] = NUMBER_FIELDS.has(el.name) ? Number(value) : value;
+  const state = types.find((t) => t.type === type);
+  const notice = $('type-state');
+  notice.replaceChildren();
+  if (state && !state.runnable) {
+    const code = document.createElement('code');
+    code.textContent = state.install || 'not available in this build';
+    notice.append(`This server cannot run ${type} yet. Install its model with: `, code);
   }
-  return params;
+  $('submit').disabled = !state || !state.runnable;
+  if (state && state.runnable) localStorage.setItem(TYPE_KEY, type);
 }
 
 function setStatus(text) {
@@ -65,68 +78,32 @@ function setProgress(percent) {
   p.textContent = `${v} %`;
 }
 
-function recent() {
-  try {
-    return JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
-  } catch {
-    return [];
-  }
-}
-
-function remember(entry) {
-  const list = [entry, ...recent().filter((e) => e.ticket_id !== entry.ticket_id)].slice(0, 20);
-  localStorage.setItem(RECENT_KEY, JSON.stringify(list));
-  renderRecent();
-}
-
-function updateRecent(ticketId, status) {
-  const list = recent();
-  const e = list.find((x) => x.ticket_id === ticketId);
-  if (e && e.status !== status) {
-    e.status = status;
-    localStorage.setItem(RECENT_KEY, JSON.stringify(list));
-    renderRecent();
-  }
-}
-
-function renderRecent() {
-  const ol = $('recent');
-  ol.replaceChildren();
-  for (const e of recent()) {
-    const li = document.createElement('li');
-    li.textContent = `${e.task_type} · ${e.status} · ${new Date(e.at).toLocaleString()} `;
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = 'Show';
-    b.setAttribute('aria-label', `Show task ${e.ticket_id}`);
-    b.addEventListener('click', () => watch(e.ticket_id));
-    li.append(b);
-    ol.append(li);
-  }
-  if (!ol.children.length) {
-    const li = document.createElement('li');
-    li.textContent = 'None yet.';
-    ol.append(li);
-  }
-}
+const drawRecent = () => renderRecent($('recent'), (id) => watch(id));
 
 function showResult(view) {
   const box = $('result');
   box.replaceChildren();
   if (view.status !== 'Completed' || !view.result_info) return;
   const type = (view.result && view.result.content_type) || '';
+  const what = `${view.task_type} task ${view.ticket_id}`;
+  const before = befores.get(view.ticket_id) || recentTasks().find((e) => e.ticket_id === view.ticket_id)?.before;
   let media;
   if (type.startsWith('video/')) {
     media = document.createElement('video');
     media.controls = true;
+    media.src = view.result_info;
+  } else if (before && BEFORE_PARAM[view.task_type]) {
+    media = compareView(before, view.result_info, what);
   } else {
     media = document.createElement('img');
-    media.alt = `Result of ${view.task_type} task ${view.ticket_id}`;
+    media.className = 'result';
+    media.alt = `Result of ${what}`;
+    media.src = view.result_info;
   }
-  media.src = view.result_info;
   // A batch (image_creation batch_size): the further images after the first.
   const more = ((view.result && view.result.images) || []).slice(1).map((img) => {
     const el = document.createElement('img');
+    el.className = 'result';
     el.alt = `Image with seed ${img.seed} of task ${view.ticket_id}`;
     el.src = img.url;
     return el;
@@ -148,8 +125,6 @@ function showPreview(data) {
     box.replaceChildren();
     img = document.createElement('img');
     img.className = 'preview';
-    img.style.imageRendering = 'pixelated';
-    img.style.width = '256px';
     box.append(img);
   }
   img.alt = `Live preview at step ${data.step}`;
@@ -157,8 +132,8 @@ function showPreview(data) {
 }
 
 function onStatus(view) {
-  updateRecent(view.ticket_id, view.status);
-  $('cancel').hidden = FINAL.has(view.status);
+  if (updateTask(view)) drawRecent();
+  $('cancel').hidden = isFinal(view.status);
   if (view.status === 'Queueing') {
     setStatus(`Queueing: ${view.queue_position ?? '?'} task(s) ahead.`);
     setProgress(0);
@@ -184,7 +159,6 @@ function handleEvent(event, data) {
   }
 }
 
-/** Follows /events/:ticket_id, reconnecting with Last-Event-ID until the final state arrives. */
 async function watch(ticketId) {
   if (watching) watching.abort();
   const ac = new AbortController();
@@ -192,60 +166,32 @@ async function watch(ticketId) {
   $('result').replaceChildren();
   $('error').textContent = '';
   $('cancel').dataset.ticket = ticketId;
-  let lastId = '';
-  for (let attempt = 0; attempt < 6 && !ac.signal.aborted; attempt++) {
-    try {
-      const h = headers(false);
-      if (lastId) h['Last-Event-ID'] = lastId;
-      const res = await fetch(`/events/${encodeURIComponent(ticketId)}`, { headers: h, signal: ac.signal });
-      if (res.status === 204) return;
-      if (!res.ok) {
-        const body = await res.json().catch(() => ({}));
-        $('error').textContent = body.message || `Could not follow the task (HTTP ${res.status}).`;
-        return;
-      }
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buf = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += value;
-        let cut;
-        while ((cut = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, cut);
-          buf = buf.slice(cut + 2);
-          let event = 'message';
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id:')) lastId = line.slice(3).trim();
-            else if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data += line.slice(5).trim();
-          }
-          if (data) handleEvent(event, JSON.parse(data));
-        }
-      }
-      if (lastId === 'done') return;
-    } catch (err) {
-      if (ac.signal.aborted) return;
-    }
-    await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-  }
+  await followEvents(ticketId, {
+    headers: () => headers(false),
+    signal: ac.signal,
+    onEvent: handleEvent,
+    onRefused: (message) => { $('error').textContent = message; },
+  });
 }
 
 async function submit(ev) {
   ev.preventDefault();
   const button = $('submit');
   $('error').textContent = '';
-  const form = $('task-form');
-  if (!form.reportValidity()) return;
+  if (!$('task-form').reportValidity()) return;
   button.disabled = true;
+  // The previous task's state goes at once: reading files below takes a moment.
+  if (watching) watching.abort();
+  $('result').replaceChildren();
+  $('cancel').hidden = true;
+  setStatus('Submitting…');
+  setProgress(0);
   try {
     localStorage.setItem('backserv.user', $('user-id').value.trim());
     if ($('api-key').value.trim()) localStorage.setItem('backserv.key', $('api-key').value.trim());
-    const task_type = $('task-type').value;
-    const body = { task_type, task_params: await collectParams(), user_id: $('user-id').value.trim() };
-    setStatus('Submitting…');
-    setProgress(0);
+    const task_type = currentType();
+    const task_params = await forms.get(task_type).read();
+    const body = { task_type, task_params, user_id: $('user-id').value.trim() };
     const res = await fetch('/submit_task', { method: 'POST', headers: headers(true), body: JSON.stringify(body) });
     const answer = await res.json().catch(() => ({}));
     if (res.status !== 202) {
@@ -253,13 +199,18 @@ async function submit(ev) {
       setStatus('Not submitted.');
       return;
     }
-    remember({ ticket_id: answer.ticket_id, task_type, status: answer.status, at: Date.now() });
+    const before = task_params[BEFORE_PARAM[task_type]];
+    if (typeof before === 'string') befores.set(answer.ticket_id, before);
+    // URLs are short enough to keep with the entry; data: URIs stay in this page only.
+    const keep = typeof before === 'string' && /^https?:/i.test(before) ? { before } : {};
+    rememberTask({ ticket_id: answer.ticket_id, task_type, status: answer.status, at: Date.now(), ...keep });
+    drawRecent();
     $('live-title').focus();
     void watch(answer.ticket_id);
   } catch (err) {
     $('error').textContent = err.message;
   } finally {
-    button.disabled = false;
+    showTaskType(); // re-enables the button for a runnable type
   }
 }
 
@@ -273,12 +224,42 @@ async function cancel() {
   }
 }
 
-document.addEventListener('DOMContentLoaded', () => {
+/** Tasks that were not final when this browser last looked: their state now (and thumbnails). */
+async function refreshRecent() {
+  for (const e of recentTasks().filter((x) => !isFinal(x.status))) {
+    const res = await fetch(`/query_task/${encodeURIComponent(e.ticket_id)}`, { headers: headers(false) }).catch(() => null);
+    if (res && res.status === 404) forgetTask(e.ticket_id); // the server no longer knows it
+    else if (res && res.ok) updateTask(await res.json());
+  }
+  drawRecent();
+}
+
+async function start() {
   $('user-id').value = localStorage.getItem('backserv.user') || $('user-id').value;
   $('api-key').value = localStorage.getItem('backserv.key') || '';
+  drawRecent();
+  const [readyRes, docRes] = await Promise.all([fetch('/ready'), fetch('/openapi.json')]);
+  // 503 still carries the body: what is installed is worth showing when the store is down.
+  const ready = await readyRes.json();
+  const schemas = paramSchemas(await docRes.json());
+  types = readTaskTypes(ready).filter((t) => schemas[t.type]);
+  renderStates($('task-states'), types);
+  fillSelect($('task-type'), types);
+  const holder = $('params');
+  for (const t of types) {
+    const form = buildTaskForm(t.type, schemas[t.type], { models: t.installed });
+    forms.set(t.type, form);
+    holder.append(form.fieldset);
+  }
+  $('task-type').value = initialType(types, localStorage.getItem(TYPE_KEY));
   $('task-type').addEventListener('change', showTaskType);
   $('task-form').addEventListener('submit', submit);
   $('cancel').addEventListener('click', cancel);
   showTaskType();
-  renderRecent();
+  document.body.dataset.ready = 'true'; // tests (and people) can tell the form is built
+  void refreshRecent();
+}
+
+start().catch((err) => {
+  $('error').textContent = `The playground could not load what this server offers: ${err.message}`;
 });

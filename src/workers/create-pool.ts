@@ -40,6 +40,8 @@ function poolOptions(config: Config, workerFile: string | undefined): PoolOption
     workerFile,
     env: {
       modelsDir: config.modelsDir,
+      modelsManifest: config.modelsManifest,
+      loraDir: config.loraDir,
       resultsDir,
       inputs: inputStoreSettings(config),
       device: config.device,

@@ -10,6 +10,9 @@ import { runBackgroundRemoval } from '../pipelines/background-removal/index.js';
 import { runFaceSwap } from '../pipelines/face-swap/index.js';
 import { runImageCreation } from '../pipelines/image-creation/index.js';
 import { runImageUpscale } from '../pipelines/image-upscale/index.js';
+import { runImageCreationBatch, type MemberOutcome } from '../pipelines/image-creation/batch.js';
+import type { PipelineContext } from '../pipelines/types.js';
+import type { TaskParams } from '../pipelines/params/types.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { runVideoCreation } from '../pipelines/video-creation/index.js';
 import type { TaskType } from '../tasks/types.js';
@@ -26,4 +29,16 @@ export function loadPipeline(taskType: TaskType): Pipeline {
   const pipeline = RUNS[taskType] as Pipeline | undefined;
   if (!pipeline) throw new Error(`No pipeline for task type ${taskType} in this build`);
   return pipeline;
+}
+
+/** Runs several tasks of one type as one batch: one outcome per member, in order. */
+export type BatchPipeline = (params: readonly TaskParams[], ctxs: readonly PipelineContext[]) => Promise<MemberOutcome[]>;
+
+/** Task types with a batched run path (cross-request dynamic batching). */
+const BATCH_RUNS: Partial<Record<TaskType, BatchPipeline>> = {
+  image_creation: runImageCreationBatch,
+};
+
+export function loadBatchPipeline(taskType: TaskType): BatchPipeline | null {
+  return BATCH_RUNS[taskType] ?? null;
 }

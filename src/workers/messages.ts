@@ -22,11 +22,30 @@ export interface WorkerRequest {
   nativeGate: Int32Array;
 }
 
+/** One task of a cross-request batch: its own ticket, params, and port (progress out, cancel in). */
+export interface BatchMemberRequest {
+  ticketId: string;
+  params: Record<string, unknown>;
+  port: MessagePort;
+}
+
+/** Several tasks run as one batch in one slot (see pipelines/batch-key.ts); answered with one response per member. */
+export interface BatchRequest {
+  kind: 'batch';
+  taskType: TaskType;
+  members: BatchMemberRequest[];
+  env: WorkerEnv;
+  nativeGate: Int32Array;
+}
+
 /**
  * Worker → main, on the task's port. `preview`: a live preview file (relative to the results
  * folder, overwritten in place) now shows the task at `step`.
  */
-export type WorkerEvent = { type: 'progress'; step: number; total: number; preview?: string };
+export type WorkerEvent =
+  | { type: 'progress'; step: number; total: number; preview?: string }
+  /** A batch member's own outcome, sent as soon as it is known (a cancelled member leaves before the batch ends). */
+  | { type: 'settled'; response: WorkerResponse };
 
 /** Main → worker, on the task's port. */
 export type ControlMessage = { type: 'cancel' };

@@ -11,9 +11,10 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { mayTerminate } from '../runtime/native-gate.js';
 import type { TaskType } from '../tasks/types.js';
-import type { WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
+import type { BatchRequest, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
-import type { ProgressListener, RunHandle, TaskPool } from './task-pool.js';
+import type { BatchMember, ProgressListener, RunHandle, TaskPool } from './task-pool.js';
+import { KillSwitch } from './kill-switch.js';
 
 const SHUTDOWN: WorkerResponse = { ok: false, cancelled: false, code: 'worker_crashed', message: 'The server shut down while the task ran.', interrupted: 'shutdown' };
 
@@ -66,7 +67,7 @@ export class WorkerPool implements TaskPool {
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
     onProgress: ProgressListener): RunHandle {
     const { port1, port2 } = new MessageChannel();
-    const kill = new AbortController();
+    const kill = new KillSwitch();
     const nativeGate = new Int32Array(new SharedArrayBuffer(8));
     const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env, nativeGate };
     port1.on('message', (ev: WorkerEvent) => {
@@ -74,12 +75,12 @@ export class WorkerPool implements TaskPool {
     });
     this.running++;
     const done: Promise<WorkerResponse> = this.piscina
-      .run(request, { transferList: [port2], signal: kill.signal })
+      .run(request, { transferList: [port2], signal: kill })
       .then(
         // A run stopped because the pool closes is interrupted, not cancelled or failed by its own fault.
         (res: WorkerResponse) => (this.closing && !res.ok ? SHUTDOWN : res),
         (err: unknown): WorkerResponse => {
-          if (kill.signal.aborted) return { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' };
+          if (kill.aborted) return { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' };
           if (this.closing) return SHUTDOWN;
           const message = err instanceof Error ? err.message : String(err);
           return { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker running this task crashed.', detail: message };
@@ -107,6 +108,70 @@ export class WorkerPool implements TaskPool {
     const handle: RunHandle = { done, cancel };
     this.active.add(handle);
     return handle;
+  }
+
+  /**
+   * One slot runs every member. A member's cancel goes to its port and the worker answers it at
+   * once; the thread is terminated (after the grace period, outside native code) only once every
+   * member has asked to stop, since terminating it would end the others too.
+   */
+  runBatch(taskType: TaskType, members: readonly BatchMember[]): RunHandle[] {
+    const kill = new KillSwitch();
+    const nativeGate = new Int32Array(new SharedArrayBuffer(8));
+    const channels = members.map(() => new MessageChannel());
+    const settles: ((res: WorkerResponse) => void)[] = [];
+    const finished = members.map(() => false);
+    const dones = members.map((_, i) => new Promise<WorkerResponse>((resolve) => {
+      settles[i] = (res) => { finished[i] = true; resolve(res); };
+    }));
+    channels.forEach(({ port1 }, i) => port1.on('message', (ev: WorkerEvent) => {
+      if (ev.type === 'progress') members[i].onProgress(ev.step, ev.total, ev.preview);
+      else settles[i](this.closing && !ev.response.ok ? SHUTDOWN : ev.response);
+    }));
+    const request: BatchRequest = {
+      kind: 'batch', taskType, env: this.opts.env, nativeGate,
+      members: members.map((m, i) => ({ ticketId: m.ticketId, params: m.params, port: channels[i].port2 })),
+    };
+    this.running++;
+    const whole: Promise<void> = this.piscina
+      .run(request, { transferList: channels.map((c) => c.port2), signal: kill })
+      .then(
+        (res: WorkerResponse[]) => res.forEach((r, i) => settles[i](this.closing && !r.ok ? SHUTDOWN : r)),
+        (err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err);
+          for (const settle of settles) {
+            settle(kill.aborted ? { ok: false, cancelled: true, message: 'Task cancelled (worker terminated)' }
+              : this.closing ? SHUTDOWN : { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker running this task crashed.', detail: message });
+          }
+        },
+      )
+      .finally(() => {
+        this.running--;
+        for (const h of handles) this.active.delete(h);
+        for (const c of channels) c.port1.close();
+      });
+    const asked = members.map(() => false);
+    const handles: RunHandle[] = members.map((_, i) => ({
+      done: dones[i],
+      cancel: async () => {
+        channels[i].port1.postMessage({ type: 'cancel' });
+        asked[i] = true;
+        let timer: NodeJS.Timeout | undefined;
+        if (members.every((_, j) => asked[j] || finished[j])) {
+          const expire = () => {
+            if (mayTerminate(nativeGate)) kill.abort(new Error('cancel grace period expired'));
+            else timer = setTimeout(expire, 50);
+          };
+          timer = setTimeout(expire, this.opts.cancelGraceMs);
+          // The slot is free only once the whole batch has let go of the thread.
+          await whole;
+        }
+        await dones[i];
+        clearTimeout(timer);
+      },
+    }));
+    for (const h of handles) this.active.add(h);
+    return handles;
   }
 
   /**

@@ -36,12 +36,24 @@ export interface WorkerStats {
   recycles: Record<RecycleReason, number>;
 }
 
+/** One task of a batch handed to `runBatch`. */
+export interface BatchMember {
+  ticketId: string;
+  params: Record<string, unknown>;
+  onProgress: ProgressListener;
+}
+
 export interface TaskPool {
   readonly size: number;
   readonly busy: number;
   readonly idle: number;
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
     onProgress: ProgressListener): RunHandle;
+  /**
+   * Several tasks of one type in ONE slot, as one batch (cross-request batching): one handle per
+   * member, each settling on its own (a cancelled member settles at once, the others go on).
+   */
+  runBatch(taskType: TaskType, members: readonly BatchMember[]): RunHandle[];
   close(): Promise<void>;
   /** Per-worker memory and recycling (pools whose workers are processes; absent otherwise). */
   workerStats?(): WorkerStats;

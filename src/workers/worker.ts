@@ -7,16 +7,20 @@ import { unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type PipelineContext } from '../pipelines/types.js';
 import { unlinkIfPresent } from '../results/local-store.js';
-import { ERROR_CATALOGUE, type ErrorCode } from '../tasks/errors.js';
 import { resultFiles } from '../tasks/result-files.js';
-import { InvalidImageError } from '../tasks/invalid-image-error.js';
-import { CancelledError, TaskError } from '../tasks/task-errors.js';
+import { CancelledError } from '../tasks/task-errors.js';
+import { runBatchTask } from './batch-worker.js';
+import { describeFailure } from './describe-failure.js';
 import { loadPipeline } from './dispatch.js';
-import type { ControlMessage, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
+import type { BatchRequest, ControlMessage, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import { setNativeGate } from '../runtime/native-gate.js';
-import { threadContext } from './thread-context.js';
+import { threadContext, threadParts } from './thread-context.js';
 
-export default async function runTask(req: WorkerRequest): Promise<WorkerResponse> {
+export default async function runTask(req: WorkerRequest | BatchRequest): Promise<WorkerResponse | WorkerResponse[]> {
+  return 'kind' in req ? runBatchTask(req) : runOne(req);
+}
+
+async function runOne(req: WorkerRequest): Promise<WorkerResponse> {
   const { port } = req;
   const abort = new AbortController();
   port.on('message', (msg: ControlMessage) => {
@@ -41,12 +45,7 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
         const event: WorkerEvent = { type: 'progress', step, total: lastTotal, preview: file };
         port.postMessage(event);
       },
-      sessions: thread.sessions,
-      kernels: thread.kernels,
-      models: thread.models,
-      resultsDir: req.env.resultsDir,
-      env: req.env,
-      loadImage: (ref, field) => thread.loadImage(ref, field, abort.signal),
+      ...threadParts(thread, req.env, abort.signal),
     };
     const result = await pipeline(req.params, ctx);
     if (abort.signal.aborted) {
@@ -66,40 +65,4 @@ export default async function runTask(req: WorkerRequest): Promise<WorkerRespons
     // A live preview lives only while its task runs: gone once it completes, fails or is cancelled.
     if (previewFile) await unlink(join(req.env.resultsDir, previewFile)).catch(() => undefined);
   }
-}
-
-/**
- * What the client reads in error_info is the failure's catalogued meaning, or the message of an
- * error thrown for the user on purpose (TaskError, InvalidImageError). Anything else (a library's
- * message, a path, a PID) goes to `detail`, which the main thread logs with the ticket id and
- * never stores.
- */
-function describeFailure(err: unknown): WorkerResponse {
-  const detail = describeCause(err);
-  if (err instanceof TaskError || err instanceof InvalidImageError) {
-    return { ok: false, cancelled: false, message: err.message, code: err.code, detail };
-  }
-  const code = internalCode(err);
-  return { ok: false, cancelled: false, message: `${clientText(code)}.`, code, detail };
-}
-
-/** A file-system failure while writing the result is storage; anything else is the server's fault. */
-function internalCode(err: unknown): ErrorCode {
-  const e = err as { code?: unknown; syscall?: unknown };
-  if (typeof e?.syscall === 'string' && typeof e.code === 'string' && e.code.startsWith('E')) return 'storage_failed';
-  return 'internal_error';
-}
-
-function clientText(code: ErrorCode): string {
-  const meaning = ERROR_CATALOGUE[code].meaning;
-  return meaning.charAt(0).toUpperCase() + meaning.slice(1);
-}
-
-function describeCause(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err, depth = 0; e !== undefined && depth < 4; depth++) {
-    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join(' <- ');
 }

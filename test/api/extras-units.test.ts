@@ -1,6 +1,6 @@
 /** Small pieces of the extensions: key parsing, the token bucket's arithmetic, the development log format. */
 import { describe, expect, it } from 'vitest';
-import { loadApiExtrasConfig, parseApiKeys } from '../../src/config/api-settings.js';
+import { loadApiExtrasConfig, parseAdminKeys, parseApiKeys } from '../../src/config/api-settings.js';
 import { RateLimiter } from '../../src/api/rate-limit.js';
 import { ApiError } from '../../src/tasks/errors.js';
 import { formatLine } from '../../src/infra/logging-pretty.js';
@@ -13,6 +13,16 @@ describe('BACKSERV_API_KEYS parsing', () => {
     expect(() => parseApiKeys('no-user-here-1234')).toThrow(TypeError);
     expect(() => parseApiKeys('key-aaaa1:alice,key-aaaa1:bob')).toThrow(/twice/);
     expect(() => loadApiExtrasConfig({ BACKSERV_RATE_LIMIT_PER_MIN: '-1' })).toThrow(/BACKSERV_RATE_LIMIT_PER_MIN/);
+  });
+});
+
+describe('BACKSERV_ADMIN_KEYS parsing', () => {
+  it('lists operator keys, refuses short ones and any key that is also a user key', () => {
+    expect(parseAdminKeys(' admin-key-0123456789, admin-key-abcdefghij ', new Map())).toEqual(['admin-key-0123456789', 'admin-key-abcdefghij']);
+    expect(parseAdminKeys(undefined, new Map())).toEqual([]);
+    expect(() => parseAdminKeys('short-key', new Map())).toThrow(/at least 16/);
+    expect(() => parseAdminKeys('shared-key-0123456789', new Map([['shared-key-0123456789', 'alice']]))).toThrow(/also in BACKSERV_API_KEYS/);
+    expect(loadApiExtrasConfig({ BACKSERV_ADMIN_KEYS: 'admin-key-0123456789' }).adminKeys).toEqual(['admin-key-0123456789']);
   });
 });
 

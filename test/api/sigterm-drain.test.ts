@@ -38,8 +38,9 @@ function row(dataDir: string, ticket: string): { status: string; attempts: numbe
 
 describe('SIGTERM', () => {
   it('re-queues a task still running when the drain time is up, exits 0, and the task completes after a restart', async () => {
-    // 32-px tiles make a 640² upscale take many seconds: it is still running when the drain ends.
-    const env = testEnv({ BACKSERV_UPSCALE_TILE: '32', BACKSERV_UPSCALE_PAD: '4', BACKSERV_DRAIN_TIMEOUT_MS: '300' });
+    // 16-px tiles make a 640² upscale 1,600 model runs, seconds even on a fast machine (32-px tiles,
+    // 400 runs, sometimes finished within the 300 ms drain): it is still running when the drain ends.
+    const env = testEnv({ BACKSERV_UPSCALE_TILE: '16', BACKSERV_UPSCALE_PAD: '4', BACKSERV_DRAIN_TIMEOUT_MS: '300' });
     const first = await startNode('start', env);
     children.push(first);
     const { body } = await submit(first.url!, 'image_upscale', { image_url: `${files.url}/big.png`, scale_factor: 2 });

@@ -9,7 +9,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['workers'],
   ['queue'],
   ['webhooks', 'metrics', 'retention'],
-  ['api', 'compat'],
+  // web: the playground's browser modules (served as files); they import only each other.
+  ['api', 'compat', 'web'],
   ['scale-out'],
   ['cli', 'service.ts', 'main.ts'],
 ];

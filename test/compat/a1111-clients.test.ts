@@ -112,17 +112,24 @@ describe('A1111 clients, unchanged', () => {
     expect(res.body.parameters).toMatchObject({ prompt: 'a castle on a hill', seed: 1234, sampler_name: 'DPM++ 2M' });
   });
 
-  it('fields that would change the result but are not honoured are said in info; an unknown sampler falls back', async () => {
+  it('fields that would change the result but are not honoured are said in info; an unknown sampler falls back; a size over the limit is fitted', async () => {
     const res = await call(sd('txt2img'), {
       body: { prompt: 'x', width: 1500, height: 700, steps: 1, sampler_name: 'UniPC', enable_hr: true, hr_scale: 2, restore_faces: true, styles: ['s'], seed: 5 },
     });
     expect(res.status).toBe(200);
     const info = JSON.parse(res.body.info);
+    // The hires fix is honoured: the first pass is fitted so that ×2 stays within sd-turbo's 1024.
     expect(await pngSize(res.body.images[0])).toEqual([1024, 480]);
-    expect([info.width, info.height]).toEqual([1024, 480]);
+    expect([info.width, info.height]).toEqual([512, 240]); // A1111's info gives the first pass
+    expect(info.infotexts[0]).toContain('Hires upscale: 2');
     const notes = (info.backserv.notes as string[]).join('\n');
-    for (const word of ['enable_hr', 'restore_faces', 'styles', 'UniPC', '1500x700']) expect(notes).toContain(word);
+    for (const word of ['restore_faces', 'styles', 'UniPC', '1500x700', 'hr_scale 2 makes 1024x480']) expect(notes).toContain(word);
     expect(info.sampler_name).toBe('Euler'); // sd-turbo's default
+
+    // Without the hires fix the same size is fitted to 1024 on its long side.
+    const plain = await call(sd('txt2img'), { body: { prompt: 'x', width: 1500, height: 700, steps: 1, seed: 5 } });
+    expect(await pngSize(plain.body.images[0])).toEqual([1024, 480]);
+    expect(JSON.parse(plain.body.info).backserv.notes.join('\n')).toContain('1500x700 was fitted to 1024x480');
   });
 
   it('an empty prompt makes an unconditional image, as in A1111', async () => {

@@ -15,6 +15,7 @@ import { chooseModel } from '../../src/compat/openai/model-names.js';
 import { planGenerations } from '../../src/compat/openai/generations.js';
 import { fitSize } from '../../src/compat/size.js';
 import { CompatError } from '../../src/compat/errors.js';
+import { acceptedUpscalers, resolveUpscaler } from '../../src/compat/a1111/upscaler-names.js';
 
 describe('A1111 samplers', () => {
   it('maps the names clients send to our schedulers', () => {
@@ -51,6 +52,12 @@ describe('sizes and names', () => {
     expect(resolveCheckpoint('sd15 [abcdef1234]', installed)).toBe('sd15');
     expect(resolveCheckpoint('models/Stable-diffusion/SD15.safetensors', installed)).toBe('sd15');
     expect(resolveCheckpoint('v1-5-pruned.ckpt', installed)).toBeNull();
+    // Official file names, as a real A1111 titles them, pick our ids when installed.
+    const xl = ['sd-turbo', 'sdxl-base', 'sdxl-turbo'];
+    expect(resolveCheckpoint('sd_xl_base_1.0.safetensors [31e35c80fc]', xl)).toBe('sdxl-base');
+    expect(resolveCheckpoint('SDXL/sd_xl_turbo_1.0_fp16.safetensors', xl)).toBe('sdxl-turbo');
+    expect(resolveCheckpoint('sdxl-turbo', xl)).toBe('sdxl-turbo');
+    expect(resolveCheckpoint('sd_xl_base_1.0.safetensors', installed)).toBeNull();
   });
 
   it('lanes: valid user ids as they are, others as a stable digest', () => {
@@ -91,6 +98,63 @@ describe('txt2img plan', () => {
 
   it('more images than the limit is a 422', () => {
     expect(() => planTxt2img({ prompt: 'p', batch_size: 5, n_iter: 4 }, pc)).toThrow(expect.objectContaining({ status: 422 }));
+  });
+});
+
+describe('A1111 hires fix plan', () => {
+  const pc = { installed: ['sd-turbo', 'sdxl-base'], userCheckpoint: null, maxImages: 16, upscalers: ['realesrgan-x4fast', 'realesrgan-x4plus'],
+    maxSide: (m: string | null) => (m === 'sdxl-base' ? 1536 : 1024) };
+  const hires = (body: Record<string, unknown>) => planTxt2img({ prompt: 'p', enable_hr: true, ...body }, pc);
+
+  it('maps enable_hr and hr_* onto task_params.hires; hr_second_pass_steps 0 leaves the steps to the first pass\'s', () => {
+    const plan = hires({ width: 512, height: 512, hr_scale: 1.5, hr_upscaler: 'Latent', hr_second_pass_steps: 0, denoising_strength: 0.55 });
+    expect(plan.requests[0].task_params).toMatchObject({ width: 512, height: 512, hires: { scale: 1.5, strength: 0.55, upscaler: 'latent' } });
+    expect(plan.requests[0].task_params.hires).not.toHaveProperty('steps');
+    expect(hires({ hr_second_pass_steps: 12 }).requests[0].task_params.hires).toEqual({ scale: 2, strength: 0.7, upscaler: 'latent', steps: 12 });
+    expect(planTxt2img({ prompt: 'p', hr_scale: 9 }, pc).requests[0].task_params).not.toHaveProperty('hires');
+    expect(planTxt2img({ prompt: 'p', hr_scale: 9 }, pc).hires).toBeNull();
+  });
+
+  it('the first pass is fitted so the output stays within the model\'s side (1024, SDXL 1536)', () => {
+    const sd = hires({ width: 1500, height: 700, hr_scale: 2 });
+    expect(sd.requests[0].task_params).toMatchObject({ width: 512, height: 240 });
+    expect(sd.notes.join(' ')).toContain('makes 1024x480');
+    const xl = hires({ width: 1024, height: 1024, hr_scale: 1.5, override_settings: { sd_model_checkpoint: 'sdxl-base' } });
+    expect(xl.requests[0].task_params).toMatchObject({ model: 'sdxl-base', width: 1024, height: 1024 });
+    const xlPlain = planTxt2img({ prompt: 'p', width: 1216, height: 832, override_settings: { sd_model_checkpoint: 'sdxl-base' } }, pc);
+    expect(xlPlain.requests[0].task_params).toMatchObject({ width: 1216, height: 832 });
+    expect(xlPlain.notes).toEqual([]);
+  });
+
+  it('hr_resize_x/y give the scale; inconsistent or out-of-range ones are 422 naming the field', () => {
+    expect(hires({ width: 512, height: 256, hr_resize_x: 768 }).requests[0].task_params.hires).toMatchObject({ scale: 1.5 });
+    expect(hires({ width: 512, height: 256, hr_resize_y: 384 }).requests[0].task_params.hires).toMatchObject({ scale: 1.5 });
+    expect(hires({ width: 512, height: 256, hr_resize_x: 768, hr_resize_y: 384, hr_scale: 2 }).requests[0].task_params.hires).toMatchObject({ scale: 1.5 });
+    const field = (body: Record<string, unknown>) => {
+      try {
+        hires(body);
+      } catch (e) {
+        return [(e as CompatError).status, (e as CompatError).field];
+      }
+      return null;
+    };
+    expect(field({ width: 512, height: 256, hr_resize_x: 768, hr_resize_y: 512 })).toEqual([422, 'hr_resize_x']);
+    expect(field({ width: 512, height: 256, hr_resize_y: 1024 })).toEqual([422, 'hr_resize_y']);
+    expect(field({ hr_scale: 2.5 })).toEqual([422, 'hr_scale']);
+    expect(field({ hr_upscaler: 'LDSR' })).toEqual([422, 'hr_upscaler']);
+    expect(field({ denoising_strength: -0.1 })).toEqual([422, 'denoising_strength']);
+  });
+
+  it('A1111 upscaler names: latent modes and None → latent; (R-)ESRGAN names → x4plus when installed, else x4fast; unknown → null', () => {
+    for (const n of ['None', 'Latent', 'latent (antialiased)', 'Latent (nearest-exact)']) expect(resolveUpscaler(n, [])?.kind, n).toBe('latent');
+    expect(resolveUpscaler('R-ESRGAN 4x+', ['realesrgan-x4fast', 'realesrgan-x4plus'])).toMatchObject({ kind: 'model', id: 'realesrgan-x4plus' });
+    expect(resolveUpscaler('R-ESRGAN 4x+ Anime6B', ['realesrgan-x4fast'])).toMatchObject({ kind: 'model', id: 'realesrgan-x4fast' });
+    expect(resolveUpscaler('ESRGAN_4x', ['realesrgan-x4plus'])).toMatchObject({ kind: 'model', id: 'realesrgan-x4plus' });
+    expect(resolveUpscaler('realesrgan-x4plus', ['realesrgan-x4plus'])).toMatchObject({ kind: 'model', id: 'realesrgan-x4plus' });
+    expect(resolveUpscaler('R-ESRGAN 4x+', [])).toBeNull();
+    expect(resolveUpscaler('SwinIR 4x', ['realesrgan-x4plus'])).toBeNull();
+    expect(acceptedUpscalers([])).not.toContain('R-ESRGAN 4x+');
+    expect(hires({ hr_upscaler: 'R-ESRGAN 4x+' }).notes.join(' ')).toContain('ran as realesrgan-x4plus');
   });
 });
 

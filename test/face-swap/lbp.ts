@@ -3,8 +3,8 @@
  * 112² ArcFace-aligned grey face (Ahonen, Hadid & Pietikäinen 2006, a classic face-recognition
  * descriptor), compared by χ² distance. It is independent of the engine under test: it aligns by
  * the detector's 5 points (not FaceMesh) and reads local texture, not geometry, which the mesh
- * engine keeps from the target by design. (faceres from @vladmandic/human was the other option;
- * the tfjs converter lacks its Mean/_FusedMatMul/Softmax ops today.)
+ * engine keeps from the target by design. A learned descriptor (HSE FaceRes from
+ * @vladmandic/human, converted at test time) checks the same in identity-oracle.test.ts.
  */
 import { NORM_0_1 } from '../../src/native/types.js';
 import { loadKernels } from '../../src/native/index.js';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadManifest, parseManifest, ManifestError } from '../../src/models/manifest.js';
 import { TASK_TYPES } from '../../src/tasks/types.js';
+import { FACE_ENHANCERS } from '../../src/pipelines/face-enhance/params.js';
 
-const REQUIRED_IDS = ['realesrgan-x4fast', 'realesrgan-x4plus', 'facemesh', 'selfie-segmentation', 'sd-turbo', 'sd15', 'lcm-dreamshaper-v7', 'scrfd-10g', 'arcface-w600k-r50', 'inswapper-128', 'yunet', 'u2net', 'birefnet-general'];
+const REQUIRED_IDS = ['realesrgan-x4fast', 'realesrgan-x4plus', 'facemesh', 'selfie-segmentation', 'sd-turbo', 'sd15', 'lcm-dreamshaper-v7', 'sdxl-base', 'sdxl-turbo', 'scrfd-10g', 'arcface-w600k-r50', 'inswapper-128', 'yunet', 'u2net', 'birefnet-general', 'gfpgan-1.4', 'codeformer'];
 
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
@@ -44,9 +45,11 @@ describe('models/manifest.json', () => {
     expect(Object.keys(manifest.tasks).sort()).toEqual([...TASK_TYPES].sort());
     expect(manifest.tasks.image_upscale[0].models).toEqual(['realesrgan-x4fast', 'realesrgan-x4plus']);
     expect(manifest.tasks.image_creation[0].models[0]).toBe('sd-turbo');
-    expect(manifest.tasks.face_swap.map((r) => r.role)).toEqual(['swapper', 'embedder', 'detector', 'landmarks']);
+    expect(manifest.tasks.face_swap.map((r) => r.role)).toEqual(['swapper', 'embedder', 'detector', 'landmarks', 'enhancer']);
     // The inswapper pair is used when installed; face_swap runs offline (mesh engine) without it.
-    expect(manifest.tasks.face_swap.filter((r) => r.optional).map((r) => r.role)).toEqual(['swapper', 'embedder']);
+    // The face enhancer only when a request asks for face_enhance.
+    expect(manifest.tasks.face_swap.filter((r) => r.optional).map((r) => r.role)).toEqual(['swapper', 'embedder', 'enhancer']);
+    expect(manifest.tasks.image_upscale.map((r) => [r.role, r.optional ?? false])).toEqual([['upscaler', false], ['enhancer', true]]);
     // Background removal: the offline selfie model first; no AGPL weights among the candidates.
     expect(manifest.tasks.background_removal[0].models[0]).toBe('selfie-segmentation');
     for (const id of manifest.tasks.background_removal[0].models) {
@@ -55,6 +58,20 @@ describe('models/manifest.json', () => {
       expect(m?.license.name, id).not.toMatch(/GPL/i);
       expect(m?.license.nonCommercial, id).toBe(false);
     }
+  });
+
+  it('face enhancers: the enhancer role lists FACE_ENHANCERS; CodeFormer is flagged non-commercial; no GPL', () => {
+    for (const type of ['face_swap', 'image_upscale'] as const) {
+      expect(manifest.tasks[type].find((r) => r.role === 'enhancer')?.models).toEqual([...FACE_ENHANCERS]);
+    }
+    const byId = new Map(manifest.models.map((m) => [m.id, m]));
+    expect(byId.get('codeformer')?.license).toMatchObject({ nonCommercial: true, name: expect.stringMatching(/S-Lab License 1\.0/) });
+    expect(byId.get('gfpgan-1.4')?.license).toMatchObject({ nonCommercial: false, name: expect.stringMatching(/^Apache-2\.0/) });
+    for (const id of FACE_ENHANCERS) {
+      expect(byId.get(id)?.license.name).not.toMatch(/GPL/i);
+      expect(byId.get(id)?.signature['model.onnx'].inputs[0]).toEqual({ name: 'input', dtype: 'float32', rank: 4 });
+    }
+    expect(byId.get('codeformer')?.signature['model.onnx'].inputs[1]).toEqual({ name: 'weight', dtype: 'float64', rank: 1 });
   });
 
   it('rejects broken manifests with a message naming the problem', () => {

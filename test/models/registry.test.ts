@@ -59,6 +59,9 @@ describe('model registry', () => {
       models: [
         { id: 'realesrgan-x4fast', installed: true },
         { id: 'realesrgan-x4plus', installed: true },
+        // The optional enhancer role (face_enhance), not installed here.
+        { id: 'gfpgan-1.4', installed: false },
+        { id: 'codeformer', installed: false },
       ],
       installCommand: '',
     });
@@ -116,6 +119,23 @@ describe('model registry', () => {
     expect(reg.isTestModel('inswapper-128')).toBe(true);
     await makeTestModels(root, ['scrfd-10g']);
     expect(reg.resolveAll('face_swap')?.detector.id).toBe('scrfd-10g');
+  });
+
+  it('resolveRole finds one role without the others: the enhancer asked for (or the first installed), the detector alone', async () => {
+    const root = tempDir();
+    const reg = createRegistry(root, manifest);
+    expect(reg.resolveAll('face_swap')).toBeNull(); // no FaceMesh
+    expect(reg.resolveRole('face_swap', 'detector')?.id).toBe('yunet');
+    expect(reg.resolveRole('image_upscale', 'enhancer')).toBeNull();
+    await makeTestModels(root, ['codeformer']);
+    expect(reg.resolveRole('image_upscale', 'enhancer')?.id).toBe('codeformer');
+    expect(reg.resolveRole('image_upscale', 'enhancer', 'gfpgan-1.4')).toBeNull(); // named: that one or nothing
+    await makeTestModels(root, ['gfpgan-1.4']);
+    expect(reg.resolveRole('face_swap', 'enhancer')?.id).toBe('gfpgan-1.4');
+    expect(reg.resolveRole('face_swap', 'enhancer', 'codeformer')).toEqual({ id: 'codeformer', dir: join(root, 'codeformer') });
+    expect(reg.resolveRole('face_swap', 'enhancer', 'sd-turbo')?.id).toBe('gfpgan-1.4'); // not a candidate of the role: ignored
+    expect(reg.resolveRole('image_upscale', 'no-such-role')).toBeNull();
+    expect(reg.availability().image_upscale.available).toBe(false); // optional roles never make a task available
   });
 
   it('make-test output counts as installed for every task type', async () => {

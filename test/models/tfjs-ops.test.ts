@@ -251,3 +251,52 @@ describe('tfjs converter: layout-sensitive ops', () => {
     expect(ops[0]).toBe('Transpose');
   });
 });
+
+describe('tfjs converter: a classifier head (Mean, _FusedMatMul, Softmax)', () => {
+  const x = nd([2, 3, 4, 2], wave(5));
+  const eye = nd([1, 1, 2, 2], (i) => (i % 3 === 0 ? 1 : 0));
+
+  it('global average pooling of an NCHW feature map, a Dense layer with BiasAdd+Relu (and transpose_b), then Softmax', async () => {
+    for (const transposeB of [false, true]) {
+      const b = new TinyTfjs();
+      b.placeholder('x', [-1, 3, 4, 2]);
+      b.node('fm', 'Conv2D', ['x', b.constant('eye', eye)], { ...NHWC, strides: attr.ints([1, 1, 1, 1]), padding: attr.s('SAME') });
+      b.node('pool', 'Mean', ['fm', b.constant('axes', { shape: [2], data: Int32Array.from([1, 2]) })], { keep_dims: attr.b(false) });
+      const kernel = nd([2, 5], wave(6)); // [in, out]
+      const stored = transposeB ? nd([5, 2], (i) => kernel.data[(i % 2) * 5 + Math.floor(i / 2)]) : kernel;
+      const bias = nd([5], wave(7));
+      b.node('dense', '_FusedMatMul', ['pool', b.constant('kernel', stored), b.constant('bias', bias)],
+        { fused_ops: attr.strs(['BiasAdd', 'Relu']), transpose_a: attr.b(false), transpose_b: attr.b(transposeB), num_args: { i: '1' } });
+      b.node('y', 'Softmax', ['dense']);
+      const y = await convertAndRun(b, x, ['y', [-1, 5]]);
+      // By hand on NHWC: mean over H and W, x·W + b, relu, softmax.
+      const want: number[] = [];
+      for (let n = 0; n < 2; n++) {
+        const pooled = [0, 1].map((c) => { let s = 0; for (let i = 0; i < 12; i++) s += x.data[n * 24 + i * 2 + c]; return s / 12; });
+        const logits = [0, 1, 2, 3, 4].map((o) => Math.max(0, pooled[0] * kernel.data[o] + pooled[1] * kernel.data[5 + o] + bias.data[o]));
+        const e = logits.map((v) => Math.exp(v));
+        const sum = e.reduce((a, v) => a + v, 0);
+        want.push(...e.map((v) => v / sum));
+      }
+      expect(y.shape).toEqual([2, 5]);
+      expect(maxAbsDiff(y.data, want), `transpose_b ${transposeB}`).toBeLessThan(1e-6);
+    }
+  });
+
+  it('Mean with keep_dims stays a 4-D map; a reduction over channels alone is refused with the node named', async () => {
+    const b = new TinyTfjs();
+    b.placeholder('x', [-1, 3, 4, 2]);
+    b.node('fm', 'Conv2D', ['x', b.constant('eye', eye)], { ...NHWC, strides: attr.ints([1, 1, 1, 1]), padding: attr.s('SAME') });
+    b.node('y', 'Mean', ['fm', b.constant('axes', { shape: [2], data: Int32Array.from([1, 2]) })], { keep_dims: attr.b(true) });
+    const y = await convertAndRun(b, x, ['y', [-1, 1, 1, 2]]);
+    expect(y.shape).toEqual([2, 1, 1, 2]);
+    const c0 = Array.from({ length: 12 }, (_, i) => x.data[i * 2]).reduce((a, v) => a + v, 0) / 12;
+    expect(Math.abs(y.data[0] - c0)).toBeLessThan(1e-6);
+
+    const bad = new TinyTfjs();
+    bad.placeholder('x', [-1, 3, 4, 2]);
+    bad.node('fm', 'Conv2D', ['x', bad.constant('eye', eye)], { ...NHWC, strides: attr.ints([1, 1, 1, 1]), padding: attr.s('SAME') });
+    bad.node('y', 'Mean', ['fm', bad.constant('axes', { shape: [1], data: Int32Array.from([3]) })], { keep_dims: attr.b(false) });
+    expect(() => convertTiny(bad, { y: ['y', [-1, 3, 4]] })).toThrow(/node "y" \(Mean\).*only global pooling/);
+  });
+});

@@ -10,16 +10,18 @@ import { describe, expect, it } from 'vitest';
 import { RequestValidator } from '../../src/api/validate.js';
 import { defaultsFor, type SdModelInfo } from '../../src/pipelines/image-creation/defaults.js';
 import { defaultPreviewEvery } from '../../src/pipelines/image-creation/edit-params.js';
+import { SDXL_ONLY_FIELDS } from '../../src/pipelines/image-creation/sdxl-params.js';
 import { createScheduler, SCHEDULER_NAMES } from '../../src/pipelines/image-creation/schedulers/index.js';
 import type { ModelLookup, PropertySchema, TaskParams } from '../../src/pipelines/params/types.js';
 import { PIPELINE_PARAMS } from '../../src/pipelines/registry.js';
 import { VIDEO } from '../../src/pipelines/video-creation/params.js';
 import { TASK_TYPES, type TaskType } from '../../src/tasks/types.js';
 
-/** Two installed models with different defaults: sd15 from the table (512²), and a folder declaring 384×320. */
+/** Installed models with different defaults: sd15 from the table (512²), a folder declaring 384×320, and an SDXL folder (1024²). */
 const FIXTURES: readonly SdModelInfo[] = [
   { id: 'sd15', dir: '/models/sd15', schedulerClass: 'PNDMScheduler', nativeSize: null },
   { id: 'custom-lcm', dir: '/models/custom-lcm', schedulerClass: 'LCMScheduler', nativeSize: { width: 384, height: 320 } },
+  { id: 'custom-xl', dir: '/models/custom-xl', schedulerClass: 'EulerDiscreteScheduler', nativeSize: { width: 1024, height: 1024 }, family: 'sdxl' },
 ];
 
 const camel = (field: string) => field.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -64,9 +66,10 @@ function valueFor(field: string, prop: PropertySchema, avoid?: unknown): unknown
   }
   if (prop.type === 'boolean') return avoid !== true;
   if (prop.type === 'object') {
-    // Every sub-field at its smallest positive step (the outpaint sides: 8 px each).
+    // Every numeric sub-field at its smallest positive step (the outpaint sides: 8 px each) or its minimum if larger; others from their schema.
     const sub = prop.properties as Record<string, PropertySchema>;
-    return Object.fromEntries(Object.entries(sub).map(([k, p]) => [k, (p.multipleOf as number | undefined) ?? 1]));
+    const numeric = (p: PropertySchema) => (p.multipleOf as number | undefined) ?? Math.max(1, (p.minimum as number | undefined) ?? 1);
+    return Object.fromEntries(Object.entries(sub).map(([k, p]) => [k, p.type === 'integer' || p.type === 'number' ? numeric(p) : valueFor(k, p)]));
   }
   if (Array.isArray(prop.enum)) return [...(prop.enum as unknown[])].reverse().find((v) => v !== avoid);
   if (prop.type === 'integer' || prop.type === 'number') {
@@ -85,9 +88,32 @@ function valueFor(field: string, prop: PropertySchema, avoid?: unknown): unknown
   return `some ${field}`;
 }
 
-function minimalParams(type: TaskType): Record<string, unknown> {
+/** A top-level oneOf's alternatives (face_swap: target_image or target_video), each the fields it requires. */
+function alternatives(type: TaskType): string[][] {
+  const oneOf = PIPELINE_PARAMS[type].schema.oneOf as readonly { required?: string[] }[] | undefined;
+  return oneOf ? oneOf.map((alt) => alt.required ?? []) : [[]];
+}
+
+/** The required fields, plus one alternative's (the first by default). */
+function minimalParams(type: TaskType, alternative = 0): Record<string, unknown> {
   const { properties, required } = PIPELINE_PARAMS[type].schema;
-  return Object.fromEntries(required.map((f) => [f, valueFor(f, properties[f])]));
+  const fields = [...required, ...alternatives(type)[alternative]];
+  return Object.fromEntries(fields.map((f) => [f, valueFor(f, properties[f])]));
+}
+
+/** Minimal params that accept `extra`: the first alternative whose cross-field rules allow it. */
+function minimalWith(type: TaskType, extra: Record<string, unknown>): Record<string, unknown> {
+  const alts = alternatives(type);
+  for (let i = 0; i < alts.length; i++) {
+    const params = { ...minimalParams(type, i), ...extra };
+    try {
+      accepted(type, params);
+      return params;
+    } catch {
+      // this alternative refuses the field: try the next
+    }
+  }
+  return { ...minimalParams(type), ...extra }; // none accepts it: let the caller's assertion say so
 }
 
 function accepted(type: TaskType, params: Record<string, unknown>): Record<string, unknown> {
@@ -122,12 +148,37 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   face_mask: () => (v) => v === undefined, // the engine's own: box for inswapper, oval for mesh
   mask_regions: () => (v) => JSON.stringify(v) === JSON.stringify(['skin', 'eyes', 'eyebrows', 'nose', 'mouth', 'lips']),
   mask_blur: () => (v) => v === 0.3,
+  hires: () => (v) => v === null,
+  loras: () => (v) => Array.isArray(v) && v.length === 0,
+  prompt_2: () => (v) => v === null,
+  negative_prompt_2: () => (v) => v === null,
+  original_size: () => (v) => v === null,
+  face_enhance: () => (v) => v === null,
+  temporal_smoothing: () => (v) => v === true,
+};
+
+/**
+ * Fields whose Settings hold a normalised form of the value sent: what parse must give for it.
+ * face_enhance `true` means the first installed enhancer at the documented defaults.
+ */
+const NORMALISED: Record<string, (sent: unknown) => unknown> = {
+  face_enhance: (sent) => (sent === true ? { model: undefined, blend: 1, fidelity: 0.5 } : sent),
 };
 
 describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {
   const { schema } = PIPELINE_PARAMS[type];
   const fields = Object.keys(schema.properties);
-  const optional = fields.filter((f) => !schema.required.includes(f));
+  const chosen = alternatives(type).flat(); // required one of (oneOf): neither required nor optional
+  const optional = fields.filter((f) => !schema.required.includes(f) && !chosen.includes(f));
+
+  it.skipIf(chosen.length === 0)('oneOf: each alternative alone is accepted; both, or neither, is refused', () => {
+    const alts = alternatives(type);
+    for (let i = 0; i < alts.length; i++) expect(() => accepted(type, minimalParams(type, i))).not.toThrow();
+    const both = Object.assign({}, ...alts.map((_, i) => minimalParams(type, i))) as Record<string, unknown>;
+    expect(() => accepted(type, both)).toThrow();
+    const neither = Object.fromEntries(Object.entries(minimalParams(type)).filter(([k]) => !chosen.includes(k)));
+    expect(() => accepted(type, neither)).toThrow();
+  });
 
   it('the door leaves task_params exactly as sent (no defaults written there)', () => {
     const sent = minimalParams(type);
@@ -173,10 +224,15 @@ describe.each(TASK_TYPES.map((t) => [t]))('%s parameters', (type) => {
       for (const f of optional) {
         const defaulted = parse(type, minimalParams(type), model).settings[camel(f)];
         const value = valueFor(f, schema.properties[f], f === 'model' ? undefined : defaulted);
-        const params = accepted(type, { ...minimalParams(type), [f]: value });
+        const params = accepted(type, minimalWith(type, { [f]: value }));
+        if (SDXL_ONLY_FIELDS.includes(f) && model.family !== 'sdxl') {
+          // Taken only by SDXL models: parse refuses it on the others, naming the field.
+          expect(() => parse(type, params, model)).toThrow(new RegExp(`task_params\\.${f} is for SDXL models`));
+          continue;
+        }
         const got = parse(type, params, model).settings[camel(f)];
         if (f === 'model') expect((got as SdModelInfo).id).toBe(value);
-        else expect(got, `${f} on ${model.id}`).toEqual(value);
+        else expect(got, `${f} on ${model.id}`).toEqual(f in NORMALISED ? NORMALISED[f](value) : value);
       }
     }
   });

@@ -1,8 +1,8 @@
 /** A model that cannot be loaded fails with a catalogued code and a message free of server paths. */
-import { copyFileSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { chooseDevice, SessionCache } from '../../src/runtime/index.js';
 import { TaskError } from '../../src/tasks/task-errors.js';
 
@@ -22,5 +22,23 @@ describe('SessionCache load failures', () => {
     // A failed load is not cached: a repaired file loads on the next try.
     copyFileSync(join(import.meta.dirname, '..', 'fixtures', 'models', 'yunet_n_dynamic.onnx'), file);
     expect((await cache.get(file)).inputNames).toEqual(['input']);
+  });
+});
+
+describe('SessionCache and replaced files', () => {
+  it('a model file deleted and installed again with other content gets a new session, not the cached one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backserv-replaced-model-'));
+    const file = join(dir, 'model.onnx');
+    copyFileSync(join(import.meta.dirname, '..', 'fixtures', 'models', 'yunet_n_dynamic.onnx'), file);
+    const cache = new SessionCache({ device: chooseDevice('cpu'), intraOpThreads: 1 });
+    const first = await cache.get(file);
+    expect(first.inputNames).toEqual(['input']);
+    expect(await cache.get(file)).toBe(first); // unchanged file: the cached session
+    // As an install does: the new file is written beside and renamed into place.
+    copyFileSync(join(inject('testModelsDir'), 'realesrgan-x4plus', 'model.onnx'), `${file}.part`);
+    renameSync(`${file}.part`, file);
+    const second = await cache.get(file);
+    expect(second).not.toBe(first);
+    expect(second.outputNames).not.toEqual(first.outputNames);
   });
 });

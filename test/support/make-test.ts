@@ -7,8 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildRealEsrganTest } from './test-models/realesrgan.js';
 import { buildSdTest } from './test-models/sd.js';
+import { buildSdxlTest } from './test-models/sdxl.js';
 import { buildArcFaceTest, buildInswapperTest, buildScrfdTest } from './test-models/face.js';
 import { buildBirefnetTest, buildU2netTest } from './test-models/segmenters.js';
+import { buildCodeformerTest, buildGfpganTest } from './test-models/face-enhance.js';
 import { buildSelfieTest } from './test-models/selfie.js';
 import { TEST_MODEL_MARKER } from '../../src/models/registry.js';
 import { convertTfjsSource } from '../../src/models/convert/tfjs/index.js';
@@ -29,19 +31,23 @@ const BUILDERS: Record<string, Builder> = {
   'sd-turbo': () => buildSdTest('sd-turbo'),
   sd15: () => buildSdTest('sd15'),
   'lcm-dreamshaper-v7': () => buildSdTest('lcm-dreamshaper-v7'),
+  'sdxl-base': () => buildSdxlTest('sdxl-base'),
+  'sdxl-turbo': () => buildSdxlTest('sdxl-turbo'),
   'arcface-w600k-r50': single(buildArcFaceTest),
   'inswapper-128': single(buildInswapperTest),
   'scrfd-10g': single(buildScrfdTest),
   'selfie-segmentation': single(buildSelfieTest),
   u2net: single(buildU2netTest),
   'birefnet-general': single(buildBirefnetTest),
+  'gfpgan-1.4': single(buildGfpganTest),
+  codeformer: single(buildCodeformerTest),
   // The real FaceMesh: converted from the npm dependency in ~0.3 s, so tests get real landmarks.
   facemesh: single(() => convertTfjsSource('tfjs:facemesh').onnx),
 };
 
 export const TEST_MODEL_IDS: readonly string[] = Object.keys(BUILDERS);
 
-/** The default set: one model per role (the x4fast/sd15/LCM variants are written on request). */
+/** The default set: one model per role (the x4fast/sd15/LCM/SDXL variants are written on request). */
 export const DEFAULT_TEST_MODELS: readonly string[] = ['realesrgan-x4plus', 'sd-turbo', 'arcface-w600k-r50', 'inswapper-128', 'scrfd-10g', 'selfie-segmentation', 'facemesh'];
 
 export async function makeTestModels(outDir: string, which: readonly string[] = DEFAULT_TEST_MODELS): Promise<void> {

@@ -9,8 +9,8 @@
  * client. `Last-Event-ID: done` on a finished task answers 204 (EventSource stops reconnecting).
  */
 import type { Context } from 'koa';
-import { PassThrough } from 'node:stream';
 import { notFound } from '../../tasks/errors.js';
+import { openEventStream } from './sse-stream.js';
 import type { TaskFrontend } from '../../queue/task-frontend.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { FINAL_STATUSES, type Progress, type TaskRecord, type TaskStatus } from '../../tasks/types.js';
@@ -73,12 +73,7 @@ export function eventsHandler(deps: EventsDeps) {
       return;
     }
 
-    const stream = new PassThrough();
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
-    ctx.body = stream;
+    const stream = openEventStream(ctx);
 
     let seq = /^\d{1,15}$/.test(lastId) ? Number(lastId) : 0;
     let closed = false;
@@ -109,7 +104,11 @@ export function eventsHandler(deps: EventsDeps) {
     let lastPosition: number | null = null;
     let lastPreviewUrl: string | null = null;
     let lastPreviewStep = -1;
+    // Progress only moves forward within one run: a report that arrives late (the worker's store
+    // writes and the pub/sub stream reach this node by different connections) is dropped.
+    let lastStep = -1;
     const sendStatus = async (r: TaskRecord) => {
+      if (r.status !== lastStatus) lastStep = r.status === 'In Progress' ? (r.progress?.step ?? -1) : -1;
       lastStatus = r.status;
       const position = r.status === 'Queueing' ? await deps.frontend.queuePosition(r.ticket_id) : null;
       const view = taskView(r, base, position, deps.frontend.liveProgress(r.ticket_id));
@@ -137,7 +136,8 @@ export function eventsHandler(deps: EventsDeps) {
             const r = p.record ?? (await deps.store.get(id));
             if (r && r.status !== lastStatus) await sendStatus(r);
           } else if (p.kind === 'progress') {
-            if (lastStatus === 'In Progress') {
+            if (lastStatus === 'In Progress' && p.progress.step >= lastStep) {
+              lastStep = p.progress.step;
               const view = progressView(p.progress, base, true);
               send('progress', view);
               // A new live preview (image_creation): its own event, so a page can swap the picture.

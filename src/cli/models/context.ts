@@ -58,7 +58,8 @@ export function endQuietlyOnClosedPipe(): void {
 export function createContext(io: CliIo): CliContext {
   // Same default and variable as the server (src/config): both must look in one folder.
   const modelsDir = resolve(io.env.BACKSERV_MODELS_DIR || './models');
-  const manifest = loadManifest();
+  // Same override as the server (BACKSERV_MODELS_MANIFEST), so both read one manifest.
+  const manifest = io.env.BACKSERV_MODELS_MANIFEST ? loadManifest(resolve(io.env.BACKSERV_MODELS_MANIFEST)) : loadManifest();
   return { ...io, modelsDir, manifest, registry: createRegistry(modelsDir, manifest) };
 }
 

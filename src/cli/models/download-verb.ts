@@ -3,11 +3,12 @@
  * When the network is out of reach it says, for every file still missing, where to fetch it and
  * where to put it, and removes any folder it made that stayed empty.
  */
-import { readdirSync, rmdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManifestEntry, ManifestFile } from '../../models/manifest.js';
 import { downloadFile, DownloadError } from '../../models/download/download-file.js';
 import { formatProgress, humanBytes } from '../../models/download/progress.js';
+import { removeEmptyFolders } from '../../models/install/empty-folders.js';
 import { UsageError } from './args.js';
 import { CliError, entryFor, type CliContext } from './context.js';
 
@@ -49,18 +50,6 @@ function viaMirror(url: string, mirror: URL | null): string {
   if (!mirror) return url;
   const u = new URL(url);
   return `${mirror.origin}${mirror.pathname.replace(/\/$/, '')}${u.pathname}${u.search}`;
-}
-
-/** Removes `dir` and the folders under it that hold no file; keeps anything with content (a resumable .part). */
-function removeEmptyFolders(dir: string): void {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) removeEmptyFolders(join(dir, e.name));
-  if (readdirSync(dir).length === 0) rmdirSync(dir);
 }
 
 /** Where to fetch each missing file and where to put it, for an operator placing them by hand. */

@@ -6,6 +6,8 @@
  */
 import { a1111DataUri } from './data-uri.js';
 import type { TaskRequest } from '../call-runner.js';
+import { resolveUpscaler } from './upscaler-names.js';
+import { planFaceRestore } from './face-restore-plan.js';
 
 export const EXTRAS_FIELDS: ReadonlySet<string> = new Set([
   'image', 'upscaling_resize', 'upscaler_1', 'upscaler_2', 'extras_upscaler_2_visibility', 'resize_mode', 'show_extras_results',
@@ -13,32 +15,30 @@ export const EXTRAS_FIELDS: ReadonlySet<string> = new Set([
   'upscale_first',
 ]);
 
-/** A1111's names for the Real-ESRGAN weights we may have installed. */
-const ALIASES: Readonly<Record<string, string>> = {
-  'r-esrgan 4x+': 'realesrgan-x4plus',
-  'realesrgan_x4plus': 'realesrgan-x4plus',
-  'r-esrgan general 4xv3': 'realesrgan-x4fast',
-};
+/** A1111 names of its own weight files that clients also send. */
+const FILE_NAMES: Readonly<Record<string, string>> = { realesrgan_x4plus: 'realesrgan-x4plus' };
 
 export interface ExtrasPlan {
   request: TaskRequest;
   notes: string[];
 }
 
-export function planExtras(body: Record<string, unknown>, installed: readonly string[]): ExtrasPlan {
+/** `installed`: the upscalers installed; `enhancers`: the face enhancers installed (face_enhance). */
+export function planExtras(body: Record<string, unknown>, installed: readonly string[], enhancers: readonly string[] = []): ExtrasPlan {
   const notes: string[] = [];
   const asked = typeof body.upscaling_resize === 'number' ? body.upscaling_resize : 2;
   const scale = Math.min(4, Math.max(2, Math.round(asked)));
   if (scale !== asked) notes.push(`upscaling_resize ${asked} was rounded to ${scale} (this server upscales ×2, ×3 or ×4)`);
   if (body.resize_mode === 1) notes.push('resize_mode 1 (scale to a size) is not available; the image was scaled by a factor');
-  for (const f of ['gfpgan_visibility', 'codeformer_visibility'] as const) {
-    if (typeof body[f] === 'number' && (body[f] as number) > 0) notes.push(`${f}: no face restorer is installed`);
-  }
   if (typeof body.extras_upscaler_2_visibility === 'number' && body.extras_upscaler_2_visibility > 0) notes.push('upscaler_2 is not blended in');
   const params: Record<string, unknown> = { image_url: a1111DataUri(String(body.image)), scale_factor: scale };
+  const faceEnhance = planFaceRestore(body, enhancers, notes);
+  if (faceEnhance) params.face_enhance = faceEnhance;
   const name = typeof body.upscaler_1 === 'string' ? body.upscaler_1.trim() : '';
   if (name && name.toLowerCase() !== 'none') {
-    const id = installed.find((m) => m === name.toLowerCase()) ?? (installed.includes(ALIASES[name.toLowerCase()] ?? '') ? ALIASES[name.toLowerCase()] : undefined);
+    // The same names as the hires fix's hr_upscaler (upscaler-names.ts); latent modes have no meaning here.
+    const choice = resolveUpscaler(FILE_NAMES[name.toLowerCase()] ?? name, installed);
+    const id = choice?.kind === 'model' ? choice.id : undefined;
     if (id) params.model = id;
     else notes.push(`upscaler_1 "${name}" is not installed here (${installed.join(', ')}); the default upscaler was used`);
   }

@@ -1,10 +1,11 @@
 /**
  * The AUTOMATIC1111 API subset that real clients call (LibreChat, Open WebUI, SillyTavern,
- * Krita/Photoshop plugins): txt2img and extra-single-image become ordinary tasks through the
+ * Krita/Photoshop plugins): txt2img (with the hires fix) and extra-single-image become ordinary tasks through the
  * submit_task path; the lists describe what is really installed; options, progress, interrupt
  * and skip are per caller. Errors: `{error, message, detail}` (FastAPI's `detail`; a 422 lists
  * the field as FastAPI does).
  */
+import { LORA_EXT, listLoras } from '../../models/lora/lora-folder.js';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { MountContext } from '../../api/app-mount.js';
@@ -22,6 +23,8 @@ import { buildInfo } from './info.js';
 import { progressOf, stopOwn } from './progress.js';
 import { SAMPLERS, SCHEDULES } from './samplers.js';
 import { planRembg, REMBG_FIELDS } from './rembg-plan.js';
+import { LATENT_MODES, pixelUpscalers } from './upscaler-names.js';
+import { MAX_SIDE, sdFamily } from '../../pipelines/image-creation/family.js';
 import { EXTRA_SINGLE_SCHEMA, IMG2IMG_SCHEMA, OPTIONS_SCHEMA, REMBG_SCHEMA, TXT2IMG_SCHEMA } from './schemas.js';
 import { IMG2IMG_FIELDS, planImg2img, planTxt2img, TXT2IMG_FIELDS } from './txt2img-plan.js';
 import type { UserOptionsStore } from './user-options.js';
@@ -65,6 +68,10 @@ export function a1111Router(d: A1111Deps) {
   const caller = (ctx: Context) => a1111Caller(ctx, mount.keys);
   const body = (ctx: Context) => mount.readJson(ctx);
   const defaultModel = () => mount.models.resolve('image_creation')?.id ?? null;
+  const maxSide = (model: string | null) => {
+    const m = mount.models.resolve('image_creation', model ?? undefined);
+    return m ? MAX_SIDE[sdFamily(m)] : MAX_SIDE.sd;
+  };
 
   /** txt2img and img2img: one plan → tasks → A1111's {images, parameters, info}. */
   const generate = (route: 'txt2img' | 'img2img', check: BodyCheck, fields: ReadonlySet<string>, schema: { properties: Record<string, unknown> },
@@ -72,11 +79,12 @@ export function a1111Router(d: A1111Deps) {
     const user = caller(ctx);
     const req = checked(check, await body(ctx));
     d.unknown.note(route, req, fields);
-    if (req.enable_hr === true) mount.log.info({ user_id: user }, `compat: ${route} asked for enable_hr (hires fix), which is not available yet; ignored`);
     const made = plan(req, {
       installed: installedModels(mount.models, 'image_creation'),
       userCheckpoint: await d.options.checkpoint(user),
       maxImages: mount.config.compat.maxImages,
+      upscalers: installedModels(mount.models, 'image_upscale'),
+      maxSide,
     });
     const records = await d.runner.run(ctx, user, made.requests);
     throwIfFailed(records);
@@ -95,7 +103,7 @@ export function a1111Router(d: A1111Deps) {
     const user = caller(ctx);
     const req = checked(extrasCheck, await body(ctx));
     d.unknown.note('extra-single-image', req, EXTRAS_FIELDS);
-    const plan = planExtras(req, installedModels(mount.models, 'image_upscale'));
+    const plan = planExtras(req, installedModels(mount.models, 'image_upscale'), installedModels(mount.models, 'image_upscale', 'enhancer'));
     const records = await d.runner.run(ctx, user, [plan.request]);
     throwIfFailed(records);
     const rec = records[0];
@@ -154,6 +162,12 @@ export function a1111Router(d: A1111Deps) {
     ctx.body = 'null';
   });
 
+  // A1111's shape; `path` is the file name only (never a server path).
+  router.get('/loras', (ctx) => {
+    caller(ctx);
+    ctx.body = listLoras(mount.config.loraDir).map((l) => ({ name: l.name, alias: l.name, path: `${l.name}${LORA_EXT}`, metadata: {} }));
+  });
+
   router.get('/samplers', (ctx) => {
     caller(ctx);
     ctx.body = SAMPLERS.map((s) => ({ name: s.name, aliases: s.aliases, options: s.schedule ? { scheduler: s.schedule } : {} }));
@@ -162,12 +176,25 @@ export function a1111Router(d: A1111Deps) {
     caller(ctx);
     ctx.body = SCHEDULES;
   });
+  // What hr_upscaler (and extra-single-image's upscaler_1) accept: None first (SillyTavern splices
+  // the latent modes in after it), then the A1111 names and the ids of the installed models.
   router.get('/upscalers', (ctx) => {
     caller(ctx);
     const none = { name: 'None', model_name: null, model_path: null, model_url: null, scale: 4 };
-    ctx.body = [none, ...installedModels(mount.models, 'image_upscale').map((id) => ({ name: id, model_name: id, model_path: null, model_url: null, scale: 4 }))];
+    ctx.body = [none, ...pixelUpscalers(installedModels(mount.models, 'image_upscale'))
+      .map((u) => ({ name: u.name, model_name: u.id, model_path: null, model_url: null, scale: 4 }))];
   });
-  for (const empty of ['/sd-vae', '/latent-upscale-modes', '/face-restorers']) {
+  router.get('/latent-upscale-modes', (ctx) => {
+    caller(ctx);
+    ctx.body = LATENT_MODES.map((name) => ({ name }));
+  });
+  router.get('/face-restorers', (ctx) => {
+    caller(ctx);
+    // A1111's names for the restorers its extras fields (gfpgan_visibility, codeformer_visibility) drive.
+    const names: Record<string, string> = { 'gfpgan-1.4': 'GFPGAN', codeformer: 'CodeFormer' };
+    ctx.body = installedModels(mount.models, 'image_upscale', 'enhancer').map((id) => ({ name: names[id] ?? id, cmd_dir: null }));
+  });
+  for (const empty of ['/sd-vae']) {
     router.get(empty, (ctx) => {
       caller(ctx);
       ctx.body = [];

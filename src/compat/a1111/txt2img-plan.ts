@@ -10,6 +10,10 @@ import { CompatError } from '../errors.js';
 import type { TaskRequest } from '../call-runner.js';
 import { resolveCheckpoint } from '../models.js';
 import { fitSize } from '../size.js';
+import { IMAGE_SIZE } from '../../pipelines/image-creation/params.js';
+import { hiresSide } from '../../pipelines/image-creation/hires-params.js';
+import { planHires, type HiresInfo } from './hires-plan.js';
+import { takeLoraTags } from './lora-tags.js';
 import { chooseSampler } from './samplers.js';
 
 export interface Txt2ImgPlan {
@@ -22,6 +26,8 @@ export interface Txt2ImgPlan {
   /** The model asked for (null: the server's default). */
   model: string | null;
   sendImages: boolean;
+  /** The hires fix as asked (enable_hr), null without it. */
+  hires: HiresInfo | null;
 }
 
 export interface PlanContext {
@@ -29,6 +35,10 @@ export interface PlanContext {
   /** The caller's default from POST /sdapi/v1/options, if any. */
   userCheckpoint: string | null;
   maxImages: number;
+  /** Installed image_upscale ids (hires upscalers); default none. */
+  upscalers?: readonly string[];
+  /** Longest output side of a model (null: the server's default model); default 1024. */
+  maxSide?: (model: string | null) => number;
 }
 
 /** Fields read or deliberately ignored (cosmetic, or reported in notes); the rest are logged as unknown. */
@@ -56,7 +66,8 @@ const FILLS = ['fill', 'original', 'latent_noise', 'latent_noise'] as const;
  * given), denoising_strength as strength, and the mask with A1111's fill and full-res options.
  */
 export function planImg2img(body: Record<string, unknown>, pc: PlanContext): Txt2ImgPlan {
-  const plan = planTxt2img(body, pc);
+  // A1111's img2img has no hires fix: enable_hr and its fields are not read there.
+  const plan = planTxt2img({ ...body, enable_hr: false }, pc);
   const extra: Record<string, unknown> = {
     init_image: a1111DataUri(String((body.init_images as unknown[])[0])),
     strength: num(body.denoising_strength) ?? 0.75,
@@ -85,7 +96,6 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function unsupported(body: Record<string, unknown>, overrides: Record<string, unknown>, notes: string[]): void {
-  if (body.enable_hr === true) notes.push('enable_hr: the hires fix is not available yet; the image was made in one pass at the size shown');
   if (body.restore_faces === true) notes.push('restore_faces: no face restorer is installed; faces were not restored');
   if (body.tiling === true) notes.push('tiling: seamless tiling is not available');
   if (Array.isArray(body.styles) && body.styles.length > 0) notes.push('styles: saved styles do not exist here; only prompt and negative_prompt were used');
@@ -97,7 +107,6 @@ function unsupported(body: Record<string, unknown>, overrides: Record<string, un
   if (clipSkip !== undefined && clipSkip > 1) notes.push(`CLIP skip ${clipSkip}: not available; the last CLIP layer was used`);
   const vae = str(overrides.sd_vae);
   if (vae && !['automatic', 'none', ''].includes(vae.toLowerCase())) notes.push(`sd_vae "${vae}": the model's own VAE was used`);
-  if (typeof body.prompt === 'string' && /<(lora|lyco|hypernet):/i.test(body.prompt)) notes.push('LoRA / hypernetwork tags in the prompt are not applied (they stay in the text)');
 }
 
 function chooseModel(overrides: Record<string, unknown>, pc: PlanContext, notes: string[]): string | null {
@@ -129,17 +138,32 @@ export function planTxt2img(body: Record<string, unknown>, pc: PlanContext): Txt
 
   // A1111 makes an unconditional image from an empty prompt; so does a prompt of one space
   // here (it tokenizes to the same start/end tokens), which the shared validator accepts.
-  const prompt = str(body.prompt) ?? '';
+  // <lora:name:weight> tags become task_params.loras (lora-tags.ts).
+  const tags = takeLoraTags(str(body.prompt) ?? '');
+  notes.push(...tags.notes);
+  const prompt = tags.prompt;
   const negativePrompt = str(body.negative_prompt) ?? '';
   const params: Record<string, unknown> = { prompt: prompt.trim() === '' ? ' ' : prompt };
+  if (tags.loras.length) params.loras = tags.loras;
   if (negativePrompt) params.negative_prompt = negativePrompt;
+
+  const model = chooseModel(overrides, pc, notes);
+  if (model) params.model = model;
 
   const w = num(body.width) ?? 512;
   const h = num(body.height) ?? 512;
-  const size = fitSize(w, h);
-  if (size.changed) notes.push(`size ${w}x${h} was fitted to ${size.width}x${size.height} (multiples of 8, at most 1024)`);
+  const hires = planHires(body, w, h, pc.upscalers ?? [], notes);
+  const maxSide = pc.maxSide?.(model) ?? IMAGE_SIZE.max;
+  // With the hires fix the output is the first pass × scale, so the first pass is fitted to max ÷ scale.
+  const size = fitSize(w, h, hires ? Math.floor(maxSide / hires.info.scale / 8) * 8 : maxSide);
+  if (size.changed) {
+    notes.push(hires
+      ? `size ${w}x${h} was fitted to ${size.width}x${size.height} so that hr_scale ${hires.info.scale} makes ${hiresSide(size.width, hires.info.scale)}x${hiresSide(size.height, hires.info.scale)} (multiples of 8, at most ${maxSide} a side on this model)`
+      : `size ${w}x${h} was fitted to ${size.width}x${size.height} (multiples of 8, at most ${maxSide} a side on this model)`);
+  }
   params.width = size.width;
   params.height = size.height;
+  if (hires) params.hires = hires.params;
 
   const steps = num(body.steps);
   if (steps !== undefined) {
@@ -154,8 +178,6 @@ export function planTxt2img(body: Record<string, unknown>, pc: PlanContext): Txt
   const sampler = chooseSampler(str(body.sampler_name) || str(body.sampler_index), str(body.scheduler));
   notes.push(...sampler.notes);
   if (sampler.scheduler) params.scheduler = sampler.scheduler;
-  const model = chooseModel(overrides, pc, notes);
-  if (model) params.model = model;
 
   const asked = num(body.seed);
   let base: number;
@@ -167,6 +189,6 @@ export function planTxt2img(body: Record<string, unknown>, pc: PlanContext): Txt
   const seeds = Array.from({ length: count }, (_, i) => (base + i) % U32);
   return {
     requests: seeds.map((seed) => ({ task_type: 'image_creation', task_params: { ...params, seed } })),
-    seeds, prompt, negativePrompt, notes, model, sendImages: body.send_images !== false,
+    seeds, prompt, negativePrompt, notes, model, sendImages: body.send_images !== false, hires: hires?.info ?? null,
   };
 }

@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
-export const DT = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export const DT = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11 } as const;
 export type ElemType = (typeof DT)[keyof typeof DT];
 
 /** Attribute values: plain numbers are INT, `{ f }` FLOAT, arrays INTS, `{ floats }` FLOATS, strings STRING. */
@@ -75,16 +75,19 @@ export class GraphBuilder {
     return this.init(this.fresh('const'), BigInt64Array.from(values.map((v) => BigInt(v))), dims);
   }
 
-  /** Adds a node with one output and returns the output's name (generated unless given). */
-  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, output?: string): string {
+  /**
+   * Adds a node with one output and returns the output's name (generated unless given). `name`
+   * names the node itself (torch's exporter names nodes by module scope, `/a.0/b/MatMul`).
+   */
+  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, output?: string, name?: string): string {
     const out = output ?? this.fresh(opType.toLowerCase());
-    this.opMulti(opType, inputs, [out], attrs);
+    this.opMulti(opType, inputs, [out], attrs, name);
     return out;
   }
 
-  opMulti(opType: string, inputs: readonly string[], outputs: readonly string[], attrs: Record<string, AttrValue> = {}): readonly string[] {
+  opMulti(opType: string, inputs: readonly string[], outputs: readonly string[], attrs: Record<string, AttrValue> = {}, name?: string): readonly string[] {
     this.nodes.push({
-      name: this.fresh(`n_${opType}`),
+      name: name ?? this.fresh(`n_${opType}`),
       opType,
       input: [...inputs],
       output: [...outputs],

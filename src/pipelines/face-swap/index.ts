@@ -4,6 +4,8 @@
  * Engines: inswapper (align to the 128 crop, swap with the ArcFace latent, paste back through
  * the box or a FaceMesh region mask) and mesh (offline: FaceMesh on both faces, piecewise-affine
  * warp, colour transfer, feathered blend; see mesh-swap.ts). `auto` is inswapper when installed.
+ * A target_video goes to video/run-video.ts (the same engines, frame by frame).
+ * With face_enhance, each face is restored (GFPGAN/CodeFormer, ../face-enhance) right after its swap (images; a target_video is not enhanced yet).
  */
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
@@ -16,14 +18,18 @@ import { detectFaces, type Detector } from './detect.js';
 import { resolveFaceModels } from './face-models.js';
 import { InswapperEngine, MeshEngine, type FaceEngine } from './engines.js';
 import { parse, type FaceSwapSettings } from './params.js';
+import { FaceEnhancer } from '../face-enhance/face-enhancer.js';
 import { closestToReference } from './reference.js';
 import { pickSourceFace, pickTargetFaces } from './select.js';
+import { runVideoFaceSwap } from './video/run-video.js';
 
 export async function runFaceSwap(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
-  return swapFaces(parse(params), ctx);
+  const s = parse(params);
+  if (s.targetImage === undefined) return runVideoFaceSwap(s, ctx);
+  return swapFaces({ ...s, targetImage: s.targetImage }, ctx);
 }
 
-async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<ResultMeta> {
+async function swapFaces(s: FaceSwapSettings & { targetImage: string }, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
   const models = resolveFaceModels(ctx.models);
   const useInswapper = s.engine === 'inswapper' || (s.engine === 'auto' && models.inswapper !== null);
@@ -43,6 +49,7 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
     useInswapper && models.inswapper ? ctx.sessions.get(models.inswapper.swapper.path) : Promise.resolve(null),
   ]);
   const detector: Detector = { kind: models.detector.kind, session: detSession };
+  const enhancer = s.faceEnhance ? await FaceEnhancer.create(ctx, 'face_swap', s.faceEnhance) : null;
   const tLoaded = performance.now();
   await checkpoint(ctx.signal);
 
@@ -71,6 +78,7 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
   for (let k = 0; k < targetFaces.length; k++) {
     await checkpoint(ctx.signal);
     await engine.swap(frame, targetFaces[k], targetDetected.indexOf(targetFaces[k]));
+    await enhancer?.enhance(frame, targetFaces[k]);
     ctx.progress(k + 1, targetFaces.length);
   }
   await checkpoint(ctx.signal);
@@ -82,6 +90,7 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
     'backserv:engine': engine.name,
     'backserv:detector': models.detector.id,
     'backserv:faces_swapped': String(targetFaces.length),
+    ...(enhancer ? { 'backserv:face_enhancer': enhancer.modelId } : {}),
   });
   const file = `${ctx.ticketId}.png`;
   await writeResultFile(ctx.resultsDir, file, png);
@@ -98,6 +107,7 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
     landmarks: models.landmarks.id,
     ...(models.inswapper && useInswapper ? { embedder: models.inswapper.embedder.id } : {}),
     ...(referenceBy ? { reference_descriptor: referenceBy } : {}),
+    ...(enhancer ? { face_enhancer: enhancer.modelId } : {}),
     faces_swapped: targetFaces.length,
     faces_in_target: targetDetected.length,
     timings: {
@@ -107,6 +117,7 @@ async function swapFaces(s: FaceSwapSettings, ctx: PipelineContext): Promise<Res
       [engine.name === 'inswapper' ? 'embed_ms' : 'source_landmarks_ms']: ms(tPrepared - tDetected),
       ...Object.fromEntries(Object.entries(engine.timings).map(([key, v]) => [key, ms(v)])),
       swap_total_ms: ms(tSwapped - tPrepared),
+      ...(enhancer ? { enhance_ms: ms(enhancer.ms) } : {}),
       encode_ms: ms(performance.now() - tSwapped),
     },
   };

@@ -33,21 +33,30 @@ export function featherSizes(m: Affine, cropSize: number): FeatherSizes {
   return { size, erodeFrame, sigmaFrame };
 }
 
-/** The feathered blend mask in crop space (f32 in [0,1], cropSize²). */
+/**
+ * The feathered blend mask in crop space (f32 in [0,1], cropSize²). A square eroded by a square
+ * kernel and blurred by a separable Gaussian is the outer product of one row treated the same
+ * way, so the work is done on one line (a 512² mask in ~1 ms instead of ~100).
+ */
 export function featherMask(m: Affine, cropSize: number, kernels: Kernels): Float32Array {
   const { erodeFrame, sigmaFrame } = featherSizes(m, cropSize);
   const s = affineScale(m); // crop pixels per frame pixel
-  // A white square with a one-pixel black frame, so erosion eats in from the crop's edge (the
+  // A white line with one black pixel at each end, so erosion eats in from the crop's edge (the
   // kernel's erosion clamps at the border, which would otherwise keep the edge white).
-  const mask = new Float32Array(cropSize * cropSize);
-  for (let y = 1; y < cropSize - 1; y++) mask.fill(1, y * cropSize + 1, (y + 1) * cropSize - 1);
+  const line = new Float32Array(cropSize).fill(1, 1, cropSize - 1);
   // A k×k erosion moves the edge in by k/2 frame pixels; the black frame already counts ~1.5.
   // OpenCV truncates its Gaussian at ksize/2 ≈ k/2, so the feather is exactly 0 at the crop's
   // edge; this blur reaches ⌈3σ⌉, so erode at least that far to keep the edge at exactly 0.
   const sigma = sigmaFrame * s;
   const radius = Math.max(Math.round((erodeFrame / 2) * s - 1.5), Math.ceil(3 * sigma));
-  const eroded = kernels.erode(mask, cropSize, cropSize, radius);
-  return kernels.gaussianBlur(eroded, cropSize, cropSize, sigma);
+  const f = kernels.gaussianBlur(kernels.erode(line, cropSize, 1, radius), cropSize, 1, sigma);
+  const mask = new Float32Array(cropSize * cropSize);
+  for (let y = 0; y < cropSize; y++) {
+    const fy = f[y];
+    if (fy === 0) continue;
+    for (let x = 0; x < cropSize; x++) mask[y * cropSize + x] = fy * f[x];
+  }
+  return mask;
 }
 
 /** Blends the swapped crop (u8 RGB HWC) into `frame` in place; alpha, if any, is kept. */

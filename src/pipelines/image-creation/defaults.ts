@@ -6,6 +6,7 @@
  * else from the table. Light on purpose: the API process imports it through params.ts.
  */
 import { randomInt } from 'node:crypto';
+import type { SdFamily } from './family.js';
 import type { SchedulerName } from './schedulers/names.js';
 
 export interface ModelDefaults {
@@ -25,6 +26,8 @@ export interface SdModelInfo {
   schedulerClass: string;
   /** The trained size declared by the folder's configs; null when they declare none. */
   nativeSize: { width: number; height: number } | null;
+  /** SDXL (two text encoders, added conditioning) or SD 1.x/2.x (family.ts); absent means SD 1.x/2.x. */
+  family?: SdFamily;
 }
 
 export const MODEL_DEFAULTS: Readonly<Record<string, ModelDefaults>> = Object.freeze({
@@ -34,6 +37,10 @@ export const MODEL_DEFAULTS: Readonly<Record<string, ModelDefaults>> = Object.fr
   sd15: { steps: 25, guidanceScale: 7.5, scheduler: 'dpmpp_2m_karras', size: 512 },
   // LCM takes its guidance through timestep_cond (w = 8.5 − 1), never as a CFG batch.
   'lcm-dreamshaper-v7': { steps: 4, guidanceScale: 8.5, scheduler: 'lcm', size: 512 },
+  // SDXL base 1.0: its config is Euler (leading); ~30 steps at CFG 5–7 (diffusers' default 5), 1024².
+  'sdxl-base': { steps: 30, guidanceScale: 6, scheduler: 'euler', size: 1024 },
+  // SDXL-Turbo: 1–4 steps without guidance at 512²; its scheduler config is Euler ancestral, trailing.
+  'sdxl-turbo': { steps: 1, guidanceScale: 0, scheduler: 'euler_a', size: 512 },
 });
 
 const BY_CLASS: Readonly<Record<string, ModelDefaults>> = {
@@ -52,8 +59,10 @@ export interface ResolvedDefaults {
   height: number;
 }
 
-export function defaultsFor(model: Pick<SdModelInfo, 'id' | 'schedulerClass' | 'nativeSize'>): ResolvedDefaults {
-  const d = MODEL_DEFAULTS[model.id] ?? BY_CLASS[model.schedulerClass] ?? MODEL_DEFAULTS.sd15;
+export function defaultsFor(model: Pick<SdModelInfo, 'id' | 'schedulerClass' | 'nativeSize' | 'family'>): ResolvedDefaults {
+  // An SDXL folder under an unknown id takes SDXL base's steps, guidance and size (its scheduler from its config).
+  const family = model.family === 'sdxl' ? { ...MODEL_DEFAULTS['sdxl-base'], scheduler: BY_CLASS[model.schedulerClass]?.scheduler ?? 'euler' } : undefined;
+  const d = MODEL_DEFAULTS[model.id] ?? family ?? BY_CLASS[model.schedulerClass] ?? MODEL_DEFAULTS.sd15;
   const size = model.nativeSize ?? { width: d.size, height: d.size };
   return { steps: d.steps, guidanceScale: d.guidanceScale, scheduler: d.scheduler, width: size.width, height: size.height };
 }

@@ -12,6 +12,7 @@ import type { ModelRegistry } from '../../models/types.js';
 import type { TaskType } from '../../tasks/types.js';
 import type { ModelLookup } from '../params/types.js';
 import type { SdModelInfo } from './defaults.js';
+import { sdFamily } from './family.js';
 import { IMAGE_SIZE } from './params.js';
 import { incompatible } from './tensor-io.js';
 
@@ -55,7 +56,7 @@ export function nativeSize(dir: string): SdModelInfo['nativeSize'] {
 export function readSdModelInfo(id: string, dir: string): SdModelInfo {
   const scheduler = readConfig(dir, 'scheduler/scheduler_config.json');
   const cls = scheduler?._class_name;
-  return { id, dir, schedulerClass: typeof cls === 'string' ? cls : '', nativeSize: nativeSize(dir) };
+  return { id, dir, schedulerClass: typeof cls === 'string' ? cls : '', nativeSize: nativeSize(dir), family: sdFamily({ id, dir }) };
 }
 
 /** The worker's model lookup for parse: the installed SD model the task runs on, or model_unavailable. */

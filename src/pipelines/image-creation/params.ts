@@ -12,6 +12,11 @@ import { TaskError } from '../../tasks/task-errors.js';
 import { defaultsFor, MODEL_DEFAULTS, randomSeed, type ModelDefaults, type ResolvedDefaults, type SdModelInfo } from './defaults.js';
 import { SCHEDULER_NAMES, type SchedulerName } from './schedulers/names.js';
 import { editProperties, parseEdit, type EditSettings } from './edit-params.js';
+import { MAX_SIDE } from './family.js';
+import { hiresProperty, parseHires, type HiresSettings } from './hires-params.js';
+import { checkInstalled, familyProblem } from './model-check.js';
+import { parseSdxl, sdxlProperties, type SdxlSettings } from './sdxl-params.js';
+import { lorasCrossCheck, lorasProperty, parseLoras, type LoraRequest } from './lora-params.js';
 
 export const IMAGE_SIZE = { min: 64, max: 1024, multipleOf: 8 } as const;
 
@@ -35,14 +40,17 @@ const schema: ParamsSchema = {
   properties: {
     prompt,
     negative_prompt: negativePrompt,
-    width: dimension(IMAGE_SIZE.max, 'width'),
-    height: dimension(IMAGE_SIZE.max, 'height'),
+    width: dimension(MAX_SIDE.sdxl, 'width', `; at most ${IMAGE_SIZE.max} on SD 1.x/2.x models, ${MAX_SIDE.sdxl} on SDXL ones`),
+    height: dimension(MAX_SIDE.sdxl, 'height', `; at most ${IMAGE_SIZE.max} on SD 1.x/2.x models, ${MAX_SIDE.sdxl} on SDXL ones`),
     steps: { type: 'integer', minimum: 1, maximum: 100, description: `denoising steps; default: ${perModel('steps')}` },
     guidance_scale: { type: 'number', minimum: 0, maximum: 30, description: `guidance scale: classifier-free guidance above 1 (LCM models take it as an embedding instead); default: ${perModel('guidanceScale')}` },
     seed,
     scheduler: { type: 'string', enum: [...SCHEDULER_NAMES], description: `sampler; default: ${perModel('scheduler')}` },
     model: modelId('image_creation'),
+    loras: lorasProperty,
     ...editProperties,
+    hires: hiresProperty,
+    ...sdxlProperties,
   },
 };
 
@@ -61,10 +69,16 @@ interface BaseCreationSettings extends SdImageSettings {
   steps: number;
   guidanceScale: number;
   scheduler: SchedulerName;
+  /** LoRAs to merge into the UNet and text encoder (lora-params.ts); empty: none. */
+  loras: LoraRequest[];
 }
 
 /** An image_creation request after defaults, with img2img, inpainting, outpainting, batch and preview settings (edit-params.ts). */
-export type CreationSettings = BaseCreationSettings & EditSettings;
+export type CreationSettings = BaseCreationSettings & EditSettings & {
+  /** Hires fix (hires-params.ts); null when not asked for. */
+  hires: HiresSettings | null;
+  /* SDXL-only fields (sdxl-params.ts), their defaults when absent. */
+} & SdxlSettings;
 
 function side(params: TaskParams, field: 'width' | 'height', fallback: number): number {
   const v = optionalInt(params, field) ?? fallback;
@@ -94,30 +108,42 @@ export function sdModel(params: TaskParams, lookup: ModelLookup<SdModelInfo>): {
 export function parse(params: TaskParams, lookup: ModelLookup<SdModelInfo>): CreationSettings {
   const { model, defaults } = sdModel(params, lookup);
   const steps = optionalInt(params, 'steps') ?? defaults.steps;
+  const family = model.family ?? 'sd';
   const settings: CreationSettings = {
-    ...parseSdImage(params, model, defaults),
+    ...parseSdImage(params, model, defaults, MAX_SIDE[family]),
     steps,
     guidanceScale: optionalNumber(params, 'guidance_scale') ?? defaults.guidanceScale,
     scheduler: optionalOneOf(params, 'scheduler', SCHEDULER_NAMES) ?? defaults.scheduler,
+    loras: parseLoras(params),
     ...parseEdit(params, steps),
+    hires: parseHires(params, steps),
+    ...parseSdxl(params),
   };
+  // The door checked these against the model it saw; repeated on the size the model's defaults give.
+  const problem = familyProblem(params, model.id, family, settings);
+  if (problem) throw new TaskError(problem, 'invalid_params');
   const o = settings.outpaint;
-  if (o && (settings.width + o.left + o.right > IMAGE_SIZE.max || settings.height + o.top + o.bottom > IMAGE_SIZE.max)) {
-    // Knowable at the door only when width and height are given (crossCheck); the model's default size is known here.
-    throw new TaskError(`the outpainted canvas ${settings.width + o.left + o.right}×${settings.height + o.top + o.bottom} is over ${IMAGE_SIZE.max} px on a side (task_params.outpaint)`, 'invalid_params');
+  const max = MAX_SIDE[family];
+  if (o && (settings.width + o.left + o.right > max || settings.height + o.top + o.bottom > max)) {
+    // Knowable at the door only when width and height are given (crossCheck, model-check.ts); the model's default size is known here.
+    throw new TaskError(`the outpainted canvas ${settings.width + o.left + o.right}×${settings.height + o.top + o.bottom} is over ${max} px on a side (task_params.outpaint)`, 'invalid_params');
   }
   return settings;
 }
 
 /** The outpainted canvas within the size limit, when width/height are given (else parse checks it on the model's size). */
 function crossCheck(params: TaskParams): string | null {
+  const loras = lorasCrossCheck(params);
+  if (loras) return loras;
   const o = params.outpaint as Record<string, number | undefined> | undefined;
   if (o) {
     const w = typeof params.width === 'number' ? params.width + (o.left ?? 0) + (o.right ?? 0) : 0;
     const h = typeof params.height === 'number' ? params.height + (o.top ?? 0) + (o.bottom ?? 0) : 0;
-    if (w > IMAGE_SIZE.max || h > IMAGE_SIZE.max) return `task_params.outpaint grows the canvas over ${IMAGE_SIZE.max} px on a side.`;
+    // The SDXL limit here; model-check.ts holds an SD 1.x/2.x model to its own.
+    if (w > MAX_SIDE.sdxl || h > MAX_SIDE.sdxl) return `task_params.outpaint grows the canvas over ${MAX_SIDE.sdxl} px on a side.`;
   }
+  if (params.hires !== undefined && params.init_image !== undefined) return 'task_params.hires is for text-to-image; it cannot be combined with init_image.';
   return null;
 }
 
-export const imageCreationParams: ParamsModule<CreationSettings, SdModelInfo> = { schema, crossCheck, parse };
+export const imageCreationParams: ParamsModule<CreationSettings, SdModelInfo> = { schema, crossCheck, parse, modelCheck: checkInstalled };

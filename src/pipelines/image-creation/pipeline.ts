@@ -1,8 +1,10 @@
 /**
  * image_creation: prompt → CLIP states → denoise loop → VAE decode → PNG with metadata, for
- * text-to-image, img2img, inpainting and outpainting, one image or a batch (seeds s, s+1, …).
+ * text-to-image, img2img, inpainting and outpainting, one image or a batch (seeds s, s+1, …),
+ * SD 1.x/2.x or SDXL (sdxl-conditioning.ts), with the hires fix's second pass (hires.ts) when asked.
  * Progress counts the denoise steps of every sub-batch and then the decodes as one more unit.
  */
+import { join } from 'node:path';
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';
 import { checkpoint } from '../checkpoint.js';
@@ -17,6 +19,9 @@ import { parse, type CreationSettings } from './params.js';
 import { previewPng, writePreviewFile } from './preview.js';
 import { openSdModel, type SdModel } from './sd-model.js';
 import { encodePrompt } from './text-encoder.js';
+import { hiresSchedule, hiresSide } from './hires-params.js';
+import { upscaleForHires } from './hires.js';
+import { encodeSdxlPrompt, timeIds } from './sdxl-conditioning.js';
 import { maxImagesPerRun } from './unet-buffers.js';
 import { generateLatents, usesCfg } from './unet-loop.js';
 import { decodeLatents } from './vae.js';
@@ -41,7 +46,8 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
   const t0 = performance.now();
   const e = s;
   const prep: PreparedEdit | null = e.initImage ? await prepareEdit(e, s.width, s.height, ctx) : null;
-  const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir);
+  const lora = s.loras.length ? { dir: ctx.env.loraDir ?? join(ctx.env.modelsDir, 'loras'), requests: s.loras } : undefined;
+  const model = await openSdModel(ctx.sessions, ctx.kernels, s.model.id, s.model.dir, lora);
   const width = prep ? prep.work.width : s.width;
   const height = prep ? prep.work.height : s.height;
   const guided = usesCfg(model, s.guidanceScale);
@@ -49,12 +55,15 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
   const subBatches = Math.ceil(e.batchSize / per);
   const strength = prep ? e.strength : 1;
   const kept = prep ? Math.min(s.steps, Math.floor(s.steps * strength)) : s.steps;
-  const total = kept * subBatches + 1;
+  // Hires fix: a second img2img pass per image at the large size, hires.steps steps each.
+  const hires = s.hires;
+  const big = hires ? { width: hiresSide(width, hires.scale), height: hiresSide(height, hires.scale) } : null;
+  const total = kept * subBatches + (hires ? hires.steps * e.batchSize : 0) + 1;
   ctx.progress(0, total);
   await checkpoint(ctx.signal);
   const tLoaded = performance.now();
 
-  const prompt = await encodePrompt(model, s.prompt, s.negativePrompt, guided);
+  const prompt = model.sdxl ? await encodeSdxlPrompt(model, s, guided) : await encodePrompt(model, s.prompt, s.negativePrompt, guided);
   const edit: EditLatents | null = await editLatents(model, prep, s.seed, e.inpaintingFill, width, height);
   const tEncoded = performance.now();
 
@@ -80,6 +89,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
         init: edit ? { latents: edit.init, strength } : undefined,
         blendMask: edit?.blendMask,
         unetExtra: edit?.unetExtra,
+        timeIds: model.sdxl ? timeIds({ width, height }, s) : undefined,
         onStep: (done, _n, latents) => {
           ctx.progress(b * kept + done, total);
           if (ctx.preview && e.previewEvery > 0 && done % e.previewEvery === 0 && done < kept) {
@@ -99,14 +109,40 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
     // No preview write may outlive the loop (the worker removes the file once the task ends, cancelled or not).
     await previewing;
   }
+  let final = all;
+  if (hires && big) {
+    const bigSize = 4 * (big.width / 8) * (big.height / 8);
+    final = new Float32Array(e.batchSize * bigSize);
+    const schedule = hiresSchedule(hires.steps, hires.strength);
+    const bigExtra = await editLatents(model, null, s.seed, e.inpaintingFill, big.width, big.height);
+    const base = kept * subBatches;
+    for (let k = 0; k < e.batchSize; k++) {
+      await checkpoint(ctx.signal);
+      const up = await upscaleForHires(model, all.subarray(k * size, (k + 1) * size), { width, height }, big, hires.upscaler, (s.seed + k + 0x5eed) % 2 ** 32, ctx);
+      const gen = await generateLatents(model, prompt, {
+        width: big.width, height: big.height, steps: schedule, guidanceScale: s.guidanceScale, scheduler: s.scheduler,
+        seed: s.seed + k, images: 1, signal: ctx.signal,
+        init: { latents: up, strength: hires.strength },
+        unetExtra: bigExtra?.unetExtra,
+        timeIds: model.sdxl ? timeIds(big, s) : undefined,
+        onStep: (done) => ctx.progress(base + k * hires.steps + done, total),
+      });
+      final.set(gen.latents, k * bigSize);
+      stepMs.push(...gen.stepMs);
+      launches += gen.launchesPerStep * gen.stepsRun;
+    }
+  }
   const tDenoised = performance.now();
 
   let tiles = 0;
-  const outW = prep ? prep.canvas.width : width;
-  const outH = prep ? prep.canvas.height : height;
+  const decW = big ? big.width : width;
+  const decH = big ? big.height : height;
+  const decSize = 4 * (decW / 8) * (decH / 8);
+  const outW = prep ? prep.canvas.width : decW;
+  const outH = prep ? prep.canvas.height : decH;
   const decoded: Uint8Array[] = [];
   for (let k = 0; k < e.batchSize; k++) {
-    const rgb = await decodeLatents(model, all.subarray(k * size, (k + 1) * size), width, height, { signal: ctx.signal });
+    const rgb = await decodeLatents(model, final.subarray(k * decSize, (k + 1) * decSize), decW, decH, { signal: ctx.signal });
     tiles += rgb.tiles;
     let pixels = rgb.data;
     if (prep?.box) pixels = (await pasteBack(prep.canvas, { data: pixels, width, height }, prep.box)).data;
@@ -130,7 +166,9 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
       guidance_scale: String(s.guidanceScale),
       model: model.id,
       size: `${outW}x${outH}`,
+      ...(model.loras.length ? { loras: model.loras.map((l) => `${l.name}:${l.weight}`).join(',') } : {}),
       ...(prep ? { strength: String(strength) } : {}),
+      ...(hires ? { hires: JSON.stringify({ ...hires, base_size: `${width}x${height}` }) } : {}),
     });
     const file = k === 0 ? `${ctx.ticketId}.png` : `${ctx.ticketId}-${k}.png`;
     await writeResultFile(ctx.resultsDir, file, png);
@@ -152,7 +190,9 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
     model: model.id,
     vae_tiles: tiles,
     ...(prep ? { mode: edit?.mode, strength } : {}),
+    ...(hires ? { hires: { scale: hires.scale, steps: hires.steps, strength: hires.strength, upscaler: hires.upscaler, base_width: width, base_height: height } } : {}),
     batch_size: e.batchSize,
+    ...(model.loras.length ? { loras: model.loras } : {}),
     unet_launches: launches,
     images: outputs,
     timings: {

@@ -8,10 +8,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kernels } from '../../native/types.js';
 import type { SessionCache, Session, ValueSignature } from '../../runtime/index.js';
+import { loraSessions, type AppliedLora } from './lora-sessions.js';
+import type { LoraRequest } from './lora-params.js';
 import { readConfig } from './model-info.js';
 import type { RawSchedulerConfig } from './schedulers/index.js';
 import { ClipTokenizer, readHfBpe, readPadToken } from './tokenizer/index.js';
 import { floatType, incompatible, inputSpec, outputSpec, type FloatType } from './tensor-io.js';
+import { openSdxlParts, SDXL_VAE_SCALING, type SdxlParts } from './sdxl-model.js';
 
 /** SD 1.x/2.x VAE latent scale; a `vae_decoder/config.json` with `scaling_factor` overrides it. */
 export const DEFAULT_VAE_SCALING = 0.18215;
@@ -25,6 +28,9 @@ export interface UnetIo {
   /** LCM's guidance embedding input, when the export has one. */
   timestepCond: { spec: ValueSignature; type: FloatType; dim: number } | null;
   output: ValueSignature;
+  /** SDXL's added conditioning: `text_embeds` [B, 1280] and `time_ids` [B, 6], when the export has them. */
+  textEmbeds: { spec: ValueSignature; type: FloatType } | null;
+  timeIds: { spec: ValueSignature; type: FloatType } | null;
   /** The export accepts a batch of 2 (dynamic or fixed 2): CFG runs both halves at once. */
   batchOf2: boolean;
 }
@@ -46,6 +52,10 @@ export interface SdModel {
   readonly vaeDecoder: Session;
   readonly vaeDecoderIn: ValueSignature;
   readonly vaeDecoderOut: ValueSignature;
+  /** SDXL: the second text encoder and its tokenizer; null for SD 1.x/2.x. */
+  readonly sdxl: SdxlParts | null;
+  /** The LoRAs merged into textEncoder and unet (empty: the model's own weights). */
+  readonly loras: readonly AppliedLora[];
   /** img2img only: loaded on first use. */
   vaeEncoder(): Promise<{ session: Session; input: ValueSignature; output: ValueSignature }>;
 }
@@ -63,15 +73,22 @@ function padToken(tokenizerDir: string): string | undefined {
   return undefined;
 }
 
-function loadTokenizer(sessions: SessionCache, dir: string): ClipTokenizer {
+/** The tokenizer in `dir/sub` (SDXL's second one is `tokenizer_2`, padding with "!"). */
+export function loadTokenizer(sessions: SessionCache, dir: string, sub = 'tokenizer'): ClipTokenizer {
   let byDir = tokenizers.get(sessions);
   if (!byDir) tokenizers.set(sessions, (byDir = new Map()));
-  const hit = byDir.get(dir);
+  const tdir = join(dir, sub);
+  const hit = byDir.get(tdir);
   if (hit) return hit;
-  const tdir = join(dir, 'tokenizer');
   const tok = new ClipTokenizer(readHfBpe(join(tdir, 'vocab.json'), join(tdir, 'merges.txt')), padToken(tdir));
-  byDir.set(dir, tok);
+  byDir.set(tdir, tok);
   return tok;
+}
+
+function addedInput(unet: Session, name: string): { spec: ValueSignature; type: FloatType } | null {
+  if (!unet.inputMetadata.some((m) => m.name === name)) return null;
+  const spec = inputSpec(unet, [name], 'unet');
+  return { spec, type: floatType(spec, 'unet input') };
 }
 
 function unetIo(unet: Session): UnetIo {
@@ -96,19 +113,36 @@ function unetIo(unet: Session): UnetIo {
     hiddenType: floatType(hiddenStates, 'unet input'),
     timestepCond,
     output: outputSpec(unet, ['out_sample'], 'unet'),
+    textEmbeds: addedInput(unet, 'text_embeds'),
+    timeIds: addedInput(unet, 'time_ids'),
     batchOf2: typeof batch !== 'number' || batch === 2,
   };
 }
 
-export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string): Promise<SdModel> {
+/** LoRAs to merge: the folder they are read from and the request's list. */
+export interface LoraChoice {
+  dir: string;
+  requests: readonly LoraRequest[];
+}
+
+export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: string, dir: string, lora?: LoraChoice): Promise<SdModel> {
   const schedulerConfig = readConfig(dir, 'scheduler/scheduler_config.json') ?? {};
   const vaeConfig = readConfig(dir, 'vae_decoder/config.json') ?? {};
-  const vaeScaling = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : DEFAULT_VAE_SCALING;
   const tokenizer = loadTokenizer(sessions, dir);
   // Sequential on purpose: each load already uses the worker's intra-op threads.
-  const textEncoder = await sessions.get(join(dir, 'text_encoder', 'model.onnx'));
-  const unet = await sessions.get(join(dir, 'unet', 'model.onnx'));
+  const merged = lora ? await loraSessions(sessions, id, dir, lora.dir, lora.requests) : null;
+  const textEncoder = merged?.textEncoder ?? await sessions.get(join(dir, 'text_encoder', 'model.onnx'));
+  const sdxl = existsSync(join(dir, 'text_encoder_2', 'model.onnx')) ? await openSdxlParts(sessions, dir, textEncoder, loadTokenizer(sessions, dir, 'tokenizer_2')) : null;
+  const vaeScaling = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : sdxl ? SDXL_VAE_SCALING : DEFAULT_VAE_SCALING;
+  const unet = merged?.unet ?? await sessions.get(join(dir, 'unet', 'model.onnx'));
   const vaeDecoder = await sessions.get(join(dir, 'vae_decoder', 'model.onnx'));
+  const io = unetIo(unet);
+  if (sdxl && (!io.textEmbeds || !io.timeIds)) throw incompatible('an SDXL unet (the folder has text_encoder_2) must take text_embeds and time_ids');
+  const vaeDecoderIn = inputSpec(vaeDecoder, ['latent_sample'], 'vae decoder');
+  // The SDXL VAE overflows in fp16 (NaN images); its config says force_upcast. The fp16-fix VAE says false.
+  if (sdxl && vaeDecoderIn.type === 'float16' && vaeConfig.force_upcast === true) {
+    throw incompatible('this SDXL vae_decoder runs in float16 but is not the fp16-fix VAE (its config sets force_upcast); install the fp32 export or madebyollin/sdxl-vae-fp16-fix');
+  }
   const textIds = inputSpec(textEncoder, ['input_ids'], 'text encoder');
   const seqDim = textIds.shape[1];
   let encoder: Awaited<ReturnType<SdModel['vaeEncoder']>> | null = null;
@@ -124,9 +158,11 @@ export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: 
     textOutput: outputSpec(textEncoder, ['last_hidden_state'], 'text encoder'),
     maxLength: typeof seqDim === 'number' && seqDim > 1 ? seqDim : 77,
     unet,
-    unetIo: unetIo(unet),
+    unetIo: io,
+    sdxl,
     vaeDecoder,
-    vaeDecoderIn: inputSpec(vaeDecoder, ['latent_sample'], 'vae decoder'),
+    vaeDecoderIn,
+    loras: merged?.applied ?? [],
     vaeDecoderOut: outputSpec(vaeDecoder, ['sample'], 'vae decoder'),
     async vaeEncoder() {
       if (encoder) return encoder;

@@ -13,6 +13,9 @@ export interface PromptEmbeddings {
   readonly batch: 1 | 2;
   readonly seqLen: number;
   readonly hidden: number;
+  /** SDXL: text encoder 2's pooled projection, f32 [batch, pooledDim] in the same order as `states`. */
+  readonly pooled?: Float32Array;
+  readonly pooledDim?: number;
 }
 
 async function encodeOne(model: SdModel, text: string): Promise<{ data: Float32Array; dims: readonly number[] }> {

@@ -15,6 +15,7 @@ import { getGuidanceScaleEmbedding, type Scheduler } from './schedulers/index.js
 import type { SdModel } from './sd-model.js';
 import { allocFloat, floatTensor, incompatible, writeFloats, TimestepInput, type FloatBuffer } from './tensor-io.js';
 import type { PromptEmbeddings } from './text-encoder.js';
+import { addedConditionFeeds } from './sdxl-conditioning.js';
 
 export const LATENT_CHANNELS = 4;
 /** Channels an SD inpainting UNet takes after the latents: the mask and the masked image's latents. */
@@ -64,9 +65,15 @@ export class UnetBuffers {
 
   /**
    * `extra`: for a 9-channel UNet, the mask and masked-image latents of one image, f32
-   * [5, h, w], the same for every image of the batch.
+   * [5, h, w], the same for every image of the batch. `prompt` and `guidanceScale` may be given
+   * per image (cross-request batching: each image keeps its own request's text and guidance).
+   * `timeIds`: SDXL's six micro-conditioning values (sdxl-conditioning.ts), fed with the pooled
+   * text embeds when the UNet takes them.
    */
-  constructor(private readonly model: SdModel, prompt: PromptEmbeddings, latentW: number, latentH: number, guidanceScale: number, images = 1, extra: Float32Array | null = null) {
+  constructor(private readonly model: SdModel, prompt: PromptEmbeddings | readonly PromptEmbeddings[], latentW: number, latentH: number, guidanceScale: number | readonly number[], images = 1, extra: Float32Array | null = null, timeIds: Float32Array | null = null) {
+    const prompts = Array.isArray(prompt) ? prompt as readonly PromptEmbeddings[] : Array.from({ length: images }, () => prompt as PromptEmbeddings);
+    if (prompts.length !== images) throw new RangeError(`${prompts.length} prompts for ${images} images`);
+    prompt = prompts[0];
     const io = model.unetIo;
     const plane = latentW * latentH;
     this.size = LATENT_CHANNELS * plane;
@@ -91,11 +98,14 @@ export class UnetBuffers {
     this.inputHalf = io.sampleType === 'float16' ? new Uint16Array(this.input.length) : null;
     const sample = this.inputHalf ? floatTensor('float16', this.inputHalf, dims) : floatTensor('float32', this.input, dims);
     this.timestep = new TimestepInput(io.timestep, model.kernels);
-    const cond = io.timestepCond ? timestepCondFeed(model, io.timestepCond, runBatch, guidanceScale) : null;
+    const cond = io.timestepCond ? timestepCondFeed(model, io.timestepCond, runBatch, images, guidanceScale) : null;
     const outType = io.output.type === 'float16' ? 'float16' : 'float32';
     const outDims = [runBatch, LATENT_CHANNELS, latentH, latentW];
     this.outputF32 = new Float32Array(this.batch * images * this.size);
     const text = prompt.seqLen * prompt.hidden;
+    for (const p of prompts) {
+      if (p.batch !== this.batch || p.seqLen * p.hidden !== text) throw new RangeError('the images of one UNet batch need prompt states of one shape');
+    }
     this.runs = [];
     for (let r = 0; r < (this.split ? 2 : 1); r++) {
       // Each run's states: one text (uncond or cond when split) per image, in the order of the layout.
@@ -103,7 +113,7 @@ export class UnetBuffers {
       const all = new Float32Array(runBatch * text);
       let o = 0;
       for (const t of texts) {
-        for (let k = 0; k < images; k++, o += text) all.set(prompt.states.subarray(t * text, (t + 1) * text), o);
+        for (let k = 0; k < images; k++, o += text) all.set(prompts[k].states.subarray(t * text, (t + 1) * text), o);
       }
       const states = allocFloat(io.hiddenType, all.length);
       writeFloats(model.kernels, all, states);
@@ -113,6 +123,7 @@ export class UnetBuffers {
         [io.hiddenStates.name]: floatTensor(io.hiddenType, states, [runBatch, prompt.seqLen, prompt.hidden]),
       };
       if (cond) feeds[cond.name] = cond.tensor;
+      Object.assign(feeds, addedConditionFeeds(model, prompts, timeIds, texts, images));
       // ONNX Runtime writes straight into the f32 batch buffer when it can (one fp32 run).
       const direct = outType === 'float32' && !this.split;
       const out = direct ? this.outputF32 : allocFloat(outType, runBatch * this.size);
@@ -128,8 +139,8 @@ export class UnetBuffers {
     return this.runs.length;
   }
 
-  /** Runs the UNet on `scheduler.scaleModelInput(latents)` (all images) and returns the (guided) ε. */
-  async predict(scheduler: Scheduler, latents: Float32Array, stepIndex: number, guidanceScale: number): Promise<Float32Array> {
+  /** Runs the UNet on `scheduler.scaleModelInput(latents)` (all images) and returns the (guided) ε; `guidanceScale` per image or one for all. */
+  async predict(scheduler: Scheduler, latents: Float32Array, stepIndex: number, guidanceScale: number | readonly number[]): Promise<Float32Array> {
     const { kernels } = this.model;
     const n = this.images * this.size;
     scheduler.scaleModelInput(latents, stepIndex, this.scaled);
@@ -150,22 +161,26 @@ export class UnetBuffers {
       else if (run.out !== this.outputF32) this.outputF32.set(run.out, run.offset);
     }
     if (this.batch === 2) {
+      // The CFG combine per row: each image uses its own request's guidance value.
       const out = this.outputF32;
-      const g = guidanceScale;
-      for (let i = 0; i < n; i++) {
-        const u = out[i];
-        this.eps[i] = u + g * (out[n + i] - u);
+      for (let k = 0; k < this.images; k++) {
+        const g = typeof guidanceScale === 'number' ? guidanceScale : guidanceScale[k];
+        for (let i = k * this.size, end = i + this.size; i < end; i++) {
+          const u = out[i];
+          this.eps[i] = u + g * (out[n + i] - u);
+        }
       }
     }
     return this.eps;
   }
 }
 
-/** LCM's guidance embedding input, the same for every batch entry. */
-function timestepCondFeed(model: SdModel, spec: NonNullable<SdModel['unetIo']['timestepCond']>, batch: number, guidanceScale: number): { name: string; tensor: Tensor } {
-  const emb = getGuidanceScaleEmbedding(guidanceScale - 1, spec.dim);
+/** LCM's guidance embedding input: entry b holds image (b mod images)'s guidance. */
+function timestepCondFeed(model: SdModel, spec: NonNullable<SdModel['unetIo']['timestepCond']>, batch: number, images: number, guidanceScale: number | readonly number[]): { name: string; tensor: Tensor } {
+  const scaleOf = (k: number) => (typeof guidanceScale === 'number' ? guidanceScale : guidanceScale[k]);
+  const embs = Array.from({ length: images }, (_, k) => getGuidanceScaleEmbedding(scaleOf(k) - 1, spec.dim));
   const cond = new Float32Array(batch * spec.dim);
-  for (let b = 0; b < batch; b++) cond.set(emb, b * spec.dim);
+  for (let b = 0; b < batch; b++) cond.set(embs[b % images], b * spec.dim);
   const data = allocFloat(spec.type, cond.length);
   writeFloats(model.kernels, cond, data);
   return { name: spec.spec.name, tensor: floatTensor(spec.type, data, [batch, spec.dim]) };

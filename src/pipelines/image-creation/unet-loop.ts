@@ -10,6 +10,7 @@ import { NoiseStream, TorchCpuGenerator } from './noise.js';
 import { createScheduler, SchedulerError, type Scheduler, type SchedulerName } from './schedulers/index.js';
 import type { SdModel } from './sd-model.js';
 import { UnetBuffers } from './unet-buffers.js';
+import { timeIds } from './sdxl-conditioning.js';
 import type { PromptEmbeddings } from './text-encoder.js';
 
 export { LATENT_CHANNELS, UnetBuffers } from './unet-buffers.js';
@@ -28,6 +29,9 @@ export interface GenerateOptions {
   noise?: Float32Array;
   /** Images denoised together in one UNet batch (default 1); image k starts from randn(seed + k). */
   images?: number;
+  /** Cross-request batching: image k's own seed (instead of seed + k) and guidance value. */
+  seeds?: readonly number[];
+  guidanceScales?: readonly number[];
   /**
    * Legacy inpainting on an ordinary UNet: per latent pixel (h/8 × w/8), 1 = repaint, 0 = keep
    * `init` (re-noised to each step's level). Needs `init`.
@@ -35,6 +39,8 @@ export interface GenerateOptions {
   blendMask?: Float32Array;
   /** 9-channel inpainting UNets: mask + masked-image latents, f32 [5, h/8, w/8]. */
   unetExtra?: Float32Array;
+  /** SDXL: the six time_ids (sdxl-conditioning.ts); default (h, w, 0, 0, h, w) of this size. */
+  timeIds?: Float32Array;
   signal: AbortSignal;
   /** After each step: `done` of `total` steps that this call runs, and the latents so far (read only, reused); awaited. */
   onStep?(done: number, total: number, latents: Float32Array): void | Promise<void>;
@@ -70,18 +76,21 @@ function schedulerFor(model: SdModel, name: SchedulerName, steps: number, size: 
   }
 }
 
-export async function generateLatents(model: SdModel, prompt: PromptEmbeddings, opts: GenerateOptions): Promise<GeneratedLatents> {
+/** `prompt`: one for all images, or one per image (cross-request batching). */
+export async function generateLatents(model: SdModel, prompt: PromptEmbeddings | readonly PromptEmbeddings[], opts: GenerateOptions): Promise<GeneratedLatents> {
   const latentW = opts.width / 8;
   const latentH = opts.height / 8;
   if (!Number.isInteger(latentW) || !Number.isInteger(latentH)) throw new TaskError('width and height must be multiples of 8', 'invalid_params');
   const images = opts.images ?? 1;
   const plane = latentW * latentH;
-  const buffers = new UnetBuffers(model, prompt, latentW, latentH, opts.guidanceScale, images, opts.unetExtra ?? null);
+  const ids = model.unetIo.timeIds ? (opts.timeIds ?? timeIds(opts, { originalSize: null, cropTopLeft: { top: 0, left: 0 } })) : null;
+  const guidance = opts.guidanceScales ?? opts.guidanceScale;
+  const buffers = new UnetBuffers(model, prompt, latentW, latentH, guidance, images, opts.unetExtra ?? null, ids);
   const size = buffers.size;
   const total = images * size;
   const scheduler = schedulerFor(model, opts.scheduler, opts.steps, total);
   // Image k draws from its own generator seeded seed + k: a batch reproduces k single runs.
-  const generators = Array.from({ length: images }, (_, k) => new TorchCpuGenerator(opts.seed + k));
+  const generators = Array.from({ length: images }, (_, k) => new TorchCpuGenerator(opts.seeds?.[k] ?? opts.seed + k));
   const latents = new Float32Array(total);
   if (opts.noise) {
     if (opts.noise.length !== total) throw new RangeError(`noise has ${opts.noise.length} elements, expected ${total}`);
@@ -120,7 +129,7 @@ export async function generateLatents(model: SdModel, prompt: PromptEmbeddings, 
   for (let i = start; i < opts.steps; i++) {
     await checkpoint(opts.signal);
     const t0 = performance.now();
-    const eps = await buffers.predict(scheduler, latents, i, opts.guidanceScale);
+    const eps = await buffers.predict(scheduler, latents, i, guidance);
     drawn = 0;
     scheduler.step(eps, i, latents, latents, stepNoise);
     if (blend && known && init && noise) {

@@ -1,7 +1,7 @@
 /**
  * image_upscale: fetch → decode → tiled ×4 model → resize to scale_factor (as Real-ESRGAN's
- * `outscale`, Lanczos) → alpha upscaled separately (bicubic, as realesrgan-ncnn-vulkan) →
- * PNG with metadata.
+ * `outscale`, Lanczos) → face_enhance, if asked, on the faces of the upscaled RGB → alpha
+ * upscaled separately (bicubic, as realesrgan-ncnn-vulkan) → PNG with metadata.
  */
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -15,17 +15,20 @@ import { writeResultFile } from '../write-result.js';
 import { installedModel } from '../installed-model.js';
 import { parse, type UpscaleSettings } from './params.js';
 import { upscaleRgb } from './upscale-rgb.js';
+import { FaceEnhancer } from '../face-enhance/face-enhancer.js';
+import { enhanceImageFaces, type ImageEnhanceReport } from '../face-enhance/enhance-image.js';
 
 export async function runImageUpscale(params: TaskParams, ctx: PipelineContext): Promise<ResultMeta> {
   const settings = parse(params, installedModel(ctx.models, 'image_upscale', 'upscale'));
   return upscale(settings, ctx);
 }
 
-async function upscale({ imageUrl, scaleFactor, model }: UpscaleSettings, ctx: PipelineContext): Promise<ResultMeta> {
+async function upscale({ imageUrl, scaleFactor, model, faceEnhance }: UpscaleSettings, ctx: PipelineContext): Promise<ResultMeta> {
   const t0 = performance.now();
   const img = await ctx.loadImage(imageUrl, 'image_url');
   const tFetched = performance.now();
   const session = await ctx.sessions.get(join(model.dir, 'model.onnx'));
+  const enhancer = faceEnhance ? await FaceEnhancer.create(ctx, 'image_upscale', faceEnhance) : null;
   const tLoaded = performance.now();
 
   const opts = { ...ctx.env.upscale, memoryPerInputPixel: model.memoryPerInputPixel };
@@ -37,6 +40,11 @@ async function upscale({ imageUrl, scaleFactor, model }: UpscaleSettings, ctx: P
   if (up.width !== width || up.height !== height) {
     rgb = await inNative(() => sharp(up.data, { raw: { width: up.width, height: up.height, channels: 3 } })
       .resize(width, height, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer());
+  }
+  let faces: ImageEnhanceReport | null = null;
+  if (enhancer) {
+    await checkpoint(ctx.signal);
+    faces = await enhanceImageFaces({ data: rgb, width, height, channels: 3, hasAlpha: false }, enhancer, ctx);
   }
   let channels: 3 | 4 = 3;
   let pixels: Uint8Array = rgb;
@@ -51,6 +59,7 @@ async function upscale({ imageUrl, scaleFactor, model }: UpscaleSettings, ctx: P
     Software: 'Back.Serv',
     'backserv:model': model.id,
     'backserv:scale_factor': String(scaleFactor),
+    ...(enhancer ? { 'backserv:face_enhancer': enhancer.modelId } : {}),
   });
   const file = `${ctx.ticketId}.png`;
   await writeResultFile(ctx.resultsDir, file, png);
@@ -63,11 +72,13 @@ async function upscale({ imageUrl, scaleFactor, model }: UpscaleSettings, ctx: P
     model: model.id,
     scale_factor: scaleFactor,
     tiles: up.tiles,
+    ...(enhancer && faces ? { face_enhancer: enhancer.modelId, faces_enhanced: faces.faces, detector: faces.detector } : {}),
     timings: {
       fetch_decode_ms: ms(t0, tFetched),
       model_load_ms: ms(tFetched, tLoaded),
       inference_ms: Math.round(up.inferenceMs),
       upscale_total_ms: ms(tLoaded, tUpscaled),
+      ...(enhancer && faces ? { face_detect_ms: Math.round(faces.detectMs), enhance_ms: Math.round(enhancer.ms) } : {}),
       encode_ms: ms(tUpscaled, performance.now()),
     },
   };

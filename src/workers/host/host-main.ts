@@ -37,6 +37,21 @@ process.on('message', (msg: ToHost) => {
       });
       return;
     }
+    case 'runBatch': {
+      if (!pool) throw new Error('run before init');
+      const handles = pool.runBatch(msg.taskType, msg.members.map((m, i) => ({
+        ...m, onProgress: (step: number, total: number, preview?: string) => send({ type: 'progress', id: msg.ids[i], step, total, ...(preview ? { preview } : {}) }),
+      })));
+      handles.forEach((handle, i) => {
+        const id = msg.ids[i];
+        runs.set(id, handle);
+        void handle.done.then((response) => {
+          runs.delete(id);
+          send({ type: 'done', id, response, memory: memory() });
+        });
+      });
+      return;
+    }
     case 'cancel':
       void runs.get(msg.id)?.cancel();
       return;

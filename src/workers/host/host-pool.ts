@@ -21,7 +21,7 @@ import type { Logger } from '../../infra/logging.js';
 import type { TaskType } from '../../tasks/types.js';
 import type { WorkerResponse } from '../messages.js';
 import type { PoolOptions } from '../pool.js';
-import type { ProgressListener, RecycleReason, RunHandle, TaskPool, WorkerStats } from '../task-pool.js';
+import type { BatchMember, ProgressListener, RecycleReason, RunHandle, TaskPool, WorkerStats } from '../task-pool.js';
 import { HostProcess } from './host-process.js';
 import type { FromHost, HostMemory } from './protocol.js';
 
@@ -59,14 +59,18 @@ interface Run {
   /** The slot running it (null: waiting for a free one). */
   slot: Slot | null;
   cancelRequested: boolean;
+  /** Every member id of its batch (cross-request batching: one worker runs them together); null: a single task. */
+  batch: number[] | null;
+  /** Its own id, or its batch's first: runs of one group take one worker. */
+  group: number;
 }
 
 interface Slot {
   index: number;
   host: HostProcess | null;
   ready: boolean;
-  /** The run this worker holds (one at a time). */
-  runId: number | null;
+  /** The runs this worker holds: one task, or the members of one batch still running. */
+  runIds: number[];
   /** Tasks the current process has finished. */
   tasks: number;
   /** Set once a recycle is due: the worker takes no task and is replaced when its process has exited. */
@@ -93,7 +97,7 @@ export class HostPool implements TaskPool {
 
   constructor(private readonly opts: HostPoolOptions) {
     this.slots = Array.from({ length: opts.pool.size }, (_, index): Slot => ({
-      index, host: null, ready: false, runId: null, tasks: 0, retiring: null, memory: null, baselineRss: null,
+      index, host: null, ready: false, runIds: [], tasks: 0, retiring: null, memory: null, baselineRss: null,
       crashesInARow: 0, startedAt: 0, restartTimer: null,
     }));
     for (const slot of this.slots) this.start(slot);
@@ -103,22 +107,37 @@ export class HostPool implements TaskPool {
     return this.opts.pool.size;
   }
 
+  /** Runs waiting or running, a batch counting once (it takes one worker). */
   get busy(): number {
-    return this.runs.size;
+    return new Set([...this.runs.values()].map((r) => r.group)).size;
   }
 
   get idle(): number {
-    return this.size - this.runs.size;
+    return this.size - this.busy;
   }
 
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
     onProgress: ProgressListener): RunHandle {
     const id = this.nextId++;
     const done = new Promise<WorkerResponse>((resolve) => {
-      this.runs.set(id, { ticketId, taskType, params, onProgress, resolve, slot: null, cancelRequested: false });
+      this.runs.set(id, { ticketId, taskType, params, onProgress, resolve, slot: null, cancelRequested: false, batch: null, group: id });
     });
     this.dispatch();
-    const cancel = async (): Promise<void> => {
+    return { done, cancel: this.canceller(id, done) };
+  }
+
+  runBatch(taskType: TaskType, members: readonly BatchMember[]): RunHandle[] {
+    const ids = members.map(() => this.nextId++);
+    const dones = members.map((m, i) => new Promise<WorkerResponse>((resolve) => {
+      this.runs.set(ids[i], { ...m, taskType, resolve, slot: null, cancelRequested: false, batch: ids, group: ids[0] });
+    }));
+    this.dispatch();
+    return dones.map((done, i) => ({ done, cancel: this.canceller(ids[i], done) }));
+  }
+
+  /** Cancel of one run (a batch member alone): asked of its worker, or settled at once while it waits. */
+  private canceller(id: number, done: Promise<WorkerResponse>): () => Promise<void> {
+    return async () => {
       const run = this.runs.get(id);
       if (run && !run.cancelRequested) {
         run.cancelRequested = true;
@@ -127,7 +146,6 @@ export class HostPool implements TaskPool {
       }
       await done;
     };
-    return { done, cancel };
   }
 
   workerStats(): WorkerStats {
@@ -180,9 +198,11 @@ export class HostPool implements TaskPool {
       slot.memory = msg.memory;
     } else {
       slot.memory = msg.memory;
-      if (slot.runId === msg.id) slot.runId = null;
+      slot.runIds = slot.runIds.filter((id) => id !== msg.id);
       slot.tasks++;
       this.finish(msg.id, msg.response);
+      // A batch holds its worker until its last member is done; only then may it be recycled.
+      if (slot.runIds.length > 0) return;
       const reason = this.recycleReason(slot);
       if (reason) this.retire(slot, reason);
       else this.dispatch();
@@ -209,16 +229,17 @@ export class HostPool implements TaskPool {
     slot.ready = false;
     const retired = slot.retiring;
     slot.retiring = null;
-    const lostId = slot.runId;
-    slot.runId = null;
-    if (lostId !== null) {
+    const lostIds = slot.runIds;
+    slot.runIds = [];
+    // Every run it held (each member of a batch on its own) ends as a single task would.
+    for (const lostId of lostIds) {
       const run = this.runs.get(lostId);
       this.finish(lostId, run?.cancelRequested
         ? { ok: false, cancelled: true, message: 'Task cancelled (worker host ended)' }
         : { ok: false, cancelled: false, code: 'worker_crashed', message: 'The worker process running this task crashed.', detail: `worker host exited with ${signal ?? `code ${code}`}`, interrupted: 'host_crash' });
     }
     if (this.closing) return;
-    if (retired && lostId === null) {
+    if (retired && lostIds.length === 0) {
       // A recycle, not a crash: the successor starts at once.
       this.recycles[retired]++;
       this.start(slot);
@@ -226,7 +247,7 @@ export class HostPool implements TaskPool {
     }
     slot.crashesInARow = Date.now() - slot.startedAt > STABLE_MS ? 1 : slot.crashesInARow + 1;
     const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, (this.opts.backoffMs ?? 250) * 2 ** (slot.crashesInARow - 1));
-    const lost = lostId === null ? 0 : 1;
+    const lost = lostIds.length;
     this.opts.log.error({ code, signal, worker: slot.index, tasks: lost, restart_in_ms: delay }, `worker host died (${signal ?? `exit code ${code}`}); restarting`);
     this.opts.onCrash?.({ code, signal, tasks: lost });
     slot.restartTimer = setTimeout(() => {
@@ -235,14 +256,23 @@ export class HostPool implements TaskPool {
     }, delay);
   }
 
-  /** Hands waiting runs, oldest first, to ready workers that hold none. */
+  /** Hands waiting runs (a batch as one), oldest first, to ready workers that hold none. */
   private dispatch(): void {
     for (const [id, run] of this.runs) {
       if (run.slot) continue;
-      const slot = this.slots.find((s) => s.ready && s.retiring === null && s.runId === null);
+      const slot = this.slots.find((s) => s.ready && s.retiring === null && s.runIds.length === 0);
       if (!slot) return;
+      if (run.batch) {
+        // The members still waiting (one may have been cancelled meanwhile) go as one batch.
+        const ids = run.batch.filter((m) => this.runs.get(m)?.slot === null);
+        const members = ids.map((m) => this.runs.get(m)!);
+        for (const m of members) m.slot = slot;
+        slot.runIds = ids;
+        slot.host?.post({ type: 'runBatch', ids, taskType: run.taskType, members: members.map((m) => ({ ticketId: m.ticketId, params: m.params })) });
+        continue;
+      }
       run.slot = slot;
-      slot.runId = id;
+      slot.runIds = [id];
       slot.host?.post({ type: 'run', id, ticketId: run.ticketId, taskType: run.taskType, params: run.params });
     }
   }

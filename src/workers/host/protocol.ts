@@ -17,6 +17,8 @@ export interface HostMemory {
 export type ToHost =
   | HostInit
   | { type: 'run'; id: number; ticketId: string; taskType: TaskType; params: Record<string, unknown> }
+  /** One batch in one slot: `ids[i]` names member i in progress, cancel and done messages. */
+  | { type: 'runBatch'; ids: number[]; taskType: TaskType; members: { ticketId: string; params: Record<string, unknown> }[] }
   | { type: 'cancel'; id: number }
   | { type: 'close' };
 

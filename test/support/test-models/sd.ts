@@ -6,6 +6,11 @@
  * vae_encoder `sample` -> `latent_sample`. D is small (32) instead of 768/1024: pipelines must read
  * it from the session. The unet runs a real cross-attention over the text states, so every output
  * depends on every token, the timestep and every latent channel.
+ *
+ * Names follow torch's exporter, so LoRA merging is tested on what real exports look like: the
+ * Linear layers are MatMul nodes named by module scope (`/down_blocks.0/…/attn2/to_q/MatMul`) whose
+ * weight is an anonymous, transposed ([in, out]) constant (`onnx::MatMul_N`); the UNet's first
+ * conv keeps its module name on its weight (`conv_in.weight`), as Conv weights do.
  */
 import { DT, GraphBuilder, type ElemType } from '../../../src/models/convert/onnx-graph.js';
 import { randomFloats, seededRandom } from '../random-weights.js';
@@ -17,6 +22,16 @@ export type SdVariant = 'sd-turbo' | 'sd15' | 'lcm-dreamshaper-v7';
 export const TEST_HIDDEN = 32;
 const TABLE_ROWS = 1024;
 const TIME_COND_DIM = 256;
+
+/** Scope of the test text encoder's one layer, as torch names CLIP's first encoder layer. */
+export const TE_LAYER = '/text_model/encoder/layers.0/self_attn';
+/** Scope of the test UNet's cross-attention (diffusers' module path, as torch names it). */
+export const UNET_ATTN = '/down_blocks.0/attentions.0/transformer_blocks.0/attn2';
+
+/** A Linear's weight as torch exports it: anonymous, already transposed to [in, out]. */
+function linearWeight(g: GraphBuilder, values: Float32Array, inDim: number, outDim: number): string {
+  return g.init(g.fresh('onnx::MatMul'), values, [inDim, outDim]);
+}
 
 function textEncoder(seed: number): Uint8Array {
   const g = new GraphBuilder('text_encoder_test');
@@ -30,10 +45,14 @@ function textEncoder(seed: number): Uint8Array {
   const emb = g.op('Gather', [table, spread], { axis: 0 });
   // One self-attention layer: each position mixes in every other token.
   const keys = g.op('Transpose', [emb], { perm: [0, 2, 1] });
-  const scores = g.op('Mul', [g.op('MatMul', [emb, keys]), g.floats([1 / Math.sqrt(D)], [])]);
+  // q_proj is the identity (exactly: the outputs are those of the graph without it), so LoRAs on it have a layer to change.
+  const identity = new Float32Array(D * D);
+  for (let i = 0; i < D; i++) identity[i * D + i] = 1;
+  const q = g.op('MatMul', [emb, linearWeight(g, identity, D, D)], {}, undefined, `${TE_LAYER}/q_proj/MatMul`);
+  const scores = g.op('Mul', [g.op('MatMul', [q, keys]), g.floats([1 / Math.sqrt(D)], [])]);
   const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), emb]);
-  const wo = g.floats(randomFloats(rand, D * D, 1 / Math.sqrt(D)), [D, D]);
-  const mixed = g.op('Add', [emb, g.op('MatMul', [attn, wo])]);
+  const wo = linearWeight(g, randomFloats(rand, D * D, 1 / Math.sqrt(D)), D, D);
+  const mixed = g.op('Add', [emb, g.op('MatMul', [attn, wo], {}, undefined, `${TE_LAYER}/out_proj/MatMul`)]);
   const hidden = g.op('LayerNormalization', [mixed, g.floats(new Float32Array(D).fill(1), [D]), g.floats(new Float32Array(D), [D])], { axis: -1 }, 'last_hidden_state');
   g.op('ReduceMean', [hidden], { axes: [1], keepdims: 0 }, 'pooler_output');
   g.output('last_hidden_state', DT.FLOAT, ['batch_size', 'sequence_length', D]);
@@ -64,14 +83,15 @@ function unet(seed: number, timestepType: ElemType, withTimeCond: boolean, work?
   // With 9 channels the mask and masked-image latents mix in too, so the output depends on them.
   const ident = randomFloats(rand, 4 * inChannels * 9, inChannels === 4 ? 0.02 : 0.1);
   for (let c = 0; c < 4; c++) ident[(c * inChannels + c) * 9 + 4] += 1;
-  const local = g.op('Conv', [input, g.floats(ident, [4, inChannels, 3, 3]), g.floats([0, 0, 0, 0], [4])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  const convW = g.init('conv_in.weight', ident, [4, inChannels, 3, 3]);
+  const local = g.op('Conv', [input, convW, g.init('conv_in.bias', new Float32Array(4), [4])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, undefined, '/conv_in/Conv');
 
   // Cross-attention: latent pixels as queries over the text states.
   const flat = g.op('Transpose', [g.op('Reshape', [sample, g.int64s([0, 4, -1])])], { perm: [0, 2, 1] });
-  const q = g.op('MatMul', [flat, g.floats(randomFloats(rand, 4 * D, 1), [4, D])]);
+  const q = g.op('MatMul', [flat, linearWeight(g, randomFloats(rand, 4 * D, 1), 4, D)], {}, undefined, `${UNET_ATTN}/to_q/MatMul`);
   const scores = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [ehs], { perm: [0, 2, 1] })]), g.floats([1 / Math.sqrt(D)], [])]);
   const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), ehs]);
-  const back = g.op('MatMul', [attn, g.floats(randomFloats(rand, D * 4, 0.1), [D, 4])]);
+  const back = g.op('MatMul', [attn, linearWeight(g, randomFloats(rand, D * 4, 0.1), D, 4)], {}, undefined, `${UNET_ATTN}/to_out.0/MatMul`);
   const cross = g.op('Reshape', [g.op('Transpose', [back], { perm: [0, 2, 1] }), g.op('Shape', [sample])]);
 
   // Timestep embedding broadcast over channels: sin/cos of t/1000 projected to 4 channels.
@@ -95,7 +115,7 @@ function unet(seed: number, timestepType: ElemType, withTimeCond: boolean, work?
   return g.encode();
 }
 
-function vaeDecoder(seed: number): Uint8Array {
+export function vaeDecoder(seed: number): Uint8Array {
   const g = new GraphBuilder('vae_decoder_test');
   const rand = seededRandom(seed);
   const z = g.input('latent_sample', DT.FLOAT, ['batch_size', 'num_channels_latent', 'height_latent', 'width_latent']);
@@ -108,7 +128,7 @@ function vaeDecoder(seed: number): Uint8Array {
   return g.encode();
 }
 
-function vaeEncoder(seed: number): Uint8Array {
+export function vaeEncoder(seed: number): Uint8Array {
   const g = new GraphBuilder('vae_encoder_test');
   const rand = seededRandom(seed);
   const x = g.input('sample', DT.FLOAT, ['batch_size', 'num_channels', 'height', 'width']);

@@ -12,9 +12,10 @@ import { CONV_OPS } from './ops-conv.js';
 import { ELEMENTWISE_OPS, type OpHandler } from './ops-elementwise.js';
 import { SHAPE_OPS } from './ops-shape.js';
 import { SPATIAL_OPS } from './ops-spatial.js';
+import { DENSE_OPS } from './ops-dense.js';
 import { readWeights } from './weights.js';
 
-const OPS: Record<string, OpHandler> = { ...CONV_OPS, ...ELEMENTWISE_OPS, ...SPATIAL_OPS, ...SHAPE_OPS };
+const OPS: Record<string, OpHandler> = { ...CONV_OPS, ...ELEMENTWISE_OPS, ...SPATIAL_OPS, ...SHAPE_OPS, ...DENSE_OPS };
 
 /** The TensorFlow ops this converter maps (besides Placeholder, Const and Identity). */
 export const SUPPORTED_TFJS_OPS: readonly string[] = Object.keys(OPS).sort();

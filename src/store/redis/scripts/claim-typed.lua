@@ -8,9 +8,10 @@
   ARGV[3]  started_at
   ARGV[4]  lease deadline (ms since the epoch)
   ARGV[5]  scan: how many entries of each user's lane to look at
-  ARGV[6]  count: at most this many tasks
-  ARGV[7..] the task types the worker can run
-  Returns  the claimed tasks, each a flat list of its hash (empty if none)
+  ARGV[6]  count: at most this many slots
+  ARGV[7]  max batch: images one cross-request batch may hold (1 = no batching)
+  ARGV[8..] the task types the worker can run
+  Returns  one entry per slot, the list of its tasks (a batch, or one), each a flat list of its hash
 ]]
 --@include "claim-typed"
 return claim_many(5, ARGV[2], ARGV[3], ARGV[4])

@@ -12,8 +12,9 @@
   ARGV[7]  lease deadline (ms since the epoch)
   ARGV[8]  scan (see claim-typed.lua)
   ARGV[9]  count
-  ARGV[10..] the task types the worker can run
-  Returns  {completed (1 or 0), claimed task hashes as flat lists...}
+  ARGV[10] max batch (see claim-typed.lua)
+  ARGV[11..] the task types the worker can run
+  Returns  {completed (1 or 0), one list of claimed task hashes per slot...}
 ]]
 --@include "complete"
 --@include "claim-typed"

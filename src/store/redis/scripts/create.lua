@@ -16,6 +16,8 @@
   ARGV[11] the record without its body (JSON: fingerprint, status, createdAt); the body (the 202
            answer) is added here from the task
   ARGV[12] the record's lifetime (ms)
+  ARGV[13] batch key ('' = the task never shares a UNet batch; see claim-typed.lua)
+  ARGV[14] images the task adds to a batch
   Returns  {'ok', task hash as a flat list} | {'full', 'global' or 'user', depth} | {'exists'}
 ]]
 --@include "prelude"
@@ -33,6 +35,7 @@ redis.call('HSET', tkey(id), 'ticket_id', id, 'seq', seq, 'task_type', ARGV[4], 
 redis.call('ZADD', P .. 'queued', seq, id)
 lane_push(id, user, false)
 count('Queueing', 1)
+if ARGV[13] ~= '' then redis.call('HSET', tkey(id), 'batch_key', ARGV[13], 'batch_images', ARGV[14]) end
 notify(id, 'Queueing')
 if ARGV[10] ~= '' then
   local rec = cjson.decode(ARGV[11])
