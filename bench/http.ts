@@ -65,9 +65,12 @@ export async function runHttpBench(opts: BenchOptions): Promise<BenchRow[]> {
   const bare = await bareKoa();
   const svc = await startBenchService({ BACKSERV_WORKERS: '1' });
   svc.scheduler.pause(); // submits queue up; nothing runs while we measure the API alone
+  // The same with an fsync per commit (power-loss durable), where group commit matters most.
+  const full = await startBenchService({ BACKSERV_WORKERS: '1', BACKSERV_SQLITE_SYNC: 'full' });
+  full.scheduler.pause();
   const body = JSON.stringify({ task_type: 'image_upscale', task_params: { image_url: 'https://example.com/a.png' }, user_id: 'bench' });
   try {
-    const s = { bare: [] as Load[], submit: [] as Load[] };
+    const s = { bare: [] as Load[], submit: [] as Load[], full: [] as Load[] };
     for (let r = 0; r < reps; r++) {
       opts.progress(`http: submit vs bare Koa (${r + 1}/${reps})`);
       s.bare.push(await load(bare.url, { method: 'POST', body, seconds }));
@@ -75,6 +78,9 @@ export async function runHttpBench(opts: BenchOptions): Promise<BenchRow[]> {
       // Every answer must be a 202: each one is a task committed to SQLite before it was sent.
       if (submit.non2xx || submit.errors) throw new Error(`submit bench had ${submit.non2xx} non-2xx and ${submit.errors} errors`);
       s.submit.push(submit);
+      const synced = await load(`${full.url}/submit_task`, { method: 'POST', body, seconds });
+      if (synced.non2xx || synced.errors) throw new Error(`submit (sync full) bench had ${synced.non2xx} non-2xx and ${synced.errors} errors`);
+      s.full.push(synced);
     }
     const bareRps = s.bare.map((x) => x.rps);
     rows.push(
@@ -82,6 +88,7 @@ export async function runHttpBench(opts: BenchOptions): Promise<BenchRow[]> {
       row('submit_task', 'req/s', s.submit.map((x) => x.rps), { name: 'bare koa POST', xs: bareRps }),
       row('submit_task p50', 'ms', s.submit.map((x) => x.p50)),
       row('submit_task p99', 'ms', s.submit.map((x) => x.p99)),
+      row('submit_task (BACKSERV_SQLITE_SYNC=full)', 'req/s', s.full.map((x) => x.rps), { name: 'bare koa POST', xs: bareRps }),
     );
     const ticket = (await (await fetch(`${svc.url}/submit_task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json() as { ticket_id: string }).ticket_id;
     const q = { bare: [] as Load[], query: [] as Load[] };
@@ -99,6 +106,7 @@ export async function runHttpBench(opts: BenchOptions): Promise<BenchRow[]> {
   } finally {
     bare.close();
     await svc.close();
+    await full.close();
   }
   rows.push(...(await busyLag(seconds, reps, opts)));
   rows.push(...(await runUploadBench(opts)));
