@@ -175,7 +175,11 @@ export class SqliteTaskStore implements TaskStore {
       const lone = batch.length === 1 && !batch[0].task.idempotency;
       const recs = lone ? [this.insertOne(batch[0].task)] : this.insertAll(batch.map((b) => b.task));
       batch.forEach((b, i) => b.resolve(recs[i]));
-    } catch {
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0].reject(err as Error); // nothing to separate: the one row was the bad one
+        return;
+      }
       // One bad row must not fail the others: each on its own, so only that one is refused.
       for (const b of batch) {
         try {
