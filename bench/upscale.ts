@@ -113,8 +113,9 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
       }
       const theirsRow: BenchRow = { part: 'upscale', name: `upscayl-bin x4fast ${side}²`, unit: 'ms/MP', ...summarize(theirs.map((x) => x / smallMp)) };
       const oursS = summarize(ours.map((x) => x / smallMp));
-      // The ratio is the median of per-run ratios (each pair ran back to back).
-      rows.push(theirsRow, { part: 'upscale', name: `pipeline x4fast ${side}²`, unit: 'ms/MP', ...oursS, baseline: theirsRow.name, ratio: summarize(ours.map((x, i) => x / theirs[i])).median });
+      // The goal is "≥ 60× in every run": the ratio is the WORST pair's (each pair ran back to back), not the median.
+      const worst = Math.max(...ours.map((x, i) => x / theirs[i]));
+      rows.push(theirsRow, { part: 'upscale', name: `pipeline x4fast ${side}²`, unit: 'ms/MP', ...oursS, baseline: `${theirsRow.name} (worst of ${n} pairs)`, ratio: worst });
     }
   }
   return rows;
