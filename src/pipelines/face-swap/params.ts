@@ -118,8 +118,6 @@ function crossCheck(params: TaskParams): string | null {
   if (video === (params.target_image !== undefined)) return 'give either target_image or target_video (exactly one)';
   if (video && params.reference_image !== undefined) return 'reference_image goes with target_image only (a video\'s faces are chosen per frame)';
   if (!video && params.temporal_smoothing !== undefined) return 'temporal_smoothing goes with target_video only';
-  // The video path does not restore faces yet: refused rather than silently ignored.
-  if (video && params.face_enhance !== undefined && params.face_enhance !== false) return 'face_enhance goes with target_image only (a video is not enhanced yet)';
   if (params.target_faces !== undefined && params.target_face_index !== undefined) {
     return 'give either target_faces or target_face_index, not both';
   }

@@ -5,10 +5,12 @@
  * The mesh engine's pose guard skips a face turned too far from the source in that frame (it is
  * left as filmed) instead of failing the whole video. With the mesh engine the detector runs on
  * every REDETECT_EVERY-th frame only: FaceMesh follows the faces between (see facesOf).
+ * With face_enhance each swapped face is restored in the frame right after its swap, as for a picture.
  */
 import type { DecodedImage } from '../../../imaging/decoded-image.js';
 import type { Kernels } from '../../../native/types.js';
 import type { Session } from '../../../runtime/index.js';
+import type { FaceEnhancer } from '../../face-enhance/face-enhancer.js';
 import { detectFaces, type Detector } from '../detect.js';
 import type { InswapperEngine } from '../engines.js';
 import { faceMesh } from '../landmarks.js';
@@ -39,6 +41,8 @@ export interface FrameSwapOptions {
   targets: TargetFaces;
   /** One Euro settings, or null for no smoothing. */
   smoothing: OneEuroOptions | null;
+  /** face_enhance: restores each swapped face right after its swap (one session for the whole video). */
+  enhancer?: FaceEnhancer | null;
   /** Sees the landmarks each swap used (after smoothing): FaceMesh points with the mesh engine, the five detector points with inswapper. */
   observe?(frame: number, track: number, points: Float32Array): void;
 }
@@ -125,6 +129,7 @@ export class VideoFrameSwapper {
         const ta = performance.now();
         await e.engine.swap(frame, face);
         this.timings.blend_ms += performance.now() - ta;
+        await this.o.enhancer?.enhance(frame, face);
         stats.faces++;
         continue;
       }
@@ -142,6 +147,8 @@ export class VideoFrameSwapper {
       }
       meshSwapFace(frame, e.mesh.image, e.mesh.points, points, { mask: e.mesh.mask, maskBlur: e.mesh.maskBlur }, this.o.kernels);
       this.timings.blend_ms += performance.now() - tb;
+      // Aligned by the same (smoothed) mesh the swap used, so the restored face sits where it was pasted.
+      await this.o.enhancer?.enhance(frame, faceFromMesh(points, mesh.faceflag));
       stats.faces++;
     }
     return stats;
