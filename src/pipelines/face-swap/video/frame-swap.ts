@@ -16,7 +16,8 @@ import type { InswapperEngine } from '../engines.js';
 import { faceMesh } from '../landmarks.js';
 import type { FaceMaskSpec } from '../mask.js';
 import { meshSwapFace } from '../mesh-swap.js';
-import type { TargetFaces } from '../params.js';
+import { keepRegionsFor } from '../openness.js';
+import type { KeepRegion, TargetFaces } from '../params.js';
 import { MAX_YAW_DIFFERENCE, yawDegrees } from '../pose.js';
 import { largestFace } from '../select.js';
 import type { Face } from '../types.js';
@@ -29,6 +30,8 @@ export interface MeshSource {
   points: Float32Array;
   mask: Exclude<FaceMaskSpec, { kind: 'box' }>;
   maskBlur: number;
+  /** keep_target_regions; default none. */
+  keep?: KeepRegion[] | 'auto';
 }
 
 export type FrameEngine = { kind: 'mesh'; mesh: MeshSource } | { kind: 'inswapper'; engine: InswapperEngine };
@@ -145,7 +148,8 @@ export class VideoFrameSwapper {
         stats.skippedPose++;
         continue;
       }
-      meshSwapFace(frame, e.mesh.image, e.mesh.points, points, { mask: e.mesh.mask, maskBlur: e.mesh.maskBlur }, this.o.kernels);
+      const keep = keepRegionsFor(e.mesh.keep ?? [], e.mesh.points, points);
+      meshSwapFace(frame, e.mesh.image, e.mesh.points, points, { mask: e.mesh.mask, maskBlur: e.mesh.maskBlur, keep }, this.o.kernels);
       this.timings.blend_ms += performance.now() - tb;
       // Aligned by the same (smoothed) mesh the swap used, so the restored face sits where it was pasted.
       await this.o.enhancer?.enhance(frame, faceFromMesh(points, mesh.faceflag));

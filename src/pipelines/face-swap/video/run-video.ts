@@ -106,7 +106,7 @@ export async function runVideoFaceSwap(s: FaceSwapSettings, ctx: PipelineContext
     const sourceFace = pickSourceFace(await detectFaces(source, detector, ctx.kernels), s.sourceFaceIndex);
     const engine: FrameEngine = useInswapper && models.inswapper && swapSession && embSession
       ? { kind: 'inswapper', engine: await InswapperEngine.create({ swapper: swapSession, embedder: embSession, landmarks: meshSession, emapPath: models.inswapper.swapper.path }, source, sourceFace, s, ctx.kernels) }
-      : { kind: 'mesh', mesh: { session: meshSession, image: source, points: (await faceMesh(meshSession, source, sourceFace, ctx.kernels)).points, mask: meshMask(s), maskBlur: s.maskBlur } };
+      : { kind: 'mesh', mesh: { session: meshSession, image: source, points: (await faceMesh(meshSession, source, sourceFace, ctx.kernels)).points, mask: meshMask(s), maskBlur: s.maskBlur, keep: s.keepTargetRegions } };
     const swapper = new VideoFrameSwapper({
       detector,
       kernels: ctx.kernels,
