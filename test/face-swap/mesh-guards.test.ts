@@ -1,7 +1,7 @@
 /**
  * The mesh engine's two guards on the blend, with the real YuNet and FaceMesh on the fixtures:
  * keep_target_regions leaves the target's own eyes and mouth in place (pixels inside them equal
- * the target's; without it they change), "auto" decides from the eye and mouth aspect ratios of
+ * the target's; without it they change; with the test inswapper too), "auto" decides from the eye and mouth aspect ratios of
  * the two meshes, and the forehead fade keeps the blend off the top of the forehead (where the
  * source's hairline would come over) while the rest of the face is swapped at full weight.
  */
@@ -22,7 +22,7 @@ import { keepRegionsFor, openness } from '../../src/pipelines/face-swap/openness
 import { OPENNESS_THRESHOLD } from '../../src/pipelines/face-swap/openness-threshold.js';
 import { parse as parseFaceSwap } from '../../src/pipelines/face-swap/params.js';
 import { TaskError } from '../../src/tasks/task-errors.js';
-import { modelPath, photo, pipelineContext, sessions, yunet } from './support.js';
+import { modelPath, photo, pipelineContext, sessions, yunet, yunetModelsDir } from './support.js';
 
 const kernels = loadKernels();
 let group: DecodedImage;
@@ -43,8 +43,8 @@ beforeAll(async () => {
   symlinkSync(join(inject('testModelsDir'), 'facemesh'), join(meshOnlyDir, 'facemesh'), 'dir');
 });
 
-async function swapGroup(extra: Record<string, unknown>): Promise<Buffer> {
-  const ctx = pipelineContext(meshOnlyDir);
+async function swapGroup(extra: Record<string, unknown>, modelsDir = meshOnlyDir): Promise<Buffer> {
+  const ctx = pipelineContext(modelsDir);
   const meta = await runFaceSwap({ source_image: 'portrait_astronaut.jpg', target_image: 'group_apollo11.jpg', engine: 'mesh', ...extra }, ctx);
   return sharp(readFileSync(join(ctx.resultsDir, meta.file))).removeAlpha().raw().toBuffer();
 }
@@ -77,6 +77,20 @@ describe('keep_target_regions', () => {
       const nose = regionOf(pts, ['nose']);
       expect(meanDiffIn(kept, nose)).toBeGreaterThan(5);
       expect(meanDiffIn(kept, nose)).toBeGreaterThan(0.8 * meanDiffIn(plain, nose));
+    }
+  });
+
+  it('engine "inswapper" (test swapper) keeps them too: the keep mask is applied in its 128 crop', async () => {
+    const dir = yunetModelsDir();
+    const plain = await swapGroup({ engine: 'inswapper' }, dir);
+    const kept = await swapGroup({ engine: 'inswapper', keep_target_regions: ['eyes', 'mouth'] }, dir);
+    for (const pts of groupPts) {
+      for (const region of ['eyes', 'mouth'] as const) {
+        const hard = regionOf(pts, [region]);
+        expect(meanDiffIn(kept, hard), region).toBeLessThan(1.5);
+        expect(meanDiffIn(plain, hard), region).toBeGreaterThan(5);
+      }
+      expect(meanDiffIn(kept, regionOf(pts, ['nose']))).toBeGreaterThan(5);
     }
   });
 
