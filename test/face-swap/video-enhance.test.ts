@@ -4,6 +4,7 @@
  * so an enhanced face is far from the plain swap). Same clip with and without face_enhance: the
  * same frame count, each frame's face region differs, a corner far from the face does not
  * (beyond H.264 noise), progress per frame is unchanged, and the result names the enhancer.
+ * keep_target_regions on a video: each frame's eyes and mouth stay as filmed.
  */
 import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadKernels } from '../../src/native/index.js';
 import { detectFaces } from '../../src/pipelines/face-swap/detect.js';
+import { faceMesh } from '../../src/pipelines/face-swap/landmarks.js';
+import { rasterRegions } from '../../src/pipelines/face-swap/mask.js';
 import { runFaceSwap } from '../../src/pipelines/face-swap/index.js';
 import { probeInputVideo } from '../../src/video/probe-input.js';
 import { decodeRgbFrames } from '../../src/video/probe.js';
 import { makeTestModels } from '../support/make-test.js';
-import { pipelineContext, yunet } from './support.js';
+import { modelPath, pipelineContext, sessions, yunet } from './support.js';
 import { ffmpegPath, makeClip } from './video-support.js';
 
 const kernels = loadKernels();
@@ -74,6 +77,37 @@ describe('face_swap target_video with face_enhance', () => {
       // Beyond the enhancer's reach (its 512-template crop spans ~2.5 face widths): H.264 noise only.
       const far = meanDiff(a[k], b[k], Math.ceil(x2 + 1.5 * w), 0, W, SIDE);
       expect(far, `frame ${k}`).toBeLessThan(1);
+    }
+  });
+});
+
+describe('face_swap target_video with keep_target_regions', () => {
+  it('["eyes", "mouth"]: each frame\'s eyes and mouth stay as filmed (within H.264 noise); without it they change', async () => {
+    const clip = makeClip({ frames: 6, fps: 6, side: SIDE, padRight: W - SIDE, shift: 0 });
+    const run = async (extra: Record<string, unknown>) => {
+      const ctx = pipelineContext(modelsDir, { loadVideoBytes: (ref) => Promise.resolve(readFileSync(ref)) });
+      const meta = await runFaceSwap({ source_image: 'lowres_bryan.png', target_video: clip, temporal_smoothing: false, ...extra }, ctx);
+      return decodeRgbFrames(ffmpegPath, join(ctx.resultsDir, meta.file), W, SIDE);
+    };
+    const plain = await run({});
+    const kept = await run({ keep_target_regions: ['eyes', 'mouth'] });
+    const input = await decodeRgbFrames(ffmpegPath, clip, W, SIDE);
+    const mesh = await sessions.get(modelPath('facemesh'));
+    const detector = await yunet();
+    for (let k = 0; k < input.length; k++) {
+      const frame = { data: input[k], width: W, height: SIDE, channels: 3 as const, hasAlpha: false };
+      const [face] = await detectFaces(frame, detector, kernels);
+      const { points } = await faceMesh(mesh, frame, face, kernels);
+      // One pixel in from the edge: between detections the pipeline's mesh comes from the face it followed, a pixel or so from this one.
+      const hard = kernels.erode(rasterRegions(points, { kind: 'regions', regions: ['eyes', 'mouth'] }, [1, 0, 0, 0, 1, 0], W, SIDE), W, SIDE, 1);
+      const inside = (out: Uint8Array) => {
+        let s = 0, n = 0;
+        for (let i = 0; i < hard.length; i++) if (hard[i] >= 1) for (let c = 0; c < 3; c++, n++) s += Math.abs(out[3 * i + c] - input[k][3 * i + c]);
+        return s / n;
+      };
+      // Kept: H.264 noise only (a few levels on these few small parts); swapped: several times more.
+      expect(inside(kept[k]), `frame ${k}`).toBeLessThan(7);
+      expect(inside(kept[k]), `frame ${k}`).toBeLessThan(0.3 * inside(plain[k]));
     }
   });
 });
