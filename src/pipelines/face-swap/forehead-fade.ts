@@ -16,25 +16,37 @@ const CHIN = 152;
  */
 export const FOREHEAD_BAND = 0.1;
 
-/** The fade weight (0–1) at image point (x, y) for the face with these mesh points. */
-export function foreheadWeightAt(points: Float32Array, x: number, y: number): number {
+/** The fade as s(x, y) = ax·x + ay·y + c (the position in bands below the top), or null for a degenerate mesh. */
+function bandCoordinate(points: Float32Array): { ax: number; ay: number; c: number } | null {
   const tx = points[3 * TOP], ty = points[3 * TOP + 1];
   const dx = points[3 * CHIN] - tx, dy = points[3 * CHIN + 1] - ty;
   const h2 = dx * dx + dy * dy;
-  if (!(h2 > 0)) return 1;
-  // Position along the axis as a share of the mesh height: 0 at the top vertex, 1 at the chin.
-  const s = ((x - tx) * dx + (y - ty) * dy) / h2 / FOREHEAD_BAND;
-  if (s <= 0) return 0;
-  if (s >= 1) return 1;
-  return s * s * (3 - 2 * s);
+  if (!(h2 > 0)) return null;
+  // Position along the axis as a share of the mesh height (0 at the top vertex, 1 at the chin), in bands.
+  const ax = dx / h2 / FOREHEAD_BAND, ay = dy / h2 / FOREHEAD_BAND;
+  return { ax, ay, c: -(tx * ax + ty * ay) };
+}
+
+const smooth = (s: number) => (s <= 0 ? 0 : s >= 1 ? 1 : s * s * (3 - 2 * s));
+
+/** The fade weight (0–1) at image point (x, y) for the face with these mesh points. */
+export function foreheadWeightAt(points: Float32Array, x: number, y: number): number {
+  const b = bandCoordinate(points);
+  return b ? smooth(b.ax * x + b.ay * y + b.c) : 1;
 }
 
 /** Multiplies a mask over the patch at (x0, y0) (width×height, frame pixels) by the fade, in place. */
 export function fadeForehead(mask: Float32Array, points: Float32Array, x0: number, y0: number, width: number, height: number): void {
+  const b = bandCoordinate(points);
+  if (!b) return;
   for (let y = 0; y < height; y++) {
+    // Pixel centres: s is linear along the row.
+    const rowS = b.ax * (x0 + 0.5) + b.ay * (y0 + y + 0.5) + b.c;
     for (let x = 0; x < width; x++) {
+      const s = rowS + b.ax * x;
+      if (s >= 1) continue;
       const i = y * width + x;
-      if (mask[i] > 0) mask[i] *= foreheadWeightAt(points, x0 + x + 0.5, y0 + y + 0.5);
+      mask[i] *= smooth(s);
     }
   }
 }
