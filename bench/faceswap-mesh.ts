@@ -29,7 +29,7 @@ export async function meshEngineRows(part: string, sessions: SessionCache, targe
   const t = await interleave({
     landmarks: () => timeMs(() => faceMesh(mesh, target, faces[k % faces.length], kernels)),
     blend: () => timeMs(async () => {
-      meshSwapFace(frame, source, src, tgt[k % faces.length], { mask: { kind: 'oval' }, maskBlur: 0.3 }, kernels);
+      meshSwapFace(frame, source, src, tgt[k % faces.length], { mask: { kind: 'oval' }, maskBlur: 0.3, keep: [] }, kernels);
       k++;
     }),
   }, reps * faces.length);

@@ -195,12 +195,17 @@ function field(id, name, schema, required, ctx) {
   const branches = variants || [schema];
   const words = branches.flatMap((v) => (v.type === 'string' && Array.isArray(v.enum) ? v.enum : []));
   const takesList = branches.some((v) => v.type === 'array');
+  // A list of named choices (e.g. keep_target_regions: "eyes, mouth"): the words a list may hold.
+  const listWords = branches.flatMap((v) => (v.type === 'array' && v.items && Array.isArray(v.items.enum) ? v.items.enum.filter((w) => typeof w === 'string') : []));
   const hint = [description && description.replace(/\.?$/, '.'), takesList ? 'A list: comma-separated values or JSON.' : ''].filter(Boolean).join(' ');
-  const input = el('input', { id, name, 'data-param': name, type: 'text', required, placeholder: words.length ? words.join(' | ') : 'JSON' });
+  const shown = [...words, ...(listWords.length ? [listWords.join(', ')] : [])];
+  const input = el('input', { id, name, 'data-param': name, type: 'text', required, placeholder: shown.length ? shown.join(' | ') : 'JSON' });
   const read = async () => {
     const raw = input.value.trim();
     if (raw === '') return undefined;
     if (words.includes(raw)) return raw;
+    const parts = raw.split(',').map((x) => x.trim());
+    if (listWords.length && parts.every((x) => listWords.includes(x))) return parts;
     if (takesList && /^-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?)*$/.test(raw)) return raw.split(',').map((x) => Number(x.trim()));
     try {
       return JSON.parse(raw);

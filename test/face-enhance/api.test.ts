@@ -1,7 +1,8 @@
 /**
  * face_enhance through the real service (HTTP, SQLite, worker threads): bad values and requests
  * for an enhancer that is not installed are 400s at submit naming the field (with the install
- * command) and queue nothing; once an enhancer's files are placed, the same request runs.
+ * command) and queue nothing; once an enhancer's files are placed, the same request runs (a
+ * target_video's faces too).
  */
 import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import sharp from 'sharp';
 import { FIXTURES, fixtureImage, getJson, postJson, startFileServer, submit, waitFor } from '../helpers/http.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { makeTestModels } from '../support/make-test.js';
+import { makeClip } from '../face-swap/video-support.js';
 
 let svc: TestService;
 let files: Awaited<ReturnType<typeof startFileServer>>;
@@ -80,6 +82,19 @@ describe('face_enhance at the door', () => {
     expect(done.result).toMatchObject({ width: 460, height: 460, face_enhancer: 'gfpgan-1.4', faces_enhanced: 1 });
     const cf = await submit(svc.url, 'face_swap', { ...swapParams(), face_enhance: { model: 'codeformer' } });
     expect(cf.status).toBe(400);
+  });
+
+  it('face_swap on a target_video with face_enhance runs once GFPGAN is placed: Completed MP4 naming the enhancer', async () => {
+    // Runs after the test above placed the GFPGAN test model; the mesh engine (FaceMesh + bundled YuNet) swaps.
+    const clip = readFileSync(makeClip({ frames: 6, fps: 6, side: 128 }));
+    const { status, body } = await submit(svc.url, 'face_swap', {
+      source_image: `${files.url}/portrait_astronaut.jpg`, target_video: `data:video/mp4;base64,${clip.toString('base64')}`, face_enhance: { blend: 0.8 },
+    });
+    expect(status).toBe(202);
+    const done = await waitFor(svc.url, body.ticket_id as string, undefined, 60_000);
+    expect(done.status).toBe('Completed');
+    expect(done.result).toMatchObject({ content_type: 'video/mp4', frames: 6, engine: 'mesh', face_enhancer: 'gfpgan-1.4' });
+    expect(done.progress).toMatchObject({ step: 6, total: 6 });
   });
 
   it('A1111 extras: gfpgan_visibility runs face_enhance with GFPGAN; /face-restorers lists it, /upscalers does not', async () => {

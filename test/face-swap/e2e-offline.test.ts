@@ -90,6 +90,9 @@ describe('face_swap offline (mesh engine)', () => {
       { face_mask: 'regions', mask_regions: ['ears'] },
       { mask_blur: 2 },
       { reference_image: 'ftp://example.com/ref.png' },
+      { keep_target_regions: ['nose'] },
+      { keep_target_regions: 'sometimes' },
+      { keep_target_regions: [] },
     ]) {
       const { status, body } = await submit(svc.url, 'face_swap', {
         source_image: `${files.url}/portrait_astronaut.jpg`, target_image: `${files.url}/group_apollo11.jpg`, ...params,

@@ -69,7 +69,7 @@ describe('face_swap target_video through the service', () => {
     expect(done.result).toMatchObject({ content_type: 'video/mp4', frames: 40 });
   });
 
-  it('400 at submit, nothing queued: not a video, an image media type, both targets, reference_image with a video', async () => {
+  it('400 at submit, nothing queued: not a video, an image media type, both targets, reference_image with a video, face_enhance without an enhancer', async () => {
     const png = readFileSync(fixtureImage('lowres_bryan.png')).toString('base64');
     const src = `${files.url}/portrait.jpg`;
     const cases: [Record<string, unknown>, string, RegExp][] = [
@@ -79,6 +79,9 @@ describe('face_swap target_video through the service', () => {
       [{ source_image: src, target_image: src, target_video: `${files.url}/short.mp4` }, 'invalid_request', /give either target_image or target_video/],
       [{ source_image: src }, 'invalid_request', /give either target_image or target_video/],
       [{ source_image: src, target_video: `${files.url}/short.mp4`, reference_image: src }, 'invalid_request', /reference_image goes with target_image only/],
+      // face_enhance goes with a video too, but needs an enhancer installed (this offline install has none).
+      [{ source_image: src, target_video: `${files.url}/short.mp4`, face_enhance: true }, 'invalid_request',
+        /^task_params\.face_enhance: a face enhancer is not installed on this server\. Install one with: npx backserv models download gfpgan-1\.4$/],
     ];
     for (const [params, code, message] of cases) {
       const { status, body } = await submit(svc.url, 'face_swap', params);

@@ -23,6 +23,8 @@ export interface ClipOptions {
   /** Peak shift in pixels each way, per frame, drawn by ffmpeg's random(). */
   shift?: number;
   audio?: boolean;
+  /** Grey columns added on the right (frames are side+padRight wide): an area far from the face. */
+  padRight?: number;
   /** Container/codecs: 'mp4' (H.264 + AAC), 'webm' (VP8 + Vorbis), 'gif'. */
   format?: 'mp4' | 'webm' | 'gif';
 }
@@ -39,7 +41,7 @@ export function makeClip(o: ClipOptions = {}): string {
   const out = join(mkdtempSync(join(tmpdir(), 'backserv-clip-')), `clip.${format}`);
   const margin = shift + 1;
   const duration = frames / fps;
-  const vf = `scale=${side + 2 * margin}:${side + 2 * margin},crop=${side}:${side}:${margin}+${2 * shift}*(random(0)-0.5):${margin}+${2 * shift}*(random(1)-0.5)`;
+  const vf = `scale=${side + 2 * margin}:${side + 2 * margin},crop=${side}:${side}:${margin}+${2 * shift}*(random(0)-0.5):${margin}+${2 * shift}*(random(1)-0.5)${o.padRight ? `,pad=${side + o.padRight}:${side}:0:0:gray` : ''}`;
   const audio = o.audio ?? format !== 'gif';
   ffmpeg([
     '-loop', '1', '-framerate', String(fps), '-i', fixtureImage('portrait_astronaut.jpg'),

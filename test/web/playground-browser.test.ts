@@ -234,7 +234,7 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
     await page.close();
   });
 
-  it('the form generator reads the shapes task params take: true-or-settings, lists of objects, video files, nested objects', async () => {
+  it('the form generator reads the shapes task params take: true-or-settings, lists of objects, video files, nested objects, lists of named choices', async () => {
     // The schema shapes of face_enhance (true or {model, blend}), loras (a list of {name, weight}),
     // target_video and hires, built in the page by the playground's own module and read back.
     const { page, errors } = await openPlayground(browser, svc.url);
@@ -250,6 +250,7 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
           name: { type: 'string', description: 'file name' }, weight: { type: 'number', minimum: -4, maximum: 4, description: 'strength' } } }, description: 'LoRAs' },
         hires: { type: 'object', additionalProperties: false, properties: { scale: { type: 'number', minimum: 1, maximum: 2, description: 'factor' } }, description: 'hires fix' },
         model: { type: 'string', description: 'the model' },
+        keep: { oneOf: [{ type: 'string', enum: ['none', 'auto'] }, { type: 'array', minItems: 1, items: { type: 'string', enum: ['eyes', 'mouth'] } }], description: 'kept parts' },
       } };
       const form = buildTaskForm('probe', schema, { models: ['m1', 'm2'] });
       document.body.append(form.fieldset);
@@ -275,7 +276,14 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
       reads.push((await form.read()).loras);
       set('probe-hires-scale', '1.5');
       reads.push((await form.read()).hires);
-      return { reads, rows,
+      const keepHint = q('probe-keep').placeholder;
+      set('probe-keep', 'auto');
+      reads.push((await form.read()).keep);
+      set('probe-keep', 'eyes, mouth');
+      reads.push((await form.read()).keep);
+      set('probe-keep', '["mouth"]');
+      reads.push((await form.read()).keep);
+      return { reads, rows, keepHint,
         accept: [q('probe-source_image-file').accept, q('probe-target_video-file').accept],
         models: [...q('probe-model').options].map((o) => o.value),
         enhancers: [...q('probe-face_enhance-model').options].map((o) => o.value),
@@ -290,7 +298,11 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
       [{ name: 'style', weight: 0.8 }, { name: 'detail' }],
       [{ name: 'detail' }],
       { scale: 1.5 },
+      'auto', // a list of named choices: one of the words, comma-separated list words, or JSON
+      ['eyes', 'mouth'],
+      ['mouth'],
     ]);
+    expect(out.keepHint).toBe('none | auto | eyes, mouth');
     expect(out.rows).toBe(2);
     expect(out.accept).toEqual(['image/*', 'video/*']);
     expect(out.models).toEqual(['', 'm1', 'm2']); // the task's installed models

@@ -3,16 +3,20 @@
  * target face on the frame (in place). Each keeps its own step timings for the result's
  * `timings`. The mesh engine also carries the pose guard: a yaw difference beyond
  * MAX_YAW_DIFFERENCE between source and target fails with a message saying what to change.
+ * Both leave keep_target_regions to the target (decided per face when "auto").
  */
 import type { DecodedImage } from '../../imaging/decoded-image.js';
 import type { Kernels } from '../../native/types.js';
 import type { Session } from '../../runtime/index.js';
+import { affineScale } from './affine.js';
 import { loadEmap } from './emap.js';
 import { faceEmbedding } from './embed.js';
 import { faceMesh } from './landmarks.js';
-import { cropRegionMask, type FaceMaskSpec } from './mask.js';
+import { applyKeep, keepTargetMask } from './keep-target.js';
+import { cropRegionMask, meshFaceSize, type FaceMaskSpec } from './mask.js';
 import { meshSwapFace } from './mesh-swap.js';
-import type { FaceSwapSettings } from './params.js';
+import { keepRegionsFor } from './openness.js';
+import type { FaceSwapSettings, KeepRegion } from './params.js';
 import { featherMask } from './paste-back.js';
 import { checkPose } from './pose.js';
 import { alignForSwap, runSwapper, swapLatent, SWAP_SIZE } from './swap.js';
@@ -47,24 +51,32 @@ export class InswapperEngine implements FaceEngine {
   readonly timings = { align_ms: 0, landmarks_ms: 0, swap_ms: 0, paste_back_ms: 0 };
 
   private constructor(private readonly sessions: InswapperSessions, private readonly latent: Float32Array,
-    private readonly mask: FaceMaskSpec, private readonly blur: number, private readonly kernels: Kernels) {}
+    private readonly mask: FaceMaskSpec, private readonly blur: number, private readonly kernels: Kernels,
+    private readonly keep: KeepRegion[] | 'auto', private readonly sourcePts: Float32Array | null) {}
 
   get maskKind(): FaceMaskSpec['kind'] { return this.mask.kind; }
 
   static async create(sessions: InswapperSessions, source: DecodedImage, sourceFace: Face, s: FaceSwapSettings,
     kernels: Kernels): Promise<InswapperEngine> {
     const latent = swapLatent(await faceEmbedding(sessions.embedder, source, sourceFace, kernels), loadEmap(sessions.emapPath));
-    return new InswapperEngine(sessions, latent, maskSpec(s, 'box'), s.maskBlur, kernels);
+    // "auto" compares the source's eye and mouth openness with each target's: the source mesh once.
+    const sourcePts = s.keepTargetRegions === 'auto' ? (await faceMesh(sessions.landmarks, source, sourceFace, kernels)).points : null;
+    return new InswapperEngine(sessions, latent, maskSpec(s, 'box'), s.maskBlur, kernels, s.keepTargetRegions, sourcePts);
   }
 
   async swap(frame: DecodedImage, face: Face): Promise<void> {
     const ta = performance.now();
     const crop = alignForSwap(frame, face, this.kernels);
     const tb = performance.now();
-    const mask = this.mask.kind === 'box'
+    const needMesh = this.mask.kind !== 'box' || this.keep === 'auto' || this.keep.length > 0;
+    const points = needMesh ? (await faceMesh(this.sessions.landmarks, frame, face, this.kernels)).points : null;
+    const mask = this.mask.kind === 'box' || !points
       ? featherMask(crop.m, SWAP_SIZE, this.kernels)
-      : cropRegionMask((await faceMesh(this.sessions.landmarks, frame, face, this.kernels)).points, this.mask, crop.m, SWAP_SIZE,
-        this.blur, this.kernels);
+      : cropRegionMask(points, this.mask, crop.m, SWAP_SIZE, this.blur, this.kernels);
+    const keep = points ? keepRegionsFor(this.keep, this.sourcePts ?? points, points) : [];
+    if (points && keep.length > 0) {
+      applyKeep(mask, keepTargetMask(points, keep, crop.m, SWAP_SIZE, SWAP_SIZE, meshFaceSize(points) * affineScale(crop.m), this.blur, this.kernels));
+    }
     const tc = performance.now();
     const swapped = await runSwapper(this.sessions.swapper, crop, this.latent);
     const td = performance.now();
@@ -83,7 +95,7 @@ export class MeshEngine implements FaceEngine {
 
   private constructor(private readonly session: Session, private readonly source: DecodedImage,
     private readonly sourcePts: Float32Array, private readonly mask: Exclude<FaceMaskSpec, { kind: 'box' }>,
-    private readonly blur: number, private readonly kernels: Kernels) {}
+    private readonly blur: number, private readonly kernels: Kernels, private readonly keep: KeepRegion[] | 'auto') {}
 
   get maskKind(): FaceMaskSpec['kind'] { return this.mask.kind; }
 
@@ -92,7 +104,7 @@ export class MeshEngine implements FaceEngine {
     // The warp covers the mesh only: a box mask would paste unwarped pixels, so it means the oval here.
     const mask = spec.kind === 'box' ? { kind: 'oval' as const } : spec;
     const { points } = await faceMesh(session, source, sourceFace, kernels);
-    return new MeshEngine(session, source, points, mask, s.maskBlur, kernels);
+    return new MeshEngine(session, source, points, mask, s.maskBlur, kernels, s.keepTargetRegions);
   }
 
   async swap(frame: DecodedImage, face: Face, index: number): Promise<void> {
@@ -100,7 +112,8 @@ export class MeshEngine implements FaceEngine {
     const { points } = await faceMesh(this.session, frame, face, this.kernels);
     const tb = performance.now();
     checkPose(this.sourcePts, points, index);
-    meshSwapFace(frame, this.source, this.sourcePts, points, { mask: this.mask, maskBlur: this.blur }, this.kernels);
+    const keep = keepRegionsFor(this.keep, this.sourcePts, points);
+    meshSwapFace(frame, this.source, this.sourcePts, points, { mask: this.mask, maskBlur: this.blur, keep }, this.kernels);
     this.timings.landmarks_ms += tb - ta;
     this.timings.warp_blend_ms += performance.now() - tb;
   }

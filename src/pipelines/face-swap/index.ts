@@ -5,7 +5,7 @@
  * the box or a FaceMesh region mask) and mesh (offline: FaceMesh on both faces, piecewise-affine
  * warp, colour transfer, feathered blend; see mesh-swap.ts). `auto` is inswapper when installed.
  * A target_video goes to video/run-video.ts (the same engines, frame by frame).
- * With face_enhance, each face is restored (GFPGAN/CodeFormer, ../face-enhance) right after its swap (images; a target_video is not enhanced yet).
+ * With face_enhance, each face is restored (GFPGAN/CodeFormer, ../face-enhance) right after its swap (pictures and each frame of a target_video).
  */
 import { encodePng } from '../../imaging/png-text.js';
 import type { ResultMeta } from '../../tasks/types.js';

@@ -11,12 +11,16 @@ import { imageRef } from '../params/schema-parts.js';
 import type { ParamsModule, ParamsSchema, TaskParams } from '../params/types.js';
 import { faceEnhanceNeeds, faceEnhanceProblem, faceEnhanceSchema, readFaceEnhance, type FaceEnhanceSettings } from '../face-enhance/params.js';
 import { FACE_REGIONS, type FaceRegion } from './mesh/regions.js';
+import { OPENNESS_THRESHOLD } from './openness-threshold.js';
 import { VIDEO_SWAP } from './video/limits.js';
 
 const MAX_FACE_INDEX = 63;
 export const ENGINES = ['auto', 'inswapper', 'mesh'] as const;
 export type Engine = (typeof ENGINES)[number];
 export const FACE_MASKS = ['box', 'oval', 'regions'] as const;
+/** Parts of the face keep_target_regions can leave to the target. */
+export const KEEP_REGIONS = ['eyes', 'mouth'] as const;
+export type KeepRegion = (typeof KEEP_REGIONS)[number];
 
 const faceIndex = (image: string, fallback: string) => ({
   type: 'integer', minimum: 0, maximum: MAX_FACE_INDEX,
@@ -70,6 +74,15 @@ const schema: ParamsSchema = {
       type: 'number', minimum: 0, maximum: 1,
       description: 'feathering of the oval/regions mask edge: σ = mask_blur × 5% of the face size (0: hard edge); default: 0.3',
     },
+    keep_target_regions: {
+      oneOf: [
+        { type: 'string', enum: ['none', 'auto'] },
+        { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...KEEP_REGIONS] } },
+      ],
+      description: 'parts of the target face kept as they are (from its FaceMesh, feathered), so a target with its eyes closed or its mouth open keeps them so: '
+        + `a list of ${KEEP_REGIONS.join(', ')}; "auto" (per face: the eyes when the source's and target's eye aspect ratios differ by more than ${OPENNESS_THRESHOLD.eyes}, `
+        + `the mouth when their mouth aspect ratios differ by more than ${OPENNESS_THRESHOLD.mouth}); or "none"; default: "none"`,
+    },
     face_enhance: faceEnhanceSchema,
   },
 };
@@ -94,6 +107,8 @@ export interface FaceSwapSettings {
   faceMask: (typeof FACE_MASKS)[number] | undefined;
   maskRegions: FaceRegion[];
   maskBlur: number;
+  /** The target's own eyes/mouth to keep: a fixed list (empty: none) or "auto" (decided per face by openness). */
+  keepTargetRegions: KeepRegion[] | 'auto';
   /** Null: no enhancement. Applied to each swapped face. */
   faceEnhance: FaceEnhanceSettings | null;
 }
@@ -113,13 +128,19 @@ function readRegions(params: TaskParams): FaceRegion[] {
   throw new TaskError(`task_params.mask_regions must be a list of ${FACE_REGIONS.join(', ')}, got ${JSON.stringify(v)}`, 'invalid_params');
 }
 
+function readKeep(params: TaskParams): KeepRegion[] | 'auto' {
+  const v = params.keep_target_regions;
+  if (v === undefined || v === 'none') return [];
+  if (v === 'auto') return 'auto';
+  if (Array.isArray(v) && v.length > 0 && v.every((r) => (KEEP_REGIONS as readonly unknown[]).includes(r))) return [...new Set(v as KeepRegion[])];
+  throw new TaskError(`task_params.keep_target_regions must be "none", "auto" or a list of ${KEEP_REGIONS.join(', ')}, got ${JSON.stringify(v)}`, 'invalid_params');
+}
+
 function crossCheck(params: TaskParams): string | null {
   const video = params.target_video !== undefined;
   if (video === (params.target_image !== undefined)) return 'give either target_image or target_video (exactly one)';
   if (video && params.reference_image !== undefined) return 'reference_image goes with target_image only (a video\'s faces are chosen per frame)';
   if (!video && params.temporal_smoothing !== undefined) return 'temporal_smoothing goes with target_video only';
-  // The video path does not restore faces yet: refused rather than silently ignored.
-  if (video && params.face_enhance !== undefined && params.face_enhance !== false) return 'face_enhance goes with target_image only (a video is not enhanced yet)';
   if (params.target_faces !== undefined && params.target_face_index !== undefined) {
     return 'give either target_faces or target_face_index, not both';
   }
@@ -153,6 +174,7 @@ export function parse(params: TaskParams): FaceSwapSettings {
     faceMask: optionalOneOf(params, 'face_mask', FACE_MASKS) ?? (params.mask_regions === undefined ? undefined : 'regions'),
     maskRegions: readRegions(params),
     maskBlur: blur,
+    keepTargetRegions: readKeep(params),
     faceEnhance: readFaceEnhance(params),
   };
 }

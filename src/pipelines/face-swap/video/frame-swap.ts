@@ -5,16 +5,19 @@
  * The mesh engine's pose guard skips a face turned too far from the source in that frame (it is
  * left as filmed) instead of failing the whole video. With the mesh engine the detector runs on
  * every REDETECT_EVERY-th frame only: FaceMesh follows the faces between (see facesOf).
+ * With face_enhance each swapped face is restored in the frame right after its swap, as for a picture.
  */
 import type { DecodedImage } from '../../../imaging/decoded-image.js';
 import type { Kernels } from '../../../native/types.js';
 import type { Session } from '../../../runtime/index.js';
+import type { FaceEnhancer } from '../../face-enhance/face-enhancer.js';
 import { detectFaces, type Detector } from '../detect.js';
 import type { InswapperEngine } from '../engines.js';
 import { faceMesh } from '../landmarks.js';
 import type { FaceMaskSpec } from '../mask.js';
 import { meshSwapFace } from '../mesh-swap.js';
-import type { TargetFaces } from '../params.js';
+import { keepRegionsFor } from '../openness.js';
+import type { KeepRegion, TargetFaces } from '../params.js';
 import { MAX_YAW_DIFFERENCE, yawDegrees } from '../pose.js';
 import { largestFace } from '../select.js';
 import type { Face } from '../types.js';
@@ -27,6 +30,8 @@ export interface MeshSource {
   points: Float32Array;
   mask: Exclude<FaceMaskSpec, { kind: 'box' }>;
   maskBlur: number;
+  /** keep_target_regions; default none. */
+  keep?: KeepRegion[] | 'auto';
 }
 
 export type FrameEngine = { kind: 'mesh'; mesh: MeshSource } | { kind: 'inswapper'; engine: InswapperEngine };
@@ -39,6 +44,8 @@ export interface FrameSwapOptions {
   targets: TargetFaces;
   /** One Euro settings, or null for no smoothing. */
   smoothing: OneEuroOptions | null;
+  /** face_enhance: restores each swapped face right after its swap (one session for the whole video). */
+  enhancer?: FaceEnhancer | null;
   /** Sees the landmarks each swap used (after smoothing): FaceMesh points with the mesh engine, the five detector points with inswapper. */
   observe?(frame: number, track: number, points: Float32Array): void;
 }
@@ -125,6 +132,7 @@ export class VideoFrameSwapper {
         const ta = performance.now();
         await e.engine.swap(frame, face);
         this.timings.blend_ms += performance.now() - ta;
+        await this.o.enhancer?.enhance(frame, face);
         stats.faces++;
         continue;
       }
@@ -140,8 +148,11 @@ export class VideoFrameSwapper {
         stats.skippedPose++;
         continue;
       }
-      meshSwapFace(frame, e.mesh.image, e.mesh.points, points, { mask: e.mesh.mask, maskBlur: e.mesh.maskBlur }, this.o.kernels);
+      const keep = keepRegionsFor(e.mesh.keep ?? [], e.mesh.points, points);
+      meshSwapFace(frame, e.mesh.image, e.mesh.points, points, { mask: e.mesh.mask, maskBlur: e.mesh.maskBlur, keep }, this.o.kernels);
       this.timings.blend_ms += performance.now() - tb;
+      // Aligned by the same (smoothed) mesh the swap used, so the restored face sits where it was pasted.
+      await this.o.enhancer?.enhance(frame, faceFromMesh(points, mesh.faceflag));
       stats.faces++;
     }
     return stats;

@@ -4,7 +4,7 @@
  * concurrent streams: an ffmpeg decoder piping raw frames in (a few frames of read-ahead), the
  * swap on this thread, and an ffmpeg encoder piping H.264 out (the original audio added from the
  * input file). Frame k is swapped while ffmpeg still takes frame k−1, so decode and encode
- * overlap the swap. Progress per frame, a cancel point between frames; a cancel or any failure
+ * overlap the swap. With face_enhance each swapped face is restored in its frame. Progress per frame, a cancel point between frames; a cancel or any failure
  * kills both ffmpegs and leaves no file.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import { probeInputVideo, type InputVideo } from '../../../video/probe-input.js'
 import { sniffVideoContainer } from '../../../video/sniff-video.js';
 import { checkpoint } from '../../checkpoint.js';
 import type { PipelineContext } from '../../types.js';
+import { FaceEnhancer } from '../../face-enhance/face-enhancer.js';
 import { detectFaces, type Detector } from '../detect.js';
 import { InswapperEngine } from '../engines.js';
 import { resolveFaceModels } from '../face-models.js';
@@ -100,16 +101,19 @@ export async function runVideoFaceSwap(s: FaceSwapSettings, ctx: PipelineContext
       useInswapper && models.inswapper ? ctx.sessions.get(models.inswapper.swapper.path) : Promise.resolve(null),
     ]);
     const detector: Detector = { kind: models.detector.kind, session: detSession };
+    // One enhancer session for the whole video; each frame's faces are restored in place, so memory stays per frame.
+    const enhancer = s.faceEnhance ? await FaceEnhancer.create(ctx, 'face_swap', s.faceEnhance) : null;
     const sourceFace = pickSourceFace(await detectFaces(source, detector, ctx.kernels), s.sourceFaceIndex);
     const engine: FrameEngine = useInswapper && models.inswapper && swapSession && embSession
       ? { kind: 'inswapper', engine: await InswapperEngine.create({ swapper: swapSession, embedder: embSession, landmarks: meshSession, emapPath: models.inswapper.swapper.path }, source, sourceFace, s, ctx.kernels) }
-      : { kind: 'mesh', mesh: { session: meshSession, image: source, points: (await faceMesh(meshSession, source, sourceFace, ctx.kernels)).points, mask: meshMask(s), maskBlur: s.maskBlur } };
+      : { kind: 'mesh', mesh: { session: meshSession, image: source, points: (await faceMesh(meshSession, source, sourceFace, ctx.kernels)).points, mask: meshMask(s), maskBlur: s.maskBlur, keep: s.keepTargetRegions } };
     const swapper = new VideoFrameSwapper({
       detector,
       kernels: ctx.kernels,
       engine,
       targets: s.targetFaceIndex === 'all' ? s.targetFaces : [s.targetFaceIndex],
       smoothing: s.temporalSmoothing ? SMOOTHING : null,
+      enhancer,
       ...(deps.observe ? { observe: deps.observe } : {}),
     });
     const tPrepared = performance.now();
@@ -176,6 +180,7 @@ export async function runVideoFaceSwap(s: FaceSwapSettings, ctx: PipelineContext
       detector: models.detector.id,
       landmarks: models.landmarks.id,
       ...(useInswapper && models.inswapper ? { embedder: models.inswapper.embedder.id } : {}),
+      ...(enhancer ? { face_enhancer: enhancer.modelId } : {}),
       temporal_smoothing: s.temporalSmoothing,
       faces_swapped: faces,
       frames_with_faces: framesWithFaces,
@@ -187,6 +192,7 @@ export async function runVideoFaceSwap(s: FaceSwapSettings, ctx: PipelineContext
         prepare_ms: ms(tPrepared - tProbed),
         swap_ms: ms(swapMs),
         ...Object.fromEntries(Object.entries(swapper.timings).map(([k, v]) => [k, ms(v)])),
+        ...(enhancer ? { enhance_ms: ms(enhancer.ms) } : {}),
         decode_wait_ms: ms(reader.waitMs),
         ffmpeg_wait_ms: ms(encoded.waitMs),
         finish_ms: ms(encoded.finishMs),
