@@ -2,6 +2,8 @@
 //! mask·rgb + (1 − mask)·frame, rounded half up and clamped to u8 (the TypeScript fallback,
 //! src/native/fallback-mesh-blend.ts, uses Math.round; `round_half_up` is that rounding exactly).
 
+use crate::round::floor_i64;
+
 /// A w×h patch at (x0, y0) of a frame fw pixels wide with `ch` channels (inside the frame).
 pub struct PatchAt {
     pub fw: usize,
@@ -14,7 +16,7 @@ pub struct PatchAt {
 
 /// JavaScript's Math.round for finite v: the nearest integer, ties towards +∞.
 fn round_half_up(v: f64) -> f64 {
-    let r = v.floor();
+    let r = floor_i64(v) as f64;
     if v - r >= 0.5 {
         r + 1.0
     } else {
