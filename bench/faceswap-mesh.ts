@@ -2,8 +2,8 @@
  * The mesh engine's share of `faceswap`: per face at 1080p (the group photo scaled to 1920×1080,
  * three faces of ~170 px), FaceMesh landmarks (eye-levelled 192² crop + model run + mapping back)
  * and the warp + colour transfer + feathered blend, and their sum, the engine's cost per face
- * (the source face's landmarks are made once per task and left out), and the warp alone with the
- * native kernel against the TypeScript fallback. Goal: ≤ 40 ms per face.
+ * (the source face's landmarks are made once per task and left out), and the warp and the colour
+ * transfer alone with the native kernels against the TypeScript fallback. Goal: ≤ 40 ms per face.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,8 +42,16 @@ export async function meshEngineRows(part: string, sessions: SessionCache, targe
   const warps = await interleave(Object.fromEntries(backends.map((b) => [b.backend, () => timeMs(() => warpMesh(source, src, f, patch, b))])), reps * 3);
   const warpRows: BenchRow[] = backends.map((b) => ({ part, name: `mesh: warp only (${b.backend})`, unit: 'ms/face', ...summarize(warps[b.backend]) }));
   if (warpRows.length === 2) Object.assign(warpRows[0], { baseline: warpRows[1].name, ratio: warpRows[0].median / warpRows[1].median });
+  // The LAB colour transfer alone, native against the fallback, over every pixel the warp covered.
+  const warped = warpMesh(source, src, f, patch, kernels);
+  const mask = Float32Array.from(warped.covered);
+  const colour = await interleave(Object.fromEntries(backends.map((b) => [b.backend, () => timeMs(() => b.transferColour(target.data, target.width,
+    target.height, target.channels, patch.x0, patch.y0, patch.width, patch.height, warped.rgb.slice(), mask, warped.covered))])), reps * 3);
+  const colourRows: BenchRow[] = backends.map((b) => ({ part, name: `mesh: colour transfer only (${b.backend})`, unit: 'ms/face', ...summarize(colour[b.backend]) }));
+  if (colourRows.length === 2) Object.assign(colourRows[0], { baseline: colourRows[1].name, ratio: colourRows[0].median / colourRows[1].median });
   return [
     ...warpRows,
+    ...colourRows,
     { part, name: `mesh: landmarks per face 1080p (${kernels.backend})`, unit: 'ms/face', ...summarize(t.landmarks) },
     { part, name: `mesh: warp+colour+blend 1080p (${kernels.backend})`, unit: 'ms/face', ...summarize(t.blend) },
     { part, name: `mesh engine per face, landmarks incl. (${kernels.backend})`, unit: 'ms/face', ...summarize(total) },

@@ -219,6 +219,23 @@ pub fn borrow_in2_out<'a, A, B, C>(
     unsafe { Ok((a.as_slice(), b.as_slice(), output.as_mut_slice())) }
 }
 
+/// Three shared borrows and one exclusive one.
+pub type In3Out<'a, A, B, C, D> = (&'a [A], &'a [B], &'a [C], &'a mut [D]);
+
+/// Borrow three inputs (which may overlap each other) and one output that overlaps none of them.
+pub fn borrow_in3_out<'a, A, B, C, D>(
+    a: &'a Raw<A>,
+    b: &'a Raw<B>,
+    c: &'a Raw<C>,
+    output: &'a mut Raw<D>,
+) -> Result<In3Out<'a, A, B, C, D>> {
+    if output.overlaps(a) || output.overlaps(b) || output.overlaps(c) {
+        return Err("the output array must not share memory with an input".into());
+    }
+    // SAFETY: as in `borrow_in_out`; shared borrows may alias each other.
+    unsafe { Ok((a.as_slice(), b.as_slice(), c.as_slice(), output.as_mut_slice())) }
+}
+
 /// The read-only arrays and the two outputs of `warpTriangles`.
 pub type MeshWarpBorrow<'a> = (&'a [u8], &'a [f32], &'a [f32], &'a [u16], &'a mut [f32], &'a mut [u8]);
 

@@ -4,10 +4,13 @@
 //! allocated by the caller) so nothing here creates JS objects. `src/native/addon.ts`
 //! is the only caller and documents each signature.
 
-use crate::args::{borrow_in2_out, borrow_in_out, borrow_mesh_warp, expect_len, Args, Result};
+use crate::args::{
+    borrow_in2_out, borrow_in3_out, borrow_in_out, borrow_mesh_warp, expect_len, Args, Raw, Result,
+};
 use crate::convert::{self, Norm, TileRegion};
+use crate::mesh_blend::PatchAt;
 use crate::sample::Image;
-use crate::{f16, guided, mask, mesh_warp, warp};
+use crate::{colour, f16, guided, mask, mesh_blend, mesh_warp, warp};
 
 fn channels(args: &Args, i: usize, name: &str) -> Result<usize> {
     match args.size(i, name)? {
@@ -234,5 +237,50 @@ pub fn warp_triangles(args: &Args) -> Result<()> {
         return Err(format!("a triangle index is out of range (points: {n})"));
     }
     mesh_warp::warp_triangles(src, sw, sh, sc, src_pts, dst_pts, tris, &patch, rgb, covered);
+    Ok(())
+}
+
+/// The frame, patch and per-pixel arrays `transferColour` and `blendPatch` share:
+/// (frame u8, width, height, channels, x0, y0, outW, outH, rgb f32, mask f32, covered u8).
+struct PatchArgs {
+    frame: Raw<u8>,
+    at: PatchAt,
+    rgb: Raw<f32>,
+    mask: Raw<f32>,
+    covered: Raw<u8>,
+}
+
+fn patch_args(args: &Args) -> Result<PatchArgs> {
+    let frame = args.array::<u8>(0, "frame")?;
+    let (fw, fh) = (args.size(1, "width")?, args.size(2, "height")?);
+    let ch = channels(args, 3, "channels")?;
+    let (x0, y0) = (args.size(4, "x0")?, args.size(5, "y0")?);
+    let (w, h) = (args.size(6, "outW")?, args.size(7, "outH")?);
+    let rgb = args.array::<f32>(8, "rgb")?;
+    let mask = args.array::<f32>(9, "mask")?;
+    let covered = args.array::<u8>(10, "covered")?;
+    expect_len("frame", frame.len(), &[fw, fh, ch])?;
+    expect_len("rgb", rgb.len(), &[w, h, 3])?;
+    expect_len("mask", mask.len(), &[w, h])?;
+    expect_len("covered", covered.len(), &[w, h])?;
+    if x0 + w > fw || y0 + h > fh {
+        return Err("the patch does not fit in the frame".into());
+    }
+    Ok(PatchArgs { frame, at: PatchAt { fw, ch, x0, y0, w, h }, rgb, mask, covered })
+}
+
+/// (frame u8, width, height, channels, x0, y0, outW, outH, rgb f32 (in place), mask f32, covered u8)
+pub fn transfer_colour(args: &Args) -> Result<()> {
+    let mut p = patch_args(args)?;
+    let (frame, mask, covered, rgb) = borrow_in3_out(&p.frame, &p.mask, &p.covered, &mut p.rgb)?;
+    colour::transfer_colour(frame, &p.at, rgb, mask, covered);
+    Ok(())
+}
+
+/// (frame u8 (in place), width, height, channels, x0, y0, outW, outH, rgb f32, mask f32, covered u8)
+pub fn blend_patch(args: &Args) -> Result<()> {
+    let mut p = patch_args(args)?;
+    let (rgb, mask, covered, frame) = borrow_in3_out(&p.rgb, &p.mask, &p.covered, &mut p.frame)?;
+    mesh_blend::blend_patch(frame, &p.at, rgb, mask, covered);
     Ok(())
 }

@@ -5,12 +5,14 @@
 //! The TypeScript fallback in `src/native/` computes the same results bit for bit.
 
 mod args;
+mod colour;
 mod convert;
 mod exports;
 mod f16;
 mod ffi;
 mod guided;
 mod mask;
+mod mesh_blend;
 mod mesh_warp;
 mod parallel;
 mod round;
@@ -65,6 +67,8 @@ callbacks! {
     "erode\0" => erode,
     "guidedFilter\0" => guided_filter,
     "warpTriangles\0" => warp_triangles,
+    "transferColour\0" => transfer_colour,
+    "blendPatch\0" => blend_patch,
 }
 
 /// Node calls this once per environment (main thread and each worker) that loads the addon.

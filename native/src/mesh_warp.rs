@@ -3,6 +3,8 @@
 //! barycentric position in the source triangle. The arithmetic is the TypeScript fallback's
 //! (src/native/fallback-mesh-warp.ts), step for step in f64, so both give the same floats.
 
+use crate::round::floor_i64;
+
 pub struct Patch {
     pub x0: f64,
     pub y0: f64,
@@ -59,9 +61,8 @@ pub fn warp_triangles(
                 }
                 let sx = sax + wb * dbx + wc * dcx - 0.5;
                 let sy = say + wb * dby + wc * dcy - 0.5;
-                let (fx, fy) = (sx.floor(), sy.floor());
-                let (tx, ty) = (sx - fx, sy - fy);
-                let (fx, fy) = (fx as i64, fy as i64);
+                let (fx, fy) = (floor_i64(sx), floor_i64(sy));
+                let (tx, ty) = (sx - fx as f64, sy - fy as f64);
                 let (xa, xb) = (clamp(fx, sw), clamp(fx + 1, sw));
                 let (ya, yb) = (clamp(fy, sh), clamp(fy + 1, sh));
                 let (o00, o10) = ((ya * sw + xa) * sc, (ya * sw + xb) * sc);

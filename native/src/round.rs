@@ -30,3 +30,16 @@ pub fn round_row(src: &[f32], scale: f64, offset: f64, dst: &mut [u8]) {
 pub fn trunc_u8(v: f64) -> u8 {
     v as u8
 }
+
+/// floor(v) for finite |v| < 2^62 without a libm call (baseline x86-64 has no SSE4.1
+/// `roundsd`, so `f64::floor` is a function call: most of a per-pixel loop's time). NaN → 0;
+/// callers that may see NaN keep it in `v - floor`, as `f64::floor` would.
+#[inline(always)]
+pub fn floor_i64(v: f64) -> i64 {
+    let t = v as i64;
+    if (t as f64) > v {
+        t - 1
+    } else {
+        t
+    }
+}

@@ -38,6 +38,26 @@ function maskOut(mask: Float32Array, out: unknown, length: number): [Float32Arra
   return [overlaps(o, mask) ? mask.slice() : mask, o];
 }
 
+/** The arguments the mesh engine's patch kernels share, checked: a frame and a patch inside it. */
+function checkPatch(frame: unknown, width: unknown, height: unknown, channels: unknown, x0: unknown, y0: unknown,
+  outW: unknown, outH: unknown, rgb: unknown, mask: unknown, covered: unknown) {
+  const fr = checkU8(frame, 'frame');
+  const w = checkSize(width, 'width');
+  const h = checkSize(height, 'height');
+  const ch = checkChannels(channels, 'channels', RGB_OR_RGBA);
+  checkLength(fr, w * h * ch, 'frame');
+  const [x, y] = [checkSize(x0, 'x0'), checkSize(y0, 'y0')];
+  const [ow, oh] = [checkSize(outW, 'outW'), checkSize(outH, 'outH')];
+  if (x + ow > w || y + oh > h) throw new TypeError('the patch does not fit in the frame');
+  const c = checkF32(rgb, 'rgb');
+  const m = checkF32(mask, 'mask');
+  const cov = checkU8(covered, 'covered');
+  checkLength(c, ow * oh * 3, 'rgb');
+  checkLength(m, ow * oh, 'mask');
+  checkLength(cov, ow * oh, 'covered');
+  return { frame: fr, w, h, ch, x, y, ow, oh, rgb: c, mask: m, covered: cov };
+}
+
 export function wrapKernels(raw: RawKernels, backend: Kernels['backend']): Kernels {
   return Object.freeze({
     backend,
@@ -205,6 +225,20 @@ export function wrapKernels(raw: RawKernels, backend: Kernels['backend']): Kerne
       checkDisjoint(o, [s, sp, dp, tri, cov], 'rgb');
       checkDisjoint(cov, [s, sp, dp, tri], 'covered');
       raw.warpTriangles(s, w, h, ch, sp, dp, tri, px, py, ow, oh, o, cov);
+    },
+
+    transferColour(frame: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number,
+      outW: number, outH: number, rgb: Float32Array, mask: Float32Array, covered: Uint8Array): void {
+      const p = checkPatch(frame, width, height, channels, x0, y0, outW, outH, rgb, mask, covered);
+      checkDisjoint(p.rgb, [p.frame, p.mask, p.covered], 'rgb');
+      raw.transferColour(p.frame, p.w, p.h, p.ch, p.x, p.y, p.ow, p.oh, p.rgb, p.mask, p.covered);
+    },
+
+    blendPatch(frame: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number,
+      outW: number, outH: number, rgb: Float32Array, mask: Float32Array, covered: Uint8Array): void {
+      const p = checkPatch(frame, width, height, channels, x0, y0, outW, outH, rgb, mask, covered);
+      checkDisjoint(p.frame, [p.rgb, p.mask, p.covered], 'frame');
+      raw.blendPatch(p.frame, p.w, p.h, p.ch, p.x, p.y, p.ow, p.oh, p.rgb, p.mask, p.covered);
     },
   });
 }

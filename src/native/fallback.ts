@@ -5,9 +5,11 @@
  */
 import { wrapKernels } from './checked.js';
 import { hwcToNchw, nchwToHwc, placeTile } from './fallback-convert.js';
+import { transferColour } from './fallback-colour.js';
 import { f16ToF32, f32ToF16 } from './fallback-f16.js';
 import { guidedFilter } from './fallback-guided.js';
 import { erode, gaussianBlur } from './fallback-mask.js';
+import { blendPatch } from './fallback-mesh-blend.js';
 import { warpTriangles } from './fallback-mesh-warp.js';
 import { pasteBack, warpAffineToNchw } from './fallback-warp.js';
 import type { RawKernels } from './raw.js';
@@ -15,7 +17,7 @@ import type { Kernels } from './types.js';
 
 export const fallbackRaw: RawKernels = Object.freeze({
   hwcToNchw, nchwToHwc, f32ToF16, f16ToF32, warpAffineToNchw, pasteBack, placeTile, gaussianBlur, erode,
-  guidedFilter, warpTriangles,
+  guidedFilter, warpTriangles, transferColour, blendPatch,
 });
 
 export function createFallbackKernels(): Kernels {

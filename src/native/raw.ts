@@ -43,9 +43,18 @@ export interface RawKernels {
   /** Points are x, y, z triples (z unused); the patch's (x0, y0) is its offset in the target frame. */
   warpTriangles(src: Uint8Array, width: number, height: number, channels: number, srcPts: Float32Array, dstPts: Float32Array,
     triangles: Uint16Array, x0: number, y0: number, outW: number, outH: number, rgb: Float32Array, covered: Uint8Array): void;
+
+  /** `rgb` is rewritten in place; (x0, y0) is an integer offset, the patch inside the frame. */
+  transferColour(frame: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number,
+    outW: number, outH: number, rgb: Float32Array, mask: Float32Array, covered: Uint8Array): void;
+
+  /** `frame` is written in place; (x0, y0) is an integer offset, the patch inside the frame. */
+  blendPatch(frame: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number,
+    outW: number, outH: number, rgb: Float32Array, mask: Float32Array, covered: Uint8Array): void;
 }
 
 export const RAW_KERNEL_NAMES = [
   'hwcToNchw', 'nchwToHwc', 'f32ToF16', 'f16ToF32', 'warpAffineToNchw',
   'pasteBack', 'placeTile', 'gaussianBlur', 'erode', 'guidedFilter', 'warpTriangles',
+  'transferColour', 'blendPatch',
 ] as const satisfies readonly (keyof RawKernels)[];

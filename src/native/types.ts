@@ -108,4 +108,22 @@ export interface Kernels {
    */
   warpTriangles(src: Uint8Array, width: number, height: number, channels: number, srcPts: Float32Array, dstPts: Float32Array,
     triangles: Uint16Array, x0: number, y0: number, outW: number, outH: number, rgb: Float32Array, covered: Uint8Array): void;
+
+  /**
+   * Reinhard colour transfer in CIE L*a*b* (face_swap's mesh engine): `rgb` (RGB f32 0–255, the
+   * warped face over the outW×outH patch at (x0, y0) of `frame`, u8 HWC, 3 or 4 channels) takes the
+   * mean and standard deviation per LAB channel of the frame's pixels under it, both measured where
+   * `mask` ≥ 0.5 and `covered` is 1; the gain is capped at 3. Rewrites `rgb` in place where mask > 0
+   * and covered; does nothing when fewer than 16 pixels qualify. The patch must lie inside the frame.
+   */
+  transferColour(frame: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number,
+    outW: number, outH: number, rgb: Float32Array, mask: Float32Array, covered: Uint8Array): void;
+
+  /**
+   * The mesh engine's blend, in place on `frame` (u8 HWC, 3 or 4 channels; alpha untouched): each
+   * pixel of the outW×outH patch at (x0, y0) with mask > 0 and covered 1 becomes
+   * mask·rgb + (1 − mask)·frame, rounded half up and clamped. The patch must lie inside the frame.
+   */
+  blendPatch(frame: Uint8Array, width: number, height: number, channels: number, x0: number, y0: number,
+    outW: number, outH: number, rgb: Float32Array, mask: Float32Array, covered: Uint8Array): void;
 }

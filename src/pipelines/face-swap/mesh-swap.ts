@@ -9,7 +9,6 @@
  */
 import type { DecodedImage } from '../../imaging/decoded-image.js';
 import type { Affine, Kernels } from '../../native/types.js';
-import { transferColour } from './color-transfer.js';
 import { fadeForehead } from './forehead-fade.js';
 import { applyKeep, keepTargetMask } from './keep-target.js';
 import { featherSpec, meshFaceSize, rasterRegions, type FaceMaskSpec } from './mask.js';
@@ -71,28 +70,10 @@ export function meshSwapFace(frame: DecodedImage, source: DecodedImage, sourcePt
   const warped = warpMesh(source, sourcePts, targetPts, patch, kernels);
   const { colour, blend: mask } = meshMasks(targetPts, patch, warped.covered, opts, kernels);
 
-  const ch = frame.channels, fw = frame.width, data = frame.data;
-  const target = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = ((y0 + y) * fw + x0 + x) * ch, p = (y * width + x) * 3;
-      target[p] = data[o]; target[p + 1] = data[o + 1]; target[p + 2] = data[o + 2];
-    }
-  }
-  transferColour(warped.rgb, target, colour, warped.covered);
+  // Both kernels read the target straight from the frame's patch: no f32 copy of it is made.
+  kernels.transferColour(frame.data, frame.width, frame.height, frame.channels, x0, y0, width, height, warped.rgb, colour, warped.covered);
+  kernels.blendPatch(frame.data, frame.width, frame.height, frame.channels, x0, y0, width, height, warped.rgb, mask, warped.covered);
   let blended = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const a = mask[i];
-      if (a <= 0 || warped.covered[i] === 0) continue;
-      const o = ((y0 + y) * fw + x0 + x) * ch, p = 3 * i;
-      for (let c = 0; c < 3; c++) {
-        const v = a * warped.rgb[p + c] + (1 - a) * target[p + c];
-        data[o + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-      }
-      blended++;
-    }
-  }
+  for (let i = 0; i < mask.length; i++) if (mask[i] > 0 && warped.covered[i] !== 0) blended++;
   return blended;
 }
