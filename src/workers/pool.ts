@@ -1,8 +1,8 @@
 /**
  * Piscina pool running pipelines. Progress and cooperative cancel travel on the pool's one
- * channel (run-channel.ts), each message naming its run; a worker that ignores cancel for `cancelGraceMs` is terminated
- * (Piscina aborts the task, removes the thread and starts a fresh one), so cancel always
- * frees the slot.
+ * channel (run-channel.ts), each message naming its run; a worker that ignores cancel for
+ * `cancelGraceMs` is terminated (Piscina aborts the task, removes the thread and starts a fresh
+ * one), so cancel always frees the slot.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
