@@ -127,9 +127,13 @@ export class Scheduler implements TaskFrontend {
     return { kind: 'final', status: rec.status };
   }
 
-  /** Resolves when nothing is queued or running (tests, graceful shutdown). */
+  /**
+   * Resolves when nothing is queued, being claimed or running (tests, graceful shutdown). A task
+   * being claimed has left the queue but is not yet running (markStarted is awaited between the
+   * two), so a claim in progress counts as not idle.
+   */
   whenIdle(): Promise<void> {
-    if (this.queue.size === 0 && this.tasks.size === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -211,8 +215,12 @@ export class Scheduler implements TaskFrontend {
     this.events.emit('status', ticketId, status, await this.store.get(ticketId));
   }
 
+  private isIdle(): boolean {
+    return this.queue.size === 0 && this.tasks.size === 0 && !this.pumping;
+  }
+
   private notifyIdle(): void {
-    if (this.queue.size === 0 && this.tasks.size === 0) {
+    if (this.isIdle()) {
       for (const w of this.idleWaiters.splice(0)) w();
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Pool worker side of cross-request batching: several claimed tasks run as one batch in this
- * thread. Each member has its own port (progress and previews out, cancel in), its own abort
- * signal and its own outcome; a member that is cancelled is answered on its port at once (the
+ * thread. Each member has its own run id on the pool channel (progress and previews out, cancel
+ * in), its own abort signal and its own outcome; a member that is cancelled is answered at once (the
  * batch drops it at the next step and writes nothing for it) while the others go on.
  */
 import { unlink } from 'node:fs/promises';
@@ -13,42 +13,43 @@ import { resultFiles } from '../tasks/result-files.js';
 import { CancelledError } from '../tasks/task-errors.js';
 import { describeFailure } from './describe-failure.js';
 import { loadBatchPipeline, loadPipeline } from './dispatch.js';
-import type { BatchRequest, ControlMessage, WorkerEvent, WorkerResponse } from './messages.js';
-import { threadContext, threadParts } from './thread-context.js';
+import type { BatchRequest, WorkerResponse } from './messages.js';
+import { CANCEL_SLOT, report, watchCancel } from './run-channel.js';
+import { threadContext, threadEnv, threadParts } from './thread-context.js';
 
 const CANCELLED: WorkerResponse = { ok: false, cancelled: true, message: 'Task cancelled' };
 
 export async function runBatchTask(req: BatchRequest): Promise<WorkerResponse[]> {
   setNativeGate(req.nativeGate);
-  const thread = threadContext(req.env);
+  const env = threadEnv();
+  const thread = threadContext(env);
   const previews: (string | null)[] = req.members.map(() => null);
   const answered = req.members.map(() => false);
   const answer = (i: number, response: WorkerResponse) => {
     if (answered[i]) return;
     answered[i] = true;
-    const event: WorkerEvent = { type: 'settled', response };
-    req.members[i].port.postMessage(event);
+    report(req.members[i].run, { type: 'settled', response });
   };
+  const unwatch: (() => void)[] = [];
   const ctxs = req.members.map((m, i): PipelineContext => {
     const abort = new AbortController();
-    m.port.on('message', (msg: ControlMessage) => {
-      if (msg.type !== 'cancel') return;
+    unwatch.push(watchCancel(m.run, req.nativeGate, CANCEL_SLOT + i, () => {
       abort.abort();
       answer(i, CANCELLED); // leaves now; the batch writes nothing for it
-    });
+    }));
     let lastTotal = 0;
     return {
       ticketId: m.ticketId,
       signal: abort.signal,
       progress(step, total) {
         lastTotal = total;
-        m.port.postMessage({ type: 'progress', step, total } satisfies WorkerEvent);
+        report(m.run, { type: 'progress', step, total });
       },
       preview(file, step) {
         previews[i] = file;
-        m.port.postMessage({ type: 'progress', step, total: lastTotal, preview: file } satisfies WorkerEvent);
+        report(m.run, { type: 'progress', step, total: lastTotal, preview: file });
       },
-      ...threadParts(thread, req.env, abort.signal),
+      ...threadParts(thread, env, abort.signal),
     };
   });
   const responses: WorkerResponse[] = [];
@@ -62,7 +63,7 @@ export async function runBatchTask(req: BatchRequest): Promise<WorkerResponse[]>
       let res: WorkerResponse;
       if (ctx.signal.aborted || (!o.ok && o.error instanceof CancelledError)) {
         // Cancelled while it finished: a file it wrote must not outlive the task.
-        if (o.ok) for (const file of resultFiles(o.result)) await unlinkIfPresent(join(req.env.resultsDir, basename(file)));
+        if (o.ok) for (const file of resultFiles(o.result)) await unlinkIfPresent(join(env.resultsDir, basename(file)));
         res = CANCELLED;
       } else {
         res = o.ok ? { ok: true, result: o.result } : describeFailure(o.error);
@@ -73,11 +74,11 @@ export async function runBatchTask(req: BatchRequest): Promise<WorkerResponse[]>
     const failure = describeFailure(err);
     for (let i = responses.length; i < req.members.length; i++) responses.push(ctxs[i].signal.aborted ? CANCELLED : failure);
   } finally {
-    for (const [i, m] of req.members.entries()) {
+    for (const i of req.members.keys()) {
       answer(i, responses[i] ?? CANCELLED);
-      m.port.close();
+      unwatch[i]();
       const file = previews[i];
-      if (file) await unlink(join(req.env.resultsDir, file)).catch(() => undefined);
+      if (file) await unlink(join(env.resultsDir, file)).catch(() => undefined);
     }
   }
   return responses;

@@ -1,9 +1,8 @@
 /**
- * The typed protocol between the main thread and a pool worker. A task carries its own
- * MessagePort: progress flows out and `cancel` flows in over it while the worker's main
- * promise is busy, which Piscina's request/response channel cannot do.
+ * The typed protocol between the main thread and a pool worker. A task names its run: progress
+ * flows out and `cancel` flows in over the pool's one channel (run-channel.ts) while the worker's
+ * main promise is busy, which Piscina's request/response channel cannot do.
  */
-import type { MessagePort } from 'node:worker_threads';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
 import type { ErrorCode } from '../tasks/errors.js';
 import type { ResultMeta, TaskType } from '../tasks/types.js';
@@ -13,20 +12,28 @@ export interface WorkerRequest {
   taskType: TaskType;
   /** task_params as validated at the door, defaults not applied: the pipeline's parse applies them here, where the model is known. */
   params: Record<string, unknown>;
-  port: MessagePort;
-  env: WorkerEnv;
+  /** Names this run's messages on the pool channel. */
+  run: number;
   /**
    * Shared with the pool: [0] > 0 while this worker is inside a native onnxruntime run;
-   * [1] = 1 once the pool has decided to terminate the thread (no new run may start).
+   * [1] = 1 once the pool has decided to terminate the thread (no new run may start);
+   * [2] = 1 once the pool has asked the run to stop (run-channel.ts).
    */
   nativeGate: Int32Array;
 }
 
-/** One task of a cross-request batch: its own ticket, params, and port (progress out, cancel in). */
+/** What every thread of a pool is started with (Piscina's workerData): sent once, not with every run. */
+export interface PoolWorkerData {
+  env: WorkerEnv;
+  /** The pool's BroadcastChannel name (run-channel.ts). */
+  channel: string;
+}
+
+/** One task of a cross-request batch: its own ticket, params, and run id (progress out, cancel in). */
 export interface BatchMemberRequest {
   ticketId: string;
   params: Record<string, unknown>;
-  port: MessagePort;
+  run: number;
 }
 
 /** Several tasks run as one batch in one slot (see pipelines/batch-key.ts); answered with one response per member. */
@@ -34,12 +41,12 @@ export interface BatchRequest {
   kind: 'batch';
   taskType: TaskType;
   members: BatchMemberRequest[];
-  env: WorkerEnv;
+  /** Native-gate slots as in WorkerRequest; [2 + i] = 1 once member i was asked to stop. */
   nativeGate: Int32Array;
 }
 
 /**
- * Worker → main, on the task's port. `preview`: a live preview file (relative to the results
+ * Worker → main, on the pool channel. `preview`: a live preview file (relative to the results
  * folder, overwritten in place) now shows the task at `step`.
  */
 export type WorkerEvent =
@@ -47,8 +54,11 @@ export type WorkerEvent =
   /** A batch member's own outcome, sent as soon as it is known (a cancelled member leaves before the batch ends). */
   | { type: 'settled'; response: WorkerResponse };
 
-/** Main → worker, on the task's port. */
+/** Main → worker, on the pool channel. */
 export type ControlMessage = { type: 'cancel' };
+
+/** What travels on the pool channel: an event or a cancel, naming its run. */
+export type ChannelMessage = (WorkerEvent | ControlMessage) & { run: number };
 
 /** Failures travel as data: Error objects lose their fields through structured clone. */
 export interface WorkerFailure {

@@ -1,20 +1,20 @@
 /**
- * Piscina pool running pipelines. Each run gets a MessageChannel for progress and
- * cooperative cancel; a worker that ignores cancel for `cancelGraceMs` is terminated
- * (Piscina aborts the task, removes the thread and starts a fresh one), so cancel always
- * frees the slot.
+ * Piscina pool running pipelines. Progress and cooperative cancel travel on the pool's one
+ * channel (run-channel.ts), each message naming its run; a worker that ignores cancel for
+ * `cancelGraceMs` is terminated (Piscina aborts the task, removes the thread and starts a fresh
+ * one), so cancel always frees the slot.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { mayTerminate } from '../runtime/native-gate.js';
 import type { TaskType } from '../tasks/types.js';
-import type { BatchRequest, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
+import type { BatchRequest, PoolWorkerData, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
 import type { BatchMember, ProgressListener, RunHandle, TaskPool } from './task-pool.js';
 import { KillSwitch } from './kill-switch.js';
+import { CANCEL_SLOT, newGate, PoolChannel } from './run-channel.js';
 
 const SHUTDOWN: WorkerResponse = { ok: false, cancelled: false, code: 'worker_crashed', message: 'The server shut down while the task ran.', interrupted: 'shutdown' };
 
@@ -38,11 +38,15 @@ export class WorkerPool implements TaskPool {
   private running = 0;
   private closing = false;
   private readonly active = new Set<RunHandle>();
+  private readonly channel = new PoolChannel();
 
   constructor(private readonly opts: PoolOptions) {
     const filename = opts.workerFile ?? defaultWorkerFile();
+    // The settings go to each thread once, when it starts, not structured-cloned with every run.
+    const workerData: PoolWorkerData = { env: opts.env, channel: this.channel.name };
     this.piscina = new Piscina({
       filename,
+      workerData,
       minThreads: opts.size,
       maxThreads: opts.size,
       // One task per thread: inference saturates a thread, and cancel terminates a whole thread.
@@ -66,16 +70,15 @@ export class WorkerPool implements TaskPool {
 
   run(ticketId: string, taskType: TaskType, params: Record<string, unknown>,
     onProgress: ProgressListener): RunHandle {
-    const { port1, port2 } = new MessageChannel();
     const kill = new KillSwitch();
-    const nativeGate = new Int32Array(new SharedArrayBuffer(8));
-    const request: WorkerRequest = { ticketId, taskType, params, port: port2, env: this.opts.env, nativeGate };
-    port1.on('message', (ev: WorkerEvent) => {
+    const nativeGate = newGate();
+    const run = this.channel.open((ev: WorkerEvent) => {
       if (ev.type === 'progress') onProgress(ev.step, ev.total, ev.preview);
     });
+    const request: WorkerRequest = { ticketId, taskType, params, run, nativeGate };
     this.running++;
     const done: Promise<WorkerResponse> = this.piscina
-      .run(request, { transferList: [port2], signal: kill })
+      .run(request, { signal: kill })
       .then(
         // A run stopped because the pool closes is interrupted, not cancelled or failed by its own fault.
         (res: WorkerResponse) => (this.closing && !res.ok ? SHUTDOWN : res),
@@ -89,10 +92,10 @@ export class WorkerPool implements TaskPool {
       .finally(() => {
         this.running--;
         this.active.delete(handle);
-        port1.close();
+        this.channel.release(run);
       });
     const cancel = async (): Promise<void> => {
-      port1.postMessage({ type: 'cancel' });
+      this.channel.cancel(run, nativeGate, CANCEL_SLOT);
       let timer: NodeJS.Timeout;
       // Past the grace period the thread is terminated, but never inside a native run (that
       // aborts the process); a run ends on its own, and the cancel check right after it stops
@@ -111,30 +114,29 @@ export class WorkerPool implements TaskPool {
   }
 
   /**
-   * One slot runs every member. A member's cancel goes to its port and the worker answers it at
+   * One slot runs every member. A member's cancel goes to its run and the worker answers it at
    * once; the thread is terminated (after the grace period, outside native code) only once every
    * member has asked to stop, since terminating it would end the others too.
    */
   runBatch(taskType: TaskType, members: readonly BatchMember[]): RunHandle[] {
     const kill = new KillSwitch();
-    const nativeGate = new Int32Array(new SharedArrayBuffer(8));
-    const channels = members.map(() => new MessageChannel());
+    const nativeGate = newGate(members.length);
     const settles: ((res: WorkerResponse) => void)[] = [];
     const finished = members.map(() => false);
     const dones = members.map((_, i) => new Promise<WorkerResponse>((resolve) => {
       settles[i] = (res) => { finished[i] = true; resolve(res); };
     }));
-    channels.forEach(({ port1 }, i) => port1.on('message', (ev: WorkerEvent) => {
-      if (ev.type === 'progress') members[i].onProgress(ev.step, ev.total, ev.preview);
+    const runs = members.map((m, i) => this.channel.open((ev: WorkerEvent) => {
+      if (ev.type === 'progress') m.onProgress(ev.step, ev.total, ev.preview);
       else settles[i](this.closing && !ev.response.ok ? SHUTDOWN : ev.response);
     }));
     const request: BatchRequest = {
-      kind: 'batch', taskType, env: this.opts.env, nativeGate,
-      members: members.map((m, i) => ({ ticketId: m.ticketId, params: m.params, port: channels[i].port2 })),
+      kind: 'batch', taskType, nativeGate,
+      members: members.map((m, i) => ({ ticketId: m.ticketId, params: m.params, run: runs[i] })),
     };
     this.running++;
     const whole: Promise<void> = this.piscina
-      .run(request, { transferList: channels.map((c) => c.port2), signal: kill })
+      .run(request, { signal: kill })
       .then(
         (res: WorkerResponse[]) => res.forEach((r, i) => settles[i](this.closing && !r.ok ? SHUTDOWN : r)),
         (err: unknown) => {
@@ -148,13 +150,13 @@ export class WorkerPool implements TaskPool {
       .finally(() => {
         this.running--;
         for (const h of handles) this.active.delete(h);
-        for (const c of channels) c.port1.close();
+        for (const run of runs) this.channel.release(run);
       });
     const asked = members.map(() => false);
     const handles: RunHandle[] = members.map((_, i) => ({
       done: dones[i],
       cancel: async () => {
-        channels[i].port1.postMessage({ type: 'cancel' });
+        this.channel.cancel(runs[i], nativeGate, CANCEL_SLOT + i);
         asked[i] = true;
         let timer: NodeJS.Timeout | undefined;
         if (members.every((_, j) => asked[j] || finished[j])) {
@@ -183,5 +185,6 @@ export class WorkerPool implements TaskPool {
     this.closing = true;
     await Promise.all([...this.active].map((h) => h.cancel()));
     await this.piscina.close({ force: true });
+    this.channel.close();
   }
 }

@@ -19,6 +19,8 @@ import type { DecodedImage } from '../imaging/decoded-image.js';
 import { SessionCache, chooseDevice } from '../runtime/index.js';
 import type { WorkerEnv } from '../pipelines/worker-env.js';
 import type { PipelineContext } from '../pipelines/types.js';
+import { workerData } from 'node:worker_threads';
+import type { PoolWorkerData } from './messages.js';
 
 export interface ThreadContext {
   sessions: SessionCache;
@@ -30,6 +32,11 @@ export interface ThreadContext {
 }
 
 let context: ThreadContext | null = null;
+
+/** The pool's settings, handed to this thread once when it started (Piscina's workerData). */
+export function threadEnv(): WorkerEnv {
+  return (workerData as PoolWorkerData).env;
+}
 
 export function threadContext(env: WorkerEnv): ThreadContext {
   if (context) return context;

@@ -1,6 +1,6 @@
 /**
  * Pool worker entry (Piscina). Runs one task: builds the pipeline context, wires cancel and
- * progress over the task's port, and reports failures as data. Inference happens here,
+ * progress over the pool channel (run-channel.ts), and reports failures as data. Inference happens here,
  * never on the main thread (onnxruntime's run() blocks the thread it is called on).
  */
 import { unlink } from 'node:fs/promises';
@@ -12,24 +12,24 @@ import { CancelledError } from '../tasks/task-errors.js';
 import { runBatchTask } from './batch-worker.js';
 import { describeFailure } from './describe-failure.js';
 import { loadPipeline } from './dispatch.js';
-import type { BatchRequest, ControlMessage, WorkerEvent, WorkerRequest, WorkerResponse } from './messages.js';
+import type { BatchRequest, WorkerRequest, WorkerResponse } from './messages.js';
 import { setNativeGate } from '../runtime/native-gate.js';
-import { threadContext, threadParts } from './thread-context.js';
+import { CANCEL_SLOT, report, watchCancel } from './run-channel.js';
+import { threadContext, threadEnv, threadParts } from './thread-context.js';
 
 export default async function runTask(req: WorkerRequest | BatchRequest): Promise<WorkerResponse | WorkerResponse[]> {
   return 'kind' in req ? runBatchTask(req) : runOne(req);
 }
 
 async function runOne(req: WorkerRequest): Promise<WorkerResponse> {
-  const { port } = req;
+  const { run } = req;
+  const env = threadEnv();
   const abort = new AbortController();
-  port.on('message', (msg: ControlMessage) => {
-    if (msg.type === 'cancel') abort.abort();
-  });
+  const unwatch = watchCancel(run, req.nativeGate, CANCEL_SLOT, () => abort.abort());
   setNativeGate(req.nativeGate);
   let previewFile: string | null = null;
   try {
-    const thread = threadContext(req.env);
+    const thread = threadContext(env);
     const pipeline = loadPipeline(req.taskType);
     let lastTotal = 0;
     const ctx: PipelineContext = {
@@ -37,21 +37,19 @@ async function runOne(req: WorkerRequest): Promise<WorkerResponse> {
       signal: abort.signal,
       progress(step, total) {
         lastTotal = total;
-        const event: WorkerEvent = { type: 'progress', step, total };
-        port.postMessage(event);
+        report(run, { type: 'progress', step, total });
       },
       preview(file, step) {
         previewFile = file;
-        const event: WorkerEvent = { type: 'progress', step, total: lastTotal, preview: file };
-        port.postMessage(event);
+        report(run, { type: 'progress', step, total: lastTotal, preview: file });
       },
-      ...threadParts(thread, req.env, abort.signal),
+      ...threadParts(thread, env, abort.signal),
     };
     const result = await pipeline(req.params, ctx);
     if (abort.signal.aborted) {
       // Cancelled while it finished: the file it just wrote must not outlive the task (nobody
       // else learns its name once this answers "cancelled").
-      for (const file of resultFiles(result)) await unlinkIfPresent(join(req.env.resultsDir, basename(file)));
+      for (const file of resultFiles(result)) await unlinkIfPresent(join(env.resultsDir, basename(file)));
       return { ok: false, cancelled: true, message: 'Task cancelled' };
     }
     return { ok: true, result };
@@ -61,8 +59,8 @@ async function runOne(req: WorkerRequest): Promise<WorkerResponse> {
     }
     return describeFailure(err);
   } finally {
-    port.close();
+    unwatch();
     // A live preview lives only while its task runs: gone once it completes, fails or is cancelled.
-    if (previewFile) await unlink(join(req.env.resultsDir, previewFile)).catch(() => undefined);
+    if (previewFile) await unlink(join(env.resultsDir, previewFile)).catch(() => undefined);
   }
 }
