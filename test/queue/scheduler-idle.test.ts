@@ -8,17 +8,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { inertWorkerEnv } from '../support/inert-worker-env.js';
 import { silentLogger } from '../../src/infra/logging.js';
-import type { WorkerEnv } from '../../src/pipelines/worker-env.js';
 import { Scheduler } from '../../src/queue/scheduler.js';
 import { SqliteTaskStore } from '../../src/store/sqlite-store.js';
 import { WorkerPool } from '../../src/workers/pool.js';
 
-const env = {
-  modelsDir: '', resultsDir: '', inputs: { kind: 'local', dir: '' }, device: 'cpu', intraOpThreads: 1,
-  fetch: { maxBytes: 1, timeoutMs: 1, maxRedirects: 0, allowlist: undefined, maxPixels: 1 },
-  upscale: { tile: 1, pad: 0, memoryBytes: 1, maxOutputPixels: 1 },
-} as WorkerEnv;
+const env = inertWorkerEnv;
 
 describe('Scheduler.whenIdle', () => {
   const store = new SqliteTaskStore(join(mkdtempSync(join(tmpdir(), 'backserv-idle-')), 'q.sqlite'));

@@ -4,14 +4,10 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { inertWorkerEnv } from '../support/inert-worker-env.js';
 import { WorkerPool } from '../../src/workers/pool.js';
-import type { WorkerEnv } from '../../src/pipelines/worker-env.js';
 
-const env = {
-  modelsDir: '', resultsDir: '', inputs: { kind: 'local', dir: '' }, device: 'cpu', intraOpThreads: 1,
-  fetch: { maxBytes: 1, timeoutMs: 1, maxRedirects: 0, allowlist: undefined, maxPixels: 1 },
-  upscale: { tile: 1, pad: 0, memoryBytes: 1, maxOutputPixels: 1 },
-} as WorkerEnv;
+const env = inertWorkerEnv;
 
 describe('WorkerPool cancel of an uncooperative run', () => {
   const pool = new WorkerPool({ size: 1, cancelGraceMs: 100, env, workerFile: join(import.meta.dirname, '..', 'fixtures', 'stubborn-worker.ts') });
