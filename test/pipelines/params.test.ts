@@ -155,6 +155,7 @@ const NO_KEYWORD: Record<string, (model: SdModelInfo, type: TaskType) => (v: unk
   original_size: () => (v) => v === null,
   face_enhance: () => (v) => v === null,
   temporal_smoothing: () => (v) => v === true,
+  keep_target_regions: () => (v) => Array.isArray(v) && v.length === 0, // documented "none": nothing kept
 };
 
 /**
