@@ -30,6 +30,8 @@ export interface ScannedGraph {
 export class OnnxScanError extends Error {}
 
 const WINDOW = 64 * 1024;
+/** After a jump: enough for an initializer's dims, type and name (they come before its data). */
+const JUMP = 4 * 1024;
 // Field numbers of onnx.proto3.
 const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
@@ -58,9 +60,11 @@ class FileCursor {
     return this.buf[pos - this.at];
   }
 
-  private fill(pos: number): void {
+  /** A read that carries on from the window takes a whole window; a jump (over tensor data) a short one. */
+  private fill(pos: number, need = 1): void {
+    const n = Math.max(need, pos === this.at + this.len ? WINDOW : JUMP);
     this.at = pos;
-    this.len = readSync(this.fd, this.buf, 0, Math.min(WINDOW, this.size - pos), pos);
+    this.len = readSync(this.fd, this.buf, 0, Math.min(n, this.size - pos), pos);
   }
 
   /** A varint at `pos` (up to 2^53, which every length and int64 this scan reads stays under) and where it ends. */
@@ -80,7 +84,7 @@ class FileCursor {
     if (pos + n > this.size) throw new OnnxScanError('is cut short (a string runs past the end of the file)');
     if (n === 0) return '';
     if (n <= WINDOW) {
-      if (pos < this.at || pos + n > this.at + this.len) this.fill(pos);
+      if (pos < this.at || pos + n > this.at + this.len) this.fill(pos, n);
       return this.decoder.decode(this.buf.subarray(pos - this.at, pos - this.at + n));
     }
     const out = new Uint8Array(n);
