@@ -1,8 +1,8 @@
 /**
  * `diffusion` (editing and batch rows): images/s of one batch-4 UNet loop against four batch-1
  * loops (seeds s..s+3), the cost of one live preview as a share of a step (what the loop's thread
- * pays: the latents → RGB map and handing the PNG encode to sharp; the encode and the file write,
- * which overlap the next steps, are reported apart as the time until the file is there), and img2img at strength 0.5 against text-to-image (the same steps setting). Measured
+ * pays: the latents → RGB map and the stored PNG; the file write, which overlaps the next steps, is
+ * reported apart as the time until the file is there), and img2img at strength 0.5 against text-to-image (the same steps setting). Measured
  * with the GPU-like weighted test UNet, whose step costs about what a real one does on a GPU.
  */
 import { mkdtempSync } from 'node:fs';
@@ -52,7 +52,7 @@ export async function measureEditing(model: SdModel, size: number, steps: number
     { part: 'diffusion', name: `4 × batch 1, ${label}`, unit: 'images/s', ...ips(t.single4) },
     { part: 'diffusion', name: `batch 4, ${label}`, unit: 'images/s', ...ips(t.batch4), baseline: `4 × batch 1, ${label}`, ratio: summarize(t.batch4.map((x, i) => t.single4[i] / x)).median },
     { part: 'diffusion', name: `preview on the loop thread, ${label}`, unit: '% of a step', ...summarize(t.preview.map((x, i) => (100 * x) / stepMs[i])) },
-    { part: 'diffusion', name: `preview until its file is written (encode and write overlap the next steps), ${label}`, unit: 'ms', ...summarize(t.previewWrite) },
+    { part: 'diffusion', name: `preview until its file is written (the write overlaps the next steps), ${label}`, unit: 'ms', ...summarize(t.previewWrite) },
     { part: 'diffusion', name: `txt2img, ${label}`, unit: 'ms', ...summarize(t.txt2img) },
     { part: 'diffusion', name: `img2img strength 0.5, ${label}`, unit: 'ms', ...summarize(t.img2img), baseline: `txt2img, ${label}`, ratio: summarize(t.img2img.map((x, i) => x / t.txt2img[i])).median },
   ];

@@ -1,4 +1,3 @@
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { inNative } from '../runtime/native-gate.js';
 import sharp from 'sharp';
@@ -128,37 +127,20 @@ export async function encodePng(
 }
 
 /**
- * A small RGB image as PNG on the calling thread (filter 0, fast deflate): for live previews of
- * a few thousand pixels, where sharp's thread-pool round trip costs more than the encoding.
+ * A small RGB image as PNG on the calling thread (filter 0, fast deflate; `level` 0: stored
+ * blocks, a copy and a checksum): for live previews of a few thousand pixels, where sharp's
+ * pipeline set-up costs more than the encoding.
  */
-export function encodeSmallRgbPng(data: Uint8Array, width: number, height: number): Buffer {
-  return rgbPng(width, height, zlib.deflateSync(filteredRows(data, width, height), { level: 1 }));
-}
-
-const deflateAsync = promisify(zlib.deflate);
-
-/**
- * encodeSmallRgbPng with the deflate on libuv's threads: the calling thread only lays out the
- * rows and frames the chunks (live previews, between the steps of a denoise loop).
- */
-export async function encodeSmallRgbPngAsync(data: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return rgbPng(width, height, await deflateAsync(filteredRows(data, width, height), { level: 1 }));
-}
-
-/** Each row behind its filter byte (0: none; previews do not pay for filtering). */
-function filteredRows(data: Uint8Array, width: number, height: number): Buffer {
+export function encodeSmallRgbPng(data: Uint8Array, width: number, height: number, level = 1): Buffer {
   if (data.length !== width * height * 3) throw new RangeError(`expected ${width * height * 3} RGB bytes, got ${data.length}`);
   const stride = width * 3;
   const raw = Buffer.alloc((stride + 1) * height);
   for (let y = 0; y < height; y++) raw.set(data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
-  return raw;
-}
-
-function rgbPng(width: number, height: number, idat: Buffer): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // colour type: RGB
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level })), chunk('IEND', Buffer.alloc(0))]);
 }

@@ -1,16 +1,15 @@
 /**
- * One task's live previews, kept off the denoise loop: the step pays for the latents → RGB map
- * only (the latents buffer is reused by the next step, the RGB copy is small); the PNG encode
- * (sharp, libuv's threads) and the file write overlap the next steps. At most one preview is in
- * flight, so a slow disk never piles work up: one offered meanwhile waits, and a newer one replaces
- * it (the client sees the latest). One at a time also means no torn file. A failed preview never
- * fails the task.
+ * One task's live previews: the step pays for the latents → RGB map and a stored PNG (tens of
+ * µs, preview.ts; the latents buffer is reused by the next step, so they are read now); the file
+ * write overlaps the next steps. At most one write is in flight, so a slow disk never piles work
+ * up: a preview offered meanwhile waits, and a newer one replaces it (the client sees the latest).
+ * One at a time also means no torn file. A failed preview never fails the task.
  */
 import { encodePreview, latentsToRgb, writePreviewFile, type LatentRgbMap } from './preview.js';
 
 export class PreviewQueue {
   private running: Promise<void> | null = null;
-  private waiting: { rgb: Uint8Array; step: number } | null = null;
+  private waiting: { png: Uint8Array; step: number } | null = null;
 
   constructor(
     private readonly resultsDir: string,
@@ -22,21 +21,20 @@ export class PreviewQueue {
 
   /** Takes one image's latents f32 [4, lh, lw] (read now, not kept) as the preview of `step`. */
   offer(latents: Float32Array, step: number): void {
-    const rgb = latentsToRgb(latents, this.size.lw, this.size.lh, this.map);
-    if (this.running) this.waiting = { rgb, step };
-    else this.start(rgb, step);
+    const png = encodePreview(latentsToRgb(latents, this.size.lw, this.size.lh, this.map), this.size.lw, this.size.lh);
+    if (this.running) this.waiting = { png, step };
+    else this.start(png, step);
   }
 
-  private start(rgb: Uint8Array, step: number): void {
-    this.running = encodePreview(rgb, this.size.lw, this.size.lh)
-      .then((png) => writePreviewFile(this.resultsDir, this.ticketId, png))
+  private start(png: Uint8Array, step: number): void {
+    this.running = writePreviewFile(this.resultsDir, this.ticketId, png)
       .then((file) => this.written(file, step))
       .catch(() => undefined)
       .then(() => {
         this.running = null;
         const next = this.waiting;
         this.waiting = null;
-        if (next) this.start(next.rgb, next.step);
+        if (next) this.start(next.png, next.step);
       });
   }
 

@@ -2,12 +2,14 @@
  * Live previews without a model: latents → RGB through a fixed linear map per latent space (the
  * 4 × 3 "cheap approximation"), one pixel per latent pixel (≤ 192 px a side at 1536²). SD 1.x/2.x
  * and SDXL have different VAEs, so different maps: SDXL's latents through SD 1.x's factors come
- * out with wrong colours. The map is a typed-array loop on the JS thread (tens of µs at 64²); the
- * PNG's deflate runs on libuv's threads (sharp's pipeline set-up alone costs more JS-thread time
- * than this whole preview), and preview-queue.ts keeps the write off the step loop.
+ * out with wrong colours. All of it runs between two steps on the loop's thread (onnxruntime-node
+ * runs the UNet on that thread too, so work deferred to it would cost the same): a typed-array map
+ * and a PNG with stored (uncompressed) deflate blocks, tens of µs at 64² each. Deflate proper gains
+ * little on a preview (the early ones are mostly noise: −8 % at 5–10× the time) and sharp's
+ * pipeline set-up alone costs more than the whole preview; preview-queue.ts keeps the write off the loop.
  * Written as `<ticket>.preview.png` next to the results (a serve node in scale-out reads the same folder).
  */
-import { encodeSmallRgbPngAsync } from '../../imaging/png-text.js';
+import { encodeSmallRgbPng } from '../../imaging/png-text.js';
 import { writeResultFile } from '../write-result.js';
 
 /** A latent space's map: rgb_c = Σ_k latent_k · factors[k·3 + c] + bias_c, in about [−1, 1]. */
@@ -74,9 +76,9 @@ export function latentsToRgb(latents: Float32Array, lw: number, lh: number, map:
   return new Uint8Array(out.buffer);
 }
 
-/** The preview PNG of RGB pixels, deflated on libuv's threads (fast settings: it lives a few steps). */
-export function encodePreview(rgb: Uint8Array, lw: number, lh: number): Promise<Buffer> {
-  return encodeSmallRgbPngAsync(rgb, lw, lh);
+/** The preview PNG of RGB pixels: stored deflate blocks (a copy and a checksum; the file lives a few steps). */
+export function encodePreview(rgb: Uint8Array, lw: number, lh: number): Buffer {
+  return encodeSmallRgbPng(rgb, lw, lh, 0);
 }
 
 /** Writes a preview PNG and returns its file name (relative to the results folder). */
