@@ -89,7 +89,7 @@ describe('LoRA name index', () => {
     writeFileSync(join(dir, 'other.safetensors'), makeLora([sdxlOnly], 'kohya').bytes);
     writeFileSync(join(dir, 'partial.safetensors'), makeLora([sdxlOnly, TEST_LAYERS.unetToQ], 'kohya').bytes);
     const model = { id: 'sd-turbo', dir: sdDir() };
-    expect(loraProblem(dir, 'other', model)).toBe('none of the 1 layers of the LoRA "other" matches a layer of the model sd-turbo (a LoRA for another base model, such as SDXL?)');
+    expect(loraProblem(dir, 'other', model)).toBe('none of the 1 layers of the LoRA "other" matches a layer of the model sd-turbo (a LoRA made for another base model?)');
     expect(loraProblem(dir, 'other')).toBeNull();
     expect(loraProblem(dir, 'partial', model)).toBeNull();
     expect(loraProblem(dir, 'nope', model)).toMatch(/^no LoRA "nope" is installed/);

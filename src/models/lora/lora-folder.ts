@@ -59,5 +59,5 @@ export function loraProblem(dir: string, name: string, model?: { id: string; dir
 
 /** The message for a LoRA none of whose modules matches the model (the door's and the worker's). */
 export function noMatch(name: string, modules: number, modelId: string): string {
-  return `none of the ${modules} layers of the LoRA "${name}" matches a layer of the model ${modelId} (a LoRA for another base model, such as SDXL?)`;
+  return `none of the ${modules} layers of the LoRA "${name}" matches a layer of the model ${modelId} (a LoRA made for another base model?)`;
 }
