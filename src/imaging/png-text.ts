@@ -127,9 +127,45 @@ export async function encodePng(
 }
 
 /**
+ * A zlib stream of stored (uncompressed) deflate blocks (RFC 1950/1951): a 2-byte header, blocks
+ * of at most 65535 bytes each behind its 5-byte header, and the Adler-32 of the data. A copy and a
+ * checksum, without setting up a compressor (zlib's state alone is a few hundred KB to allocate).
+ */
+export function zlibStored(data: Uint8Array): Buffer {
+  const blocks = Math.max(1, Math.ceil(data.length / 65535));
+  const out = Buffer.alloc(2 + blocks * 5 + data.length + 4);
+  out[0] = 0x78; // deflate, 32 KB window
+  out[1] = 0x01; // no dictionary, fastest; (0x78 · 256 + 0x01) % 31 = 0
+  let o = 2;
+  for (let k = 0; k < blocks; k++) {
+    const start = k * 65535;
+    const n = Math.min(65535, data.length - start);
+    out[o] = k === blocks - 1 ? 1 : 0; // BFINAL, BTYPE 00 (stored)
+    out.writeUInt16LE(n, o + 1);
+    out.writeUInt16LE(~n & 0xffff, o + 3);
+    out.set(data.subarray(start, start + n), o + 5);
+    o += 5 + n;
+  }
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < data.length;) {
+    // 5552: the most bytes before b can pass 2^32 (zlib's NMAX).
+    const end = Math.min(data.length, i + 5552);
+    for (; i < end; i++) {
+      a += data[i];
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  out.writeUInt32BE(((b << 16) | a) >>> 0, o);
+  return out;
+}
+
+/**
  * A small RGB image as PNG on the calling thread (filter 0, fast deflate; `level` 0: stored
- * blocks, a copy and a checksum): for live previews of a few thousand pixels, where sharp's
- * pipeline set-up costs more than the encoding.
+ * blocks, zlibStored): for live previews of a few thousand pixels, where sharp's pipeline set-up
+ * costs more than the encoding.
  */
 export function encodeSmallRgbPng(data: Uint8Array, width: number, height: number, level = 1): Buffer {
   if (data.length !== width * height * 3) throw new RangeError(`expected ${width * height * 3} RGB bytes, got ${data.length}`);
@@ -142,5 +178,5 @@ export function encodeSmallRgbPng(data: Uint8Array, width: number, height: numbe
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // colour type: RGB
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', level === 0 ? zlibStored(raw) : zlib.deflateSync(raw, { level })), chunk('IEND', Buffer.alloc(0))]);
 }

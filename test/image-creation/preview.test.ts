@@ -2,13 +2,16 @@
  * Live previews' latent → RGB maps: SD 1.x/2.x and SDXL have their own factors (and SDXL a bias),
  * a known latent gives the expected pixel under each, and an SDXL model's preview is its latents
  * through the SDXL map (read back from the PNG against the latents the UNet saw next, with DDIM,
- * whose model input is the latents unscaled). The queue keeps at most one preview in flight.
+ * whose model input is the latents unscaled). The PNG's stored deflate blocks read back with zlib;
+ * the queue keeps at most one preview in flight.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import zlib from 'node:zlib';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { zlibStored } from '../../src/imaging/png-text.js';
 import { runImageCreation } from '../../src/pipelines/image-creation/index.js';
 import { latentRgbMap, latentsToRgb, SD_LATENT_RGB, SDXL_LATENT_RGB } from '../../src/pipelines/image-creation/preview.js';
 import { PreviewQueue } from '../../src/pipelines/image-creation/preview-queue.js';
@@ -64,6 +67,14 @@ describe('preview latent → RGB', () => {
     // DDIM feeds the UNet the latents as they are: step 2's input is what step 1's preview showed.
     expect([...data]).toEqual([...latentsToRgb(samples[1], 8, 8, SDXL_LATENT_RGB)]);
     expect([...data]).not.toEqual([...latentsToRgb(samples[1], 8, 8, SD_LATENT_RGB)]);
+  });
+
+  it('writes the PNG with stored deflate blocks that zlib reads back (block boundaries and checksum included)', () => {
+    for (const n of [0, 1, 5553, 65535, 65536, 3 * 65535 + 7]) {
+      const data = Uint8Array.from({ length: n }, (_, i) => (i * 131 + (i >> 8)) & 255);
+      // inflateSync checks the Adler-32 trailer.
+      expect(zlib.inflateSync(zlibStored(data)).equals(Buffer.from(data)), String(n)).toBe(true);
+    }
   });
 
   it('keeps one preview in flight; one offered meanwhile waits and a newer one replaces it', async () => {
