@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { zlibStored } from '../../src/imaging/png-text.js';
+import { pngRowBytes, storedRgbPng } from '../../src/imaging/stored-png.js';
 import { runImageCreation } from '../../src/pipelines/image-creation/index.js';
 import { latentRgbMap, latentsToRgb, SD_LATENT_RGB, SDXL_LATENT_RGB } from '../../src/pipelines/image-creation/preview.js';
 import { PreviewQueue } from '../../src/pipelines/image-creation/preview-queue.js';
@@ -69,11 +69,18 @@ describe('preview latent → RGB', () => {
     expect([...data]).not.toEqual([...latentsToRgb(samples[1], 8, 8, SD_LATENT_RGB)]);
   });
 
-  it('writes the PNG with stored deflate blocks that zlib reads back (block boundaries and checksum included)', () => {
-    for (const n of [0, 1, 5553, 65535, 65536, 3 * 65535 + 7]) {
-      const data = Uint8Array.from({ length: n }, (_, i) => (i * 131 + (i >> 8)) & 255);
-      // inflateSync checks the Adler-32 trailer.
-      expect(zlib.inflateSync(zlibStored(data)).equals(Buffer.from(data)), String(n)).toBe(true);
+  it('writes PNGs with stored deflate blocks that zlib and sharp read back (block boundaries, checksums)', async () => {
+    // One stored block (1×1, 64×64), two (127×172: 65704 row bytes) and three (300×200).
+    for (const [w, h] of [[1, 1], [127, 172], [64, 64], [300, 200]]) {
+      const rows = Uint8Array.from({ length: pngRowBytes(w, h) }, (_, i) => (i % (w * 3 + 1) === 0 ? 0 : (i * 131 + (i >> 8)) & 255));
+      const png = storedRgbPng(rows, w, h);
+      const idat = png.indexOf('IDAT', 0, 'latin1');
+      // inflateSync checks the Adler-32 trailer; sharp (libpng) checks every chunk's CRC.
+      expect(zlib.inflateSync(png.subarray(idat + 4, idat + 4 + png.readUInt32BE(idat - 4))).equals(Buffer.from(rows)), `${w}×${h}`).toBe(true);
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height, info.channels]).toEqual([w, h, 3]);
+      const pixels = Buffer.concat(Array.from({ length: h }, (_, y) => rows.subarray(y * (w * 3 + 1) + 1, (y + 1) * (w * 3 + 1))));
+      expect(data.equals(pixels), `${w}×${h}`).toBe(true);
     }
   });
 

@@ -5,7 +5,7 @@
  * up: a preview offered meanwhile waits, and a newer one replaces it (the client sees the latest).
  * One at a time also means no torn file. A failed preview never fails the task.
  */
-import { encodePreview, latentsToRgb, writePreviewFile, type LatentRgbMap } from './preview.js';
+import { previewPng, writePreviewFile, type LatentRgbMap } from './preview.js';
 
 export class PreviewQueue {
   private running: Promise<void> | null = null;
@@ -21,7 +21,7 @@ export class PreviewQueue {
 
   /** Takes one image's latents f32 [4, lh, lw] (read now, not kept) as the preview of `step`. */
   offer(latents: Float32Array, step: number): void {
-    const png = encodePreview(latentsToRgb(latents, this.size.lw, this.size.lh, this.map), this.size.lw, this.size.lh);
+    const png = previewPng(latents, this.size.lw, this.size.lh, this.map);
     if (this.running) this.waiting = { png, step };
     else this.start(png, step);
   }
