@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): BackservApp {
     if (modelIssue) throw badRequest('invalid_request', modelIssue);
     checkModelNeeds(body.task_type, body.task_params, avail);
     checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes, spilled);
-    checkLoras(body, deps.loraDir);
+    if (body.task_type === 'image_creation') checkLoras(body, deps.loraDir, models.resolve('image_creation', typeof requested === 'string' ? requested : undefined));
     const rec = await scheduler.submit({
       ticket_id: randomUUID(),
       task_type: body.task_type,

@@ -125,21 +125,3 @@ export async function encodePng(
   });
   return textChunks ? insertTextChunks(png, textChunks) : png;
 }
-
-/**
- * A small RGB image as PNG on the calling thread (filter 0, fast deflate): for live previews of
- * a few thousand pixels, where sharp's thread-pool round trip costs more than the encoding.
- */
-export function encodeSmallRgbPng(data: Uint8Array, width: number, height: number): Buffer {
-  if (data.length !== width * height * 3) throw new RangeError(`expected ${width * height * 3} RGB bytes, got ${data.length}`);
-  const stride = width * 3;
-  const raw = Buffer.alloc((stride + 1) * height);
-  for (let y = 0; y < height; y++) raw.set(data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
-}

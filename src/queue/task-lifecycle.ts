@@ -220,7 +220,8 @@ export class TaskLifecycle {
         return;
       }
       await this.hooks.status?.(id, 'Completed');
-      log.info({ file: res.result.file }, 'task completed');
+      // LoRAs: how many of each file's modules matched a layer, per component (a partial match is accepted).
+      log.info({ file: res.result.file, ...(res.result.loras ? { loras: res.result.loras } : {}) }, 'task completed');
     } else if (res.interrupted) {
       // Not the task's own failure: it goes back to the queue (a crash counts as an attempt,
       // a shutdown does not), or ends Failed once crashes have used up its attempts.

@@ -53,16 +53,16 @@ describe('image_creation with LoRAs', () => {
     expect(differs(zero.pixels, base.pixels)).toBe(false);
     const one = await create([{ name: 'style', weight: 1 }]);
     expect(differs(one.pixels, base.pixels)).toBe(true);
-    expect(one.result.loras).toEqual([{ name: 'style', weight: 1, unet_layers: 2, text_encoder_layers: 1 }]);
+    expect(one.result.loras).toEqual([{ name: 'style', weight: 1, modules: 3, unet_layers: 2, text_encoder_layers: 1 }]);
   });
 
   it('a text-encoder-only LoRA and a diffusers-named UNet LoRA each change the image', async () => {
     const base = await create(undefined);
     const te = await create([{ name: 'te-only', weight: 1 }]);
-    expect(te.result.loras).toEqual([{ name: 'te-only', weight: 1, unet_layers: 0, text_encoder_layers: 1 }]);
+    expect(te.result.loras).toEqual([{ name: 'te-only', weight: 1, modules: 1, unet_layers: 0, text_encoder_layers: 1 }]);
     expect(differs(te.pixels, base.pixels)).toBe(true);
     const peft = await create([{ name: 'unet-peft' }]);
-    expect(peft.result.loras).toEqual([{ name: 'unet-peft', weight: 1, unet_layers: 2, text_encoder_layers: 0 }]);
+    expect(peft.result.loras).toEqual([{ name: 'unet-peft', weight: 1, modules: 2, unet_layers: 2, text_encoder_layers: 0 }]);
     expect(differs(peft.pixels, base.pixels)).toBe(true);
   });
 
@@ -90,7 +90,7 @@ describe('image_creation with LoRAs', () => {
     const zero = await create([{ name: 'style', weight: 0 }], models);
     expect(differs(zero.pixels, base.pixels)).toBe(false);
     const one = await create([{ name: 'style', weight: 1 }], models);
-    expect(one.result.loras).toEqual([{ name: 'style', weight: 1, unet_layers: 2, text_encoder_layers: 1 }]);
+    expect(one.result.loras).toEqual([{ name: 'style', weight: 1, modules: 3, unet_layers: 2, text_encoder_layers: 1 }]);
     expect(differs(one.pixels, base.pixels)).toBe(true);
     // The merged model written beside the original for loading is gone.
     expect(readdirSync(join(dir, 'text_encoder')).filter((f) => f.startsWith('.lora-'))).toEqual([]);

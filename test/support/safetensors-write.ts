@@ -56,13 +56,16 @@ export function exactFloats(seed: number, n: number, scale = 1): Float32Array {
 export interface LoraLayer {
   /** The module path with dots, e.g. `down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_q`. */
   path: string;
-  component: 'unet' | 'text_encoder';
+  /** text_encoder_2: SDXL's second encoder (kohya `lora_te2_…`, diffusers `text_encoder_2.…`). */
+  component: 'unet' | 'text_encoder' | 'text_encoder_2';
   /** torch's weight shape without the leading out: [in] or [in, kh, kw]. */
   inShape: number[];
   out: number;
   rank: number;
   alpha?: number;
 }
+
+const KOHYA_PREFIX = { unet: 'unet', text_encoder: 'te', text_encoder_2: 'te2' } as const;
 
 /** A LoRA for `layers` in `naming`; returns the file and each layer's down/up (f32) for checking the merge. */
 export function makeLora(layers: readonly LoraLayer[], naming: 'kohya' | 'diffusers', dtype: StDtype = 'F32', seed = 1): { bytes: Uint8Array; weights: { down: Float32Array; up: Float32Array }[] } {
@@ -74,7 +77,7 @@ export function makeLora(layers: readonly LoraLayer[], naming: 'kohya' | 'diffus
     const downShape = [l.rank, ...l.inShape];
     const upShape = l.inShape.length > 1 ? [l.out, l.rank, 1, 1] : [l.out, l.rank];
     if (naming === 'kohya') {
-      const base = `lora_${l.component === 'unet' ? 'unet' : 'te'}_${l.path.replace(/\./g, '_')}`;
+      const base = `lora_${KOHYA_PREFIX[l.component]}_${l.path.replace(/\./g, '_')}`;
       tensors[`${base}.lora_down.weight`] = { dtype, shape: downShape, data: down };
       tensors[`${base}.lora_up.weight`] = { dtype, shape: upShape, data: up };
       if (l.alpha !== undefined) tensors[`${base}.alpha`] = { dtype, shape: [], data: Float32Array.of(l.alpha) };

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { indexLoraKeys } from './lora-keys.js';
 import { readHeaderFile, SafetensorsError } from './safetensors.js';
+import { matchingModules } from './target-names.js';
 
 export const LORA_EXT = '.safetensors';
 /** A LoRA name: a file name stem, no path separators (so it cannot leave the folder). */
@@ -33,8 +34,12 @@ export function loraPath(dir: string, name: string): string | null {
   return existsSync(path) && statSync(path).isFile() ? path : null;
 }
 
-/** Why LoRA `name` cannot be used (not installed, not a safetensors file, no LoRA keys), or null when it looks usable. */
-export function loraProblem(dir: string, name: string): string | null {
+/**
+ * Why LoRA `name` cannot be used (not installed, not a safetensors file, no LoRA keys, or, given
+ * the model it would go into, no key matching a layer of it), or null when it looks usable.
+ * Headers only: the tensors are read by the worker that merges them.
+ */
+export function loraProblem(dir: string, name: string, model?: { id: string; dir: string }): string | null {
   const path = loraPath(dir, name);
   if (!path) {
     const have = listLoras(dir).map((l) => l.name);
@@ -44,9 +49,15 @@ export function loraProblem(dir: string, name: string): string | null {
     const header = readHeaderFile(path);
     const keys = indexLoraKeys(header);
     if (keys.modules.length === 0) return `the LoRA "${name}" holds no LoRA weights in kohya or diffusers naming`;
+    if (model && matchingModules(keys, model.dir) === 0) return noMatch(name, keys.modules.length, model.id);
   } catch (err) {
     if (err instanceof SafetensorsError) return `the LoRA "${name}" ${err.message}`;
     return `the LoRA "${name}" could not be read`;
   }
   return null;
+}
+
+/** The message for a LoRA none of whose modules matches the model (the door's and the worker's). */
+export function noMatch(name: string, modules: number, modelId: string): string {
+  return `none of the ${modules} layers of the LoRA "${name}" matches a layer of the model ${modelId} (a LoRA made for another base model?)`;
 }

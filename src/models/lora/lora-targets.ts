@@ -26,46 +26,62 @@ export function scopeOf(nodeName: string): string | null {
   return parts.length >= 2 ? parts.slice(0, -1).join('.') : null;
 }
 
-function intAttr(node: { attribute?: { name?: string | null; i?: unknown }[] | null }, name: string): number | null {
+/** The fields of a graph node this index reads: a decoded NodeProto or a scanned one (onnx-scan.ts). */
+export interface NodeLike {
+  name?: string | null;
+  opType?: string | null;
+  input?: string[] | null;
+  output?: string[] | null;
+  attribute?: { name?: string | null; i?: unknown; ints?: unknown[] | null }[] | null;
+}
+
+function intAttr(node: NodeLike, name: string): number | null {
   const a = node.attribute?.find((x) => x.name === name);
   return a ? Number(a.i) : null;
 }
 
-function permIs10(node: { attribute?: { name?: string | null; ints?: unknown[] | null }[] | null }): boolean {
+function permIs10(node: NodeLike): boolean {
   const perm = node.attribute?.find((x) => x.name === 'perm')?.ints?.map(Number);
   return !perm || (perm.length === 2 && perm[0] === 1 && perm[1] === 0);
 }
 
-/** The flat module path → its weight initializer, for every MatMul, Gemm and Conv with a constant weight. */
-export function indexWeights(model: OnnxModel): Map<string, WeightTarget> {
-  const graph = model.graph;
-  const inits = new Map((graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const producers = new Map<string, (typeof nodes)[number]>();
-  const nodes = graph?.node ?? [];
+/**
+ * The flat module path → its weight initializer (whatever `inits` maps a name to), for every
+ * MatMul, Gemm and Conv with a constant weight. One rule for the merge (decoded tensors) and the
+ * submit-time name index (names only), so both agree on what a LoRA key matches.
+ */
+export function locateWeights<T>(nodes: readonly NodeLike[], inits: ReadonlyMap<string, T>): Map<string, { tensor: T; layout: WeightLayout }> {
+  const producers = new Map<string, NodeLike>();
   for (const n of nodes) for (const o of n.output ?? []) producers.set(o, n);
-  const out = new Map<string, WeightTarget>();
+  const out = new Map<string, { tensor: T; layout: WeightLayout }>();
   for (const node of nodes) {
     if (!WEIGHT_OPS.has(node.opType ?? '')) continue;
-    const input = node.input?.[1] ?? '';
-    let tensor = inits.get(input);
+    let input = node.input?.[1] ?? '';
     // torch's layout unless the op reads it transposed: MatMul always, Gemm without transB.
     let transposed = node.opType === 'MatMul' || (node.opType === 'Gemm' && intAttr(node, 'transB') !== 1);
-    if (!tensor) {
+    if (!inits.has(input)) {
       // An un-folded export keeps `W.t()` as a Transpose of the named weight.
       const p = producers.get(input);
       if (p?.opType !== 'Transpose' || !permIs10(p)) continue;
-      tensor = inits.get(p.input?.[0] ?? '');
+      input = p.input?.[0] ?? '';
       transposed = !transposed;
     }
-    if (!tensor) continue;
+    const tensor = inits.get(input);
+    if (tensor === undefined) continue;
     const layout: WeightLayout = transposed ? 'in-out' : 'out-in';
     const scope = scopeOf(node.name ?? '');
     if (scope) out.set(flatten(scope), { tensor, layout });
-    const name = tensor.name ?? '';
-    if (name.endsWith('.weight')) {
-      const flat = flatten(name.slice(0, -'.weight'.length));
+    if (input.endsWith('.weight')) {
+      const flat = flatten(input.slice(0, -'.weight'.length));
       if (!out.has(flat)) out.set(flat, { tensor, layout });
     }
   }
   return out;
+}
+
+/** locateWeights over a decoded model: the tensors the merge changes in place. */
+export function indexWeights(model: OnnxModel): Map<string, WeightTarget> {
+  const graph = model.graph;
+  const inits = new Map((graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  return locateWeights(graph?.node ?? [], inits);
 }

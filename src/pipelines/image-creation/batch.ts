@@ -19,7 +19,8 @@ import { writeResultFile } from '../write-result.js';
 import { sdModelLookup } from './model-info.js';
 import { parse, type CreationSettings } from './params.js';
 import { imagesPerRun, runImageCreation } from './pipeline.js';
-import { previewPng, writePreviewFile } from './preview.js';
+import { latentRgbMap } from './preview.js';
+import { PreviewQueue } from './preview-queue.js';
 import { openSdModel, type SdModel } from './sd-model.js';
 import { encodePrompt, type PromptEmbeddings } from './text-encoder.js';
 import { generateLatents, usesCfg } from './unet-loop.js';
@@ -117,7 +118,11 @@ async function denoiseTogether(model: SdModel, members: Member[]): Promise<Membe
   const latents = new Float32Array(n * size);
   const stepMs: number[] = [];
   let launches = 0;
-  let previewing: Promise<void> = Promise.resolve();
+  // One queue per member (each has its own preview file and events).
+  const previews = new Map(members.flatMap((m) => {
+    const ctx = m.ctx;
+    return ctx.preview && m.s.previewEvery > 0 ? [[m, new PreviewQueue(ctx.resultsDir, ctx.ticketId, { lw, lh }, latentRgbMap(model.sdxl !== null), (file, step) => ctx.preview?.(file, step))] as const] : [];
+  }));
   try {
     for (let c = 0; c < chunks; c++) {
       const from = c * per;
@@ -135,11 +140,9 @@ async function denoiseTogether(model: SdModel, members: Member[]): Promise<Membe
             if (m.ctx.signal.aborted) continue;
             const step = m.done + done;
             m.ctx.progress(step, m.total);
-            const every = m.s.previewEvery;
-            if (m.ctx.preview && every > 0 && done % every === 0 && done < steps && m.first >= from) {
-              const png = previewPng(lat.subarray((m.first - from) * size, (m.first - from + 1) * size), lw, lh);
-              const ctx = m.ctx;
-              previewing = previewing.then(() => writePreviewFile(ctx.resultsDir, ctx.ticketId, png)).then((file) => ctx.preview?.(file, step), () => undefined);
+            const queue = previews.get(m);
+            if (queue && done % m.s.previewEvery === 0 && done < steps && m.first >= from) {
+              queue.offer(lat.subarray((m.first - from) * size, (m.first - from + 1) * size), step);
             }
           }
         },
@@ -150,7 +153,7 @@ async function denoiseTogether(model: SdModel, members: Member[]): Promise<Membe
       launches += gen.launchesPerStep * gen.stepsRun;
     }
   } finally {
-    await previewing;
+    await Promise.all([...previews.values()].map((q) => q.drain()));
   }
   const tDenoised = performance.now();
   const stepMean = stepMs.reduce((a, b) => a + b, 0) / Math.max(1, stepMs.length);

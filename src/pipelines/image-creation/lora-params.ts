@@ -19,7 +19,7 @@ export interface LoraRequest {
 export const lorasProperty: PropertySchema = {
   type: 'array',
   maxItems: MAX_LORAS,
-  description: `LoRAs to apply, merged into the UNet and text encoder weights (GET /ready lists the installed ones under \`loras\`); kohya and diffusers/PEFT key naming are read; default: none`,
+  description: `LoRAs to apply, merged into the UNet and text encoder weights (SDXL: both text encoders; GET /ready lists the installed ones under \`loras\`); kohya and diffusers/PEFT key naming are read; a LoRA none of whose keys matches a layer of the model is refused (400); default: none`,
   items: {
     type: 'object',
     additionalProperties: false,

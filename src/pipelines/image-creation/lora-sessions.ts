@@ -1,14 +1,14 @@
 /**
- * The text-encoder and UNet sessions of an SD model with the request's LoRAs merged in, from the
+ * The text-encoder(s) and UNet sessions of an SD model with the request's LoRAs merged in, from the
  * worker's session cache: one merged session per component and combination (LoRA files by name,
  * weight, size and mtime), so repeating a combination costs no merge. A component no LoRA touches
  * keeps the model's own session. Every problem names its field (task_params.loras[i]…): a LoRA
  * not installed, a broken file, one whose layers match nothing in this model.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeComponent } from '../../models/lora/lora-apply.js';
-import { loraPath } from '../../models/lora/lora-folder.js';
+import { loraPath, noMatch } from '../../models/lora/lora-folder.js';
 import { readLoraFile, type LoraFile } from '../../models/lora/lora-file.js';
 import { indexLoraKeys, type LoraComponent } from '../../models/lora/lora-keys.js';
 import { LoraMergeError } from '../../models/lora/lora-merge.js';
@@ -17,12 +17,16 @@ import type { Session, SessionCache } from '../../runtime/index.js';
 import { TaskError } from '../../tasks/task-errors.js';
 import type { LoraRequest } from './lora-params.js';
 
-/** What the result reports per LoRA: how many of its layers went into each component. */
+/** What the result reports per LoRA: its modules, and how many of them went into each component. */
 export interface AppliedLora {
   name: string;
   weight: number;
+  /** Modules (down/up pairs) in the file; those matching no layer are skipped. */
+  modules: number;
   unet_layers: number;
   text_encoder_layers: number;
+  /** SDXL only: layers merged into the second text encoder (kohya `lora_te2_…`, diffusers `text_encoder_2.…`). */
+  text_encoder_2_layers?: number;
 }
 
 interface LoraOnDisk {
@@ -57,7 +61,7 @@ function locate(loraDir: string, request: LoraRequest, i: number): LoraOnDisk {
   }
 }
 
-async function componentSession(sessions: SessionCache, modelDir: string, component: 'unet' | 'text_encoder', loras: readonly LoraOnDisk[], files: () => LoraFile[]): Promise<{ session: Session; matched: number[] }> {
+async function componentSession(sessions: SessionCache, modelDir: string, component: LoraComponent, loras: readonly LoraOnDisk[], files: () => LoraFile[]): Promise<{ session: Session; matched: number[] }> {
   const path = join(modelDir, component, 'model.onnx');
   const using = loras.filter((l) => l.components.has(component));
   if (using.length === 0) return { session: await sessions.get(path), matched: loras.map(() => 0) };
@@ -85,8 +89,8 @@ async function componentSession(sessions: SessionCache, modelDir: string, compon
   return { session, matched: matchedByKey.get(key) ?? loras.map(() => 0) };
 }
 
-/** The two sessions with `requests` merged in, and what went where; null when there are no LoRAs. */
-export async function loraSessions(sessions: SessionCache, modelId: string, modelDir: string, loraDir: string, requests: readonly LoraRequest[]): Promise<{ textEncoder: Session; unet: Session; applied: AppliedLora[] } | null> {
+/** The sessions with `requests` merged in (SDXL: both text encoders), and what went where; null when there are no LoRAs. */
+export async function loraSessions(sessions: SessionCache, modelId: string, modelDir: string, loraDir: string, requests: readonly LoraRequest[]): Promise<{ textEncoder: Session; textEncoder2: Session | null; unet: Session; applied: AppliedLora[] } | null> {
   if (requests.length === 0) return null;
   const loras = requests.map((r, i) => locate(loraDir, r, i));
   let parsed: LoraFile[] | null = null;
@@ -100,12 +104,16 @@ export async function loraSessions(sessions: SessionCache, modelId: string, mode
     }
   }));
   const te = await componentSession(sessions, modelDir, 'text_encoder', loras, files);
+  const te2 = existsSync(join(modelDir, 'text_encoder_2', 'model.onnx')) ? await componentSession(sessions, modelDir, 'text_encoder_2', loras, files) : null;
   const unet = await componentSession(sessions, modelDir, 'unet', loras, files);
-  const applied = loras.map((l, i) => ({ name: l.request.name, weight: l.request.weight, unet_layers: unet.matched[i], text_encoder_layers: te.matched[i] }));
+  const applied: AppliedLora[] = loras.map((l, i) => ({
+    name: l.request.name, weight: l.request.weight, modules: l.modules, unet_layers: unet.matched[i], text_encoder_layers: te.matched[i],
+    ...(te2 ? { text_encoder_2_layers: te2.matched[i] } : {}),
+  }));
   for (const [i, a] of applied.entries()) {
-    if (a.unet_layers + a.text_encoder_layers === 0) {
-      throw invalid(`${loras[i].field}.name`, `none of the ${loras[i].modules} layers of the LoRA "${a.name}" matches a layer of the model ${modelId} (a LoRA for another base model, such as SDXL?)`);
+    if (a.unet_layers + a.text_encoder_layers + (a.text_encoder_2_layers ?? 0) === 0) {
+      throw invalid(`${loras[i].field}.name`, noMatch(a.name, loras[i].modules, modelId));
     }
   }
-  return { textEncoder: te.session, unet: unet.session, applied };
+  return { textEncoder: te.session, textEncoder2: te2?.session ?? null, unet: unet.session, applied };
 }

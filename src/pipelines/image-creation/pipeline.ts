@@ -16,7 +16,8 @@ import { prepareEdit, type PreparedEdit } from './edit-prepare.js';
 import { editLatents, type EditLatents } from './edit-latents.js';
 import { sdModelLookup } from './model-info.js';
 import { parse, type CreationSettings } from './params.js';
-import { previewPng, writePreviewFile } from './preview.js';
+import { latentRgbMap } from './preview.js';
+import { PreviewQueue } from './preview-queue.js';
 import { openSdModel, type SdModel } from './sd-model.js';
 import { encodePrompt } from './text-encoder.js';
 import { hiresSchedule, hiresSide } from './hires-params.js';
@@ -72,7 +73,9 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
   const size = 4 * lw * lh;
   const all = new Float32Array(e.batchSize * size);
   const stepMs: number[] = [];
-  let previewing: Promise<void> = Promise.resolve();
+  const previews = ctx.preview && e.previewEvery > 0
+    ? new PreviewQueue(ctx.resultsDir, ctx.ticketId, { lw, lh }, latentRgbMap(model.sdxl !== null), (file, step) => ctx.preview?.(file, step))
+    : null;
   let launches = 0;
   try {
     for (let b = 0; b < subBatches; b++) {
@@ -92,13 +95,8 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
         timeIds: model.sdxl ? timeIds({ width, height }, s) : undefined,
         onStep: (done, _n, latents) => {
           ctx.progress(b * kept + done, total);
-          if (ctx.preview && e.previewEvery > 0 && done % e.previewEvery === 0 && done < kept) {
-            const step = b * kept + done;
-            // The PNG is made now (the latents buffer is reused); its write overlaps the next step,
-            // one write at a time (no torn file). A failed preview never fails the task.
-            const png = previewPng(latents.subarray(0, size), lw, lh);
-            previewing = previewing.then(() => writePreviewFile(ctx.resultsDir, ctx.ticketId, png)).then((file) => ctx.preview?.(file, step), () => undefined);
-          }
+          // The first image's preview; its encode and write overlap the next steps (preview-queue.ts).
+          if (previews && done % e.previewEvery === 0 && done < kept) previews.offer(latents.subarray(0, size), b * kept + done);
         },
       });
       all.set(gen.latents, first * size);
@@ -107,7 +105,7 @@ async function create(s: CreationSettings, ctx: PipelineContext): Promise<Result
     }
   } finally {
     // No preview write may outlive the loop (the worker removes the file once the task ends, cancelled or not).
-    await previewing;
+    await previews?.drain();
   }
   let final = all;
   if (hires && big) {

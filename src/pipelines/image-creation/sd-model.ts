@@ -132,7 +132,7 @@ export async function openSdModel(sessions: SessionCache, kernels: Kernels, id: 
   // Sequential on purpose: each load already uses the worker's intra-op threads.
   const merged = lora ? await loraSessions(sessions, id, dir, lora.dir, lora.requests) : null;
   const textEncoder = merged?.textEncoder ?? await sessions.get(join(dir, 'text_encoder', 'model.onnx'));
-  const sdxl = existsSync(join(dir, 'text_encoder_2', 'model.onnx')) ? await openSdxlParts(sessions, dir, textEncoder, loadTokenizer(sessions, dir, 'tokenizer_2')) : null;
+  const sdxl = existsSync(join(dir, 'text_encoder_2', 'model.onnx')) ? await openSdxlParts(sessions, dir, textEncoder, loadTokenizer(sessions, dir, 'tokenizer_2'), merged?.textEncoder2) : null;
   const vaeScaling = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : sdxl ? SDXL_VAE_SCALING : DEFAULT_VAE_SCALING;
   const unet = merged?.unet ?? await sessions.get(join(dir, 'unet', 'model.onnx'));
   const vaeDecoder = await sessions.get(join(dir, 'vae_decoder', 'model.onnx'));

@@ -34,8 +34,9 @@ export function penultimateOutput(session: Session, what: string): string {
   return name;
 }
 
-export async function openSdxlParts(sessions: SessionCache, dir: string, textEncoder: Session, tokenizer2: ClipTokenizer): Promise<SdxlParts> {
-  const textEncoder2 = await sessions.get(join(dir, 'text_encoder_2', 'model.onnx'));
+/** `merged2`: the second text encoder with LoRAs merged in, when a request has some for it. */
+export async function openSdxlParts(sessions: SessionCache, dir: string, textEncoder: Session, tokenizer2: ClipTokenizer, merged2?: Session | null): Promise<SdxlParts> {
+  const textEncoder2 = merged2 ?? await sessions.get(join(dir, 'text_encoder_2', 'model.onnx'));
   const pooled = outputSpec(textEncoder2, ['text_embeds'], 'text encoder 2');
   if (pooled.name !== 'text_embeds') throw incompatible('text encoder 2 has no text_embeds output (the projected pooled embedding)');
   const index = readConfig(dir, 'model_index.json');

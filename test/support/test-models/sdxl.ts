@@ -23,6 +23,15 @@ export const SDXL_HIDDEN_2 = 1280;
 export const SDXL_TEST_LAYERS = 3;
 const TABLE_ROWS = 128;
 
+/** Scope of each test encoder's first layer's attention, as torch names CLIP's. */
+export const SDXL_TE_LAYER = '/text_model/encoder/layers.0/self_attn';
+
+function identity(D: number): Float32Array {
+  const m = new Float32Array(D * D);
+  for (let i = 0; i < D; i++) m[i * D + i] = 1;
+  return m;
+}
+
 function textEncoder(seed: number, D: number, projection: boolean): Uint8Array {
   const g = new GraphBuilder(projection ? 'text_encoder_2_test' : 'text_encoder_test');
   const rand = seededRandom(seed);
@@ -32,7 +41,10 @@ function textEncoder(seed: number, D: number, projection: boolean): Uint8Array {
   const states = [h];
   for (let l = 0; l < SDXL_TEST_LAYERS; l++) {
     // Weight-free self-attention, then a per-layer affine map: each layer's state is its own.
-    const scores = g.op('Mul', [g.op('MatMul', [h, g.op('Transpose', [h], { perm: [0, 2, 1] })]), g.floats([1 / Math.sqrt(D)], [])]);
+    // Layer 0's q_proj is the identity as torch exports a Linear (anonymous [in, out] weight, scoped
+    // node): outputs equal the graph without it, and LoRAs (lora_te1_…, lora_te2_…) have a layer to change.
+    const q = l === 0 ? g.op('MatMul', [h, g.init(g.fresh('onnx::MatMul'), identity(D), [D, D])], {}, undefined, `${SDXL_TE_LAYER}/q_proj/MatMul`) : h;
+    const scores = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [h], { perm: [0, 2, 1] })]), g.floats([1 / Math.sqrt(D)], [])]);
     const mixed = g.op('Add', [h, g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), h])]);
     h = g.op('Add', [g.op('Mul', [mixed, g.floats(randomFloats(rand, D, 0.5).map((v) => v + 0.6), [D])]), g.floats(randomFloats(rand, D, 0.3), [D])]);
     states.push(h);
