@@ -18,7 +18,8 @@ interface UserLane {
    * Where each ticket sits in `tickets`, so position() is not a scan of a long lane on every
    * query_task. Kept up to date by appends and head moves (the common case); anything that
    * shifts the array (a cancel, a batch member taken out of turn, compaction) drops it, and the
-   * next position() rebuilds it once.
+   * next position() rebuilds it once. Null until a position is first asked for: a lane nobody
+   * polls costs its submits nothing.
    */
   at: Map<string, number> | null;
 }
@@ -78,7 +79,7 @@ export class FairQueue {
   private laneOf(userId: string): UserLane {
     let lane = this.lanes.get(userId);
     if (!lane) {
-      lane = { user: userId, tickets: [], head: 0, at: new Map() };
+      lane = { user: userId, tickets: [], head: 0, at: null };
       this.lanes.set(userId, lane);
       // A newcomer joins just before the cursor: it is served after everyone currently waiting
       // had one turn, which is the round-robin promise, and never jumps the queue.
