@@ -1,14 +1,17 @@
 /**
- * `http`: submit and query throughput and latency under autocannon, next to a bare Koa route
- * doing the same JSON parse in the same process; then query latency and event-loop lag while
+ * `http`: submit and query throughput and latency under autocannon, next to bare Koa routes
+ * doing the same JSON work in the same process (submit: parse the body; query: read the task's
+ * row from SQLite and serialise it); then query latency and event-loop lag while
  * workers are busy with inference (must stay low: inference is off the main thread); then what
  * large and half-sent uploads cost (http-uploads.ts: RSS under attack, /health during 24 MiB submits).
  */
 import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
 import Koa from 'koa';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchService } from './service-fixture.js';
 import { summarize } from './stats.js';
@@ -31,7 +34,17 @@ async function load(url: string, opts: { method?: 'GET' | 'POST'; body?: string;
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }
 
-async function bareKoa(): Promise<{ url: string; close(): void }> {
+/**
+ * Bare Koa: no router, middleware, auth, metrics or logging. POST parses the JSON body (submit's
+ * JSON work). GET /row/<ticket> reads that task's row from `dbFile` (the measured service's own
+ * SQLite file, WAL mode, through a connection of its own) with a prepared statement and returns it
+ * as JSON: the least any server keeping its tasks in SQLite does for a query, one indexed row read
+ * and its serialisation. GET /const returns a fixed two-field object (the baseline before the
+ * row read was added, still reported beside it: no storage, and a smaller body than any answer).
+ */
+async function bareKoa(dbFile: string): Promise<{ url: string; close(): void }> {
+  const db = new Database(dbFile, { fileMustExist: true });
+  const row = db.prepare('SELECT * FROM tasks WHERE ticket_id = ?');
   const app = new Koa();
   app.use(async (ctx) => {
     if (ctx.method === 'POST') {
@@ -40,13 +53,21 @@ async function bareKoa(): Promise<{ url: string; close(): void }> {
       JSON.parse(Buffer.concat(chunks).toString());
       ctx.status = 202;
       ctx.body = { ticket_id: 'x', status: 'Queueing' };
+    } else if (ctx.path.startsWith('/row/')) {
+      ctx.body = row.get(ctx.path.slice(5));
     } else {
       ctx.body = { status: 'Queueing', result_info: null };
     }
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.close();
+      db.close();
+    },
+  };
 }
 
 /** A row over repeated windows; the ratio is the median of per-window ratios (adjacent windows share the machine's load). */
@@ -62,8 +83,9 @@ export async function runHttpBench(opts: BenchOptions): Promise<BenchRow[]> {
   const seconds = opts.quick ? 2 : 4;
   const reps = opts.quick ? 2 : 3;
   const rows: BenchRow[] = [];
-  const bare = await bareKoa();
-  const svc = await startBenchService({ BACKSERV_WORKERS: '1' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'backserv-bench-data-'));
+  const svc = await startBenchService({ BACKSERV_WORKERS: '1', BACKSERV_DATA_DIR: dataDir });
+  const bare = await bareKoa(join(dataDir, 'backserv.sqlite'));
   svc.scheduler.pause(); // submits queue up; nothing runs while we measure the API alone
   // The same with an fsync per commit (power-loss durable), where group commit matters most.
   const full = await startBenchService({ BACKSERV_WORKERS: '1', BACKSERV_SQLITE_SYNC: 'full' });
@@ -91,16 +113,23 @@ export async function runHttpBench(opts: BenchOptions): Promise<BenchRow[]> {
       row('submit_task (BACKSERV_SQLITE_SYNC=full)', 'req/s', s.full.map((x) => x.rps), { name: 'bare koa POST', xs: bareRps }),
     );
     const ticket = (await (await fetch(`${svc.url}/submit_task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json() as { ticket_id: string }).ticket_id;
-    const q = { bare: [] as Load[], query: [] as Load[] };
+    const q = { bare: [] as Load[], constant: [] as Load[], query: [] as Load[] };
     for (let r = 0; r < reps; r++) {
       opts.progress(`http: query vs bare Koa (${r + 1}/${reps})`);
-      q.bare.push(await load(bare.url, { seconds }));
+      const bareRow = await load(`${bare.url}/row/${ticket}`, { seconds });
+      if (bareRow.non2xx || bareRow.errors) throw new Error(`bare koa GET had ${bareRow.non2xx} non-2xx and ${bareRow.errors} errors`);
+      q.bare.push(bareRow);
+      q.constant.push(await load(`${bare.url}/const`, { seconds }));
       q.query.push(await load(`${svc.url}/query_task/${ticket}`, { seconds }));
     }
     const bareQ = q.bare.map((x) => x.rps);
+    const constQ = q.constant.map((x) => x.rps);
+    const queryQ = q.query.map((x) => x.rps);
     rows.push(
-      row('bare koa GET', 'req/s', bareQ),
-      row('query_task', 'req/s', q.query.map((x) => x.rps), { name: 'bare koa GET', xs: bareQ }),
+      row('bare koa GET (SQLite row)', 'req/s', bareQ),
+      row('bare koa GET (constant body)', 'req/s', constQ),
+      row('query_task', 'req/s', queryQ, { name: 'bare koa GET (SQLite row)', xs: bareQ }),
+      row('query_task (vs constant body)', 'req/s', queryQ, { name: 'bare koa GET (constant body)', xs: constQ }),
       row('query_task p99 (idle)', 'ms', q.query.map((x) => x.p99)),
     );
   } finally {

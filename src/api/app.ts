@@ -65,6 +65,8 @@ export interface AppDeps {
 }
 
 const TICKET = /^[A-Za-z0-9-]{1,64}$/;
+const QUERY_ROUTE = '/query_task/:ticket_id';
+const QUERY_PREFIX = '/query_task/';
 
 /**
  * The Koa app plus the shutdown of what the extensions hold (SQLite handle, webhook timers), and
@@ -149,13 +151,13 @@ export function createApp(deps: AppDeps): BackservApp {
     ctx.body = acceptedBody(rec);
   });
 
-  router.get('/query_task/:ticket_id', async (ctx) => {
-    const id = ctx.params.ticket_id;
+  const queryTask = async (ctx: Koa.Context, id: string) => {
     const rec = TICKET.test(id) ? await store.get(id) : null;
     await extras.guardTicket(ctx, id, rec);
     if (!rec) throw notFound(`No task with ticket_id ${id}.`);
     ctx.body = taskView(rec, baseUrl(ctx), await scheduler.queuePosition(id), scheduler.liveProgress(id));
-  });
+  };
+  router.get(QUERY_ROUTE, (ctx) => queryTask(ctx, ctx.params.ticket_id));
 
   router.post('/cancel_task/:ticket_id', async (ctx) => {
     const id = ctx.params.ticket_id;
@@ -213,6 +215,17 @@ export function createApp(deps: AppDeps): BackservApp {
     }));
   }
 
+  // query_task is what clients poll, often many times a second: a plain ticket id is answered
+  // here, without the router's per-request matching, composing and parameter decoding. Anything
+  // else (HEAD, an id needing decoding, a trailing slash) takes the router, to the same handler.
+  app.use((ctx, next) => {
+    if (ctx.method !== 'GET' || !ctx.path.startsWith(QUERY_PREFIX)) return next();
+    const id = ctx.path.slice(QUERY_PREFIX.length);
+    if (!TICKET.test(id)) return next();
+    // What the router would leave: the metrics' route label, and params for the request log.
+    Object.assign(ctx, { _matchedRoute: QUERY_ROUTE, params: { ticket_id: id } });
+    return queryTask(ctx, id);
+  });
   app.use(router.routes());
   if (deps.installer) {
     const admin = new AdminKeys(config.api.adminKeys, extras.keys);

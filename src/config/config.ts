@@ -64,6 +64,8 @@ export interface Config {
   workerMaxTasks: number;
   /** ... or once its RSS is above this many MiB after a task (0 = no limit). */
   workerMaxRssMb: number;
+  /** How much lower than the API process's priority (nice) worker processes run (BACKSERV_WORKER_NICE, default 10; 0 = same). */
+  workerNice: number;
   intraOpThreads: number;
   /** Base for result URLs; null = derive from the request's Host. */
   publicUrl: string | null;
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerHost: env.BACKSERV_WORKER_HOST !== '0',
     workerMaxTasks: envInt(env, 'BACKSERV_WORKER_MAX_TASKS', 0, 0, 1_000_000_000),
     workerMaxRssMb: envInt(env, 'BACKSERV_WORKER_MAX_RSS_MB', 0, 0, 16_777_216),
+    workerNice: envInt(env, 'BACKSERV_WORKER_NICE', 10, 0, 19),
     // Split the cores between workers so two sessions do not fight over the same threads.
     intraOpThreads: envInt(env, 'BACKSERV_INTRA_OP_THREADS', Math.max(1, Math.floor(cpus().length / workers)), 0, 256),
     publicUrl: env.BACKSERV_PUBLIC_URL ? env.BACKSERV_PUBLIC_URL.replace(/\/+$/, '') : null,

@@ -28,18 +28,21 @@ export function requestObserver(registry: Registry, log: Logger): Middleware {
     const r = (ctx as Context & { _matchedRoute?: string | RegExp })._matchedRoute;
     return typeof r === 'string' ? r : '(unmatched)';
   };
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const t0 = performance.now();
     ctx.res.once('close', () => {
       const ms = performance.now() - t0;
       const route = routeOf(ctx);
       const status = ctx.status;
-      if (!String(ctx.response.get('Content-Type')).startsWith('text/event-stream')) {
+      const type = ctx.res.getHeader('content-type');
+      if (typeof type !== 'string' || !type.startsWith('text/event-stream')) {
         childFor(ctx.method, route, String(status)).observe(ms / 1000);
       }
+      // The line is built only when it will be written (polling clients make many of these).
+      if (!log.isLevelEnabled('info')) return;
       const ticket = (ctx as Context & { params?: Record<string, string> }).params?.ticket_id;
       log.info({ method: ctx.method, route, path: ctx.path, status, ms: Math.round(ms * 10) / 10, ...(ticket ? { ticket_id: ticket } : {}) }, 'request');
     });
-    await next();
+    return next();
   };
 }

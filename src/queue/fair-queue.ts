@@ -14,6 +14,14 @@ interface UserLane {
   tickets: string[];
   /** Index of the first live ticket (shift() on big arrays is O(n)). */
   head: number;
+  /**
+   * Where each ticket sits in `tickets`, so position() is not a scan of a long lane on every
+   * query_task. Kept up to date by appends and head moves (the common case); anything that
+   * shifts the array (a cancel, a batch member taken out of turn, compaction) drops it, and the
+   * next position() rebuilds it once. Null until a position is first asked for: a lane nobody
+   * polls costs its submits nothing.
+   */
+  at: Map<string, number> | null;
 }
 
 export interface QueueEntry {
@@ -46,7 +54,9 @@ export class FairQueue {
 
   push(ticketId: string, userId: string, batch?: BatchKey | null): void {
     if (this.owner.has(ticketId)) return;
-    this.laneOf(userId).tickets.push(ticketId);
+    const lane = this.laneOf(userId);
+    lane.at?.set(ticketId, lane.tickets.length);
+    lane.tickets.push(ticketId);
     this.owner.set(ticketId, userId);
     if (batch) this.batches.set(ticketId, batch);
   }
@@ -56,15 +66,20 @@ export class FairQueue {
     if (this.owner.has(ticketId)) return;
     if (batch) this.batches.set(ticketId, batch);
     const lane = this.laneOf(userId);
-    if (lane.head > 0) lane.tickets[--lane.head] = ticketId;
-    else lane.tickets.unshift(ticketId);
+    if (lane.head > 0) {
+      lane.tickets[--lane.head] = ticketId;
+      lane.at?.set(ticketId, lane.head);
+    } else {
+      lane.tickets.unshift(ticketId);
+      lane.at = null;
+    }
     this.owner.set(ticketId, userId);
   }
 
   private laneOf(userId: string): UserLane {
     let lane = this.lanes.get(userId);
     if (!lane) {
-      lane = { user: userId, tickets: [], head: 0 };
+      lane = { user: userId, tickets: [], head: 0, at: null };
       this.lanes.set(userId, lane);
       // A newcomer joins just before the cursor: it is served after everyone currently waiting
       // had one turn, which is the round-robin promise, and never jumps the queue.
@@ -124,8 +139,13 @@ export class FairQueue {
   private serve(p: number, i: number): QueueEntry {
     const lane = this.ring[p];
     const ticketId = lane.tickets[i];
-    if (i === lane.head) lane.head++;
-    else lane.tickets.splice(i, 1);
+    if (i === lane.head) {
+      lane.head++;
+      lane.at?.delete(ticketId);
+    } else {
+      lane.tickets.splice(i, 1);
+      lane.at = null;
+    }
     this.owner.delete(ticketId);
     const batch = this.batches.get(ticketId);
     this.batches.delete(ticketId);
@@ -150,8 +170,9 @@ export class FairQueue {
     const userId = this.owner.get(ticketId);
     if (userId === undefined) return false;
     const lane = this.lanes.get(userId)!;
-    const idx = lane.tickets.indexOf(ticketId, lane.head);
+    const idx = lane.at?.get(ticketId) ?? lane.tickets.indexOf(ticketId, lane.head);
     lane.tickets.splice(idx, 1);
+    lane.at = null;
     this.owner.delete(ticketId);
     this.batches.delete(ticketId);
     if (lane.head === lane.tickets.length) this.dropLane(this.ring.indexOf(lane));
@@ -167,7 +188,7 @@ export class FairQueue {
     const userId = this.owner.get(ticketId);
     if (userId === undefined) return null;
     const lane = this.lanes.get(userId)!;
-    const k = lane.tickets.indexOf(ticketId, lane.head) - lane.head;
+    const k = this.indexIn(lane, ticketId) - lane.head;
     const myRank = (this.ring.indexOf(lane) - this.cursor + this.ring.length) % this.ring.length;
     let ahead = k;
     this.ring.forEach((other, i) => {
@@ -177,6 +198,14 @@ export class FairQueue {
       ahead += Math.min(other.tickets.length - other.head, turns);
     });
     return ahead;
+  }
+
+  private indexIn(lane: UserLane, ticketId: string): number {
+    if (!lane.at) {
+      lane.at = new Map();
+      for (let i = lane.head; i < lane.tickets.length; i++) lane.at.set(lane.tickets[i], i);
+    }
+    return lane.at.get(ticketId)!;
   }
 
   private dropLane(index: number): void {
@@ -191,6 +220,7 @@ export class FairQueue {
     if (lane.head > 1024 && lane.head * 2 > lane.tickets.length) {
       lane.tickets = lane.tickets.slice(lane.head);
       lane.head = 0;
+      lane.at = null;
     }
   }
 }

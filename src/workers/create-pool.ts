@@ -23,7 +23,7 @@ export function createWorkerPool(config: Config, opts: CreatePoolOptions): TaskP
   const options = poolOptions(config, opts.workerFile);
   if (config.workerHost) {
     const recycle = { maxTasks: config.workerMaxTasks, maxRssBytes: config.workerMaxRssMb * 1024 * 1024 };
-    return new HostPool({ pool: options, log: opts.log, onCrash: opts.onCrash, recycle });
+    return new HostPool({ pool: options, log: opts.log, onCrash: opts.onCrash, recycle, niceDelta: config.workerNice });
   }
   if (config.workerMaxTasks > 0 || config.workerMaxRssMb > 0) {
     opts.log.warn('BACKSERV_WORKER_MAX_TASKS and BACKSERV_WORKER_MAX_RSS_MB apply to worker processes only; ignored with BACKSERV_WORKER_HOST=0');

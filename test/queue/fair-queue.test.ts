@@ -67,6 +67,71 @@ describe('FairQueue', () => {
     }
   });
 
+  it('position() stays right when asked between every kind of change (the index it keeps per lane)', () => {
+    // A seeded generator: a failure replays the same ops.
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    type Op = ['push' | 'front', string, string, string | null] | ['remove', string] | ['shift'] | ['take', string];
+    const apply = (q: FairQueue, op: Op): string[] => {
+      switch (op[0]) {
+        case 'push': q.push(op[1], op[2], op[3] ? { key: op[3], images: 1 } : null); return [];
+        case 'front': q.pushFront(op[1], op[2], op[3] ? { key: op[3], images: 1 } : null); return [];
+        case 'remove': q.remove(op[1]); return [op[1]];
+        case 'shift': { const e = q.shift(); return e ? [e.ticketId] : []; }
+        case 'take': return q.takeCompatible(op[1], 2).map((e) => e.ticketId);
+      }
+    };
+    for (let round = 0; round < 30; round++) {
+      const q = new FairQueue();
+      const log: Op[] = [];
+      const live = new Map<string, string>();
+      const claimed: [string, string][] = [];
+      let n = 0;
+      for (let step = 0; step < 150; step++) {
+        const r = rand();
+        const user = `u${Math.floor(rand() * 3)}`;
+        const key = rand() < 0.5 ? 'k' : null;
+        let op: Op;
+        if (r < 0.5) op = ['push', `t${n++}`, user, key];
+        else if (r < 0.6 && claimed.length) op = ['front', ...claimed.splice(Math.floor(rand() * claimed.length), 1)[0], key];
+        else if (r < 0.72 && live.size) op = ['remove', [...live.keys()][Math.floor(rand() * live.size)]];
+        else if (r < 0.88) op = ['shift'];
+        else op = ['take', 'k'];
+        log.push(op);
+        if (op[0] === 'push' || op[0] === 'front') live.set(op[1], op[2]);
+        for (const id of apply(q, op)) {
+          if (op[0] !== 'remove') claimed.push([id, live.get(id)!]);
+          live.delete(id);
+        }
+        if (rand() < 0.3) {
+          // What position() says now, against the order a fresh queue given the same ops serves.
+          const truth = new FairQueue();
+          for (const o of log) apply(truth, o);
+          const order = drain(truth);
+          expect(order.length).toBe(live.size);
+          order.forEach((id, i) => expect(q.position(id)).toBe(i));
+        }
+      }
+    }
+  });
+
+  it('position() stays right across lane compaction in a long lane', () => {
+    const q = new FairQueue();
+    for (let i = 0; i < 3000; i++) q.push(`a${i}`, 'a');
+    q.push('b0', 'b');
+    expect(q.position('a2999')).toBe(3000);
+    for (let served = 0; served < 2000; served++) {
+      q.shift();
+      if (served % 97 === 0) expect(q.position('a2999')).toBe(q.size - 1);
+    }
+    // Served: a0, b0, a1 … a1998.
+    expect(q.position('a1999')).toBe(0);
+    expect(q.position('a2500')).toBe(501);
+    expect(q.remove('a2500')).toBe(true);
+    expect(q.position('a2999')).toBe(q.size - 1);
+    expect(drain(q).at(-1)).toBe('a2999');
+  });
+
   it('stays fast with a long lane (no O(n) shift per claim)', () => {
     const q = new FairQueue();
     for (let i = 0; i < 100_000; i++) q.push(`t${i}`, 'bulk');

@@ -7,6 +7,7 @@
  */
 import { WorkerPool } from '../pool.js';
 import type { RunHandle } from '../task-pool.js';
+import { lowerOwnPriority } from './lower-priority.js';
 import type { FromHost, HostMemory, ToHost } from './protocol.js';
 
 const send = (msg: FromHost) => process.send?.(msg);
@@ -23,10 +24,14 @@ setInterval(() => send({ type: 'memory', memory: memory() }), 1000).unref();
 
 process.on('message', (msg: ToHost) => {
   switch (msg.type) {
-    case 'init':
+    case 'init': {
+      // Before the pool exists, so every thread it and ONNX Runtime create inherits the priority.
+      const failed = msg.nice === undefined ? null : lowerOwnPriority(msg.nice);
+      if (failed) process.stderr.write(`worker host: could not lower its CPU priority to nice ${msg.nice}: ${failed}\n`);
       pool = new WorkerPool(msg.options);
       send({ type: 'ready', memory: memory() });
       return;
+    }
     case 'run': {
       if (!pool) throw new Error('run before init');
       const handle = pool.run(msg.ticketId, msg.taskType, msg.params, (step, total, preview) => send({ type: 'progress', id: msg.id, step, total, ...(preview ? { preview } : {}) }));

@@ -23,6 +23,7 @@ import type { WorkerResponse } from '../messages.js';
 import type { PoolOptions } from '../pool.js';
 import type { BatchMember, ProgressListener, RecycleReason, RunHandle, TaskPool, WorkerStats } from '../task-pool.js';
 import { HostProcess } from './host-process.js';
+import { workerNice } from './lower-priority.js';
 import type { FromHost, HostMemory } from './protocol.js';
 
 export interface HostCrash {
@@ -45,6 +46,8 @@ export interface HostPoolOptions {
   log: Logger;
   onCrash?(crash: HostCrash): void;
   recycle?: RecycleLimits;
+  /** How much lower than this process's priority the worker processes run (nice delta; 0 or absent: the same). */
+  niceDelta?: number;
   /** First restart delay; doubles per crash in a row up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -181,7 +184,7 @@ export class HostPool implements TaskPool {
       // A message or exit of a process this slot has already let go of changes nothing.
       message: (msg) => { if (slot.host === host) this.onMessage(slot, msg); },
       exit: (code, signal) => { if (slot.host === host) this.onExit(slot, code, signal); },
-    }, this.opts.log);
+    }, this.opts.log, this.opts.niceDelta ? workerNice(this.opts.niceDelta) : undefined);
     slot.host = host;
   }
 

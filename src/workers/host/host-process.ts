@@ -27,7 +27,8 @@ export class HostProcess {
   /** Resolves once the process has exited. */
   readonly exited: Promise<void>;
 
-  constructor(options: PoolOptions, events: HostProcessEvents, log: Logger) {
+  /** `nice`: the nice value the host's threads take (absent: inherited from this process). */
+  constructor(options: PoolOptions, events: HostProcessEvents, log: Logger, nice?: number) {
     const { file, execArgv } = hostEntry();
     const child = fork(file, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
@@ -35,7 +36,7 @@ export class HostProcess {
     child.on('message', (msg: FromHost) => events.message(msg));
     child.on('error', (err) => log.error({ err: err.message }, 'worker host error'));
     child.once('exit', (code, signal) => events.exit(code, signal));
-    this.post({ type: 'init', options });
+    this.post({ type: 'init', options, ...(nice === undefined ? {} : { nice }) });
   }
 
   get pid(): number | null {

@@ -3,8 +3,11 @@ import type { TaskType } from '../../tasks/types.js';
 import type { WorkerResponse } from '../messages.js';
 import type { PoolOptions } from '../pool.js';
 
-/** The host's pool settings; the worker entry travels as a path. */
-export type HostInit = { type: 'init'; options: PoolOptions };
+/**
+ * The host's pool settings; the worker entry travels as a path. `nice`: the priority the host's
+ * threads take before its pool starts (lower-priority.ts); absent: left as inherited.
+ */
+export type HostInit = { type: 'init'; options: PoolOptions; nice?: number };
 
 /** The host process's memory (process.memoryUsage(): every thread of the process together). */
 export interface HostMemory {
