@@ -1,6 +1,7 @@
 /**
- * `queue`: a no-op task through the whole embedded path (durable SQLite insert, fair queue,
- * claim write, scheduler, worker pool, completion write) vs raw Piscina running an echo function:
+ * `queue`: a no-op task through the whole embedded path (durable SQLite insert, claim: in the
+ * insert's commit when a worker is free and nothing is queued, as in the round trip, else a claim
+ * write through the fair queue, as in throughput; worker pool, completion write) vs raw Piscina running an echo function:
  * round-trip latency (one at a time, submit until the task is Completed in the store) and
  * throughput (many in flight).
  *

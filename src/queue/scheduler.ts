@@ -4,7 +4,7 @@
  * `Queueing` rows, rebuilt on start, so a crash loses nothing that was accepted.
  */
 import type { Logger } from '../infra/logging.js';
-import { batchKeyOf } from '../pipelines/batch-key.js';
+import { batchKeyOf, type BatchKey } from '../pipelines/batch-key.js';
 import type { NewTask, TaskStore } from '../store/task-store.js';
 import type { Progress, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { FairQueue, type QueueEntry } from './fair-queue.js';
@@ -28,6 +28,11 @@ export class Scheduler implements TaskFrontend {
   private readonly queue = new FairQueue();
   private readonly tasks: TaskLifecycle;
   private pumping = false;
+  /**
+   * Slots promised to claims not yet on the pool (whose `idle` still counts them): a claim at
+   * insert waiting for its commit, or fill() between taking a task off the queue and launching it.
+   */
+  private starting = 0;
   private stopped = false;
   private paused = false;
   private readonly idleWaiters: (() => void)[] = [];
@@ -80,11 +85,55 @@ export class Scheduler implements TaskFrontend {
       throw queueFullError({ ...full, scope: 'user', depth: mine, limit: this.limits.maxQueuedPerUser });
     }
     const batch = batchKeyOf(task.task_type, task.params);
-    const record = await this.store.create({ ...task, batch_key: batch?.key ?? null, batch_images: batch?.images ?? 1 });
+    const row: NewTask = { ...task, batch_key: batch?.key ?? null, batch_images: batch?.images ?? 1 };
+    if (this.claimsAtInsert(batch)) return this.submitClaimed(row, batch);
+    const record = await this.store.create(row);
     this.queue.push(record.ticket_id, record.user_id, batch);
     this.events.emit('status', record.ticket_id, 'Queueing', record);
     this.pump();
     return record;
+  }
+
+  /**
+   * Claim at insert: only for the task the next claim would take anyway. Nothing is queued, so
+   * no user waits ahead of it and the fair rotation would serve it first (a task queued after this
+   * decision arrived later); a slot is free beyond those already promised; claims are not held; and
+   * it cannot lead a cross-request batch (filling one reads the queue, so with BACKSERV_MAX_BATCH > 1
+   * a batchable task takes the queue path). The store must support it (SQLite does).
+   */
+  private claimsAtInsert(batch: BatchKey | null): boolean {
+    return this.store.createClaimed !== undefined && !this.stopped && !this.paused && this.queue.size === 0
+      && this.runner.idle - this.starting > 0 && (!batch || (this.limits.maxBatch ?? 1) <= batch.images);
+  }
+
+  /**
+   * The insert writes the task In Progress (attempt 1) in the group commit, and the task goes to
+   * the pool right after: no claim write and no scheduler turn of its own. Clients see what they
+   * see today: a 202 saying Queueing, then the Queueing and In Progress status events.
+   */
+  private async submitClaimed(task: NewTask, batch: BatchKey | null): Promise<TaskRecord> {
+    this.starting++;
+    try {
+      const rec = await this.store.createClaimed!(task, this.servName);
+      const accepted: TaskRecord = { ...rec, status: 'Queueing', serv_name: task.serv_name, started_at: null, attempts: 0 };
+      this.events.emit('status', rec.ticket_id, 'Queueing', accepted);
+      if (this.stopped || this.paused) {
+        // Claims were stopped or held while the insert committed: the claim goes back uncounted,
+        // as a drained task's does, and the task waits in the queue like any other.
+        const back = await this.store.interrupt(rec.ticket_id, {
+          attempt: rec.attempts, countsAsAttempt: false, maxAttempts: this.limits.maxAttempts, at: rec.started_at ?? task.created_at,
+        });
+        if (back === 'requeued') this.queue.push(rec.ticket_id, rec.user_id, batch);
+        this.pump(); // a resume() that came meanwhile found the queue without it
+        return accepted;
+      }
+      this.events.emit('status', rec.ticket_id, 'In Progress', rec);
+      this.tasks.launch(rec);
+      return accepted;
+    } finally {
+      this.starting--;
+      this.notifyIdle();
+    }
   }
 
   queuePosition(ticketId: string): number | null {
@@ -130,7 +179,7 @@ export class Scheduler implements TaskFrontend {
   /**
    * Resolves when nothing is queued, being claimed or running (tests, graceful shutdown). A task
    * being claimed has left the queue but is not yet running (markStarted is awaited between the
-   * two), so a claim in progress counts as not idle.
+   * two), and one claimed at insert waits for its commit, so a claim in progress counts as not idle.
    */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
@@ -174,18 +223,24 @@ export class Scheduler implements TaskFrontend {
     this.pumping = true;
     void this.fill().finally(() => {
       this.pumping = false;
-      if (this.runner.idle > 0 && this.queue.size > 0) this.pump();
+      if (this.runner.idle - this.starting > 0 && this.queue.size > 0) this.pump();
       this.notifyIdle();
     });
   }
 
   private async fill(): Promise<void> {
-    while (!this.stopped && !this.paused && this.runner.idle > 0) {
+    while (!this.stopped && !this.paused && this.runner.idle - this.starting > 0) {
       const next = this.queue.shift();
       if (!next) return;
-      const rec = await this.store.markStarted(next.ticketId, this.servName, new Date().toISOString());
-      if (!rec) continue; // cancelled or finished meanwhile
-      const recs = [rec, ...await this.batchWith(next)];
+      let recs: TaskRecord[];
+      this.starting++;
+      try {
+        const rec = await this.store.markStarted(next.ticketId, this.servName, new Date().toISOString());
+        recs = rec ? [rec, ...await this.batchWith(next)] : []; // null: cancelled or finished meanwhile
+      } finally {
+        this.starting--;
+      }
+      if (recs.length === 0) continue;
       for (const r of recs) this.events.emit('status', r.ticket_id, 'In Progress', r);
       this.tasks.launchBatch(recs);
     }
@@ -216,7 +271,7 @@ export class Scheduler implements TaskFrontend {
   }
 
   private isIdle(): boolean {
-    return this.queue.size === 0 && this.tasks.size === 0 && !this.pumping;
+    return this.queue.size === 0 && this.tasks.size === 0 && !this.pumping && this.starting === 0;
   }
 
   private notifyIdle(): void {

@@ -109,12 +109,20 @@ function toRecord(r: Row): TaskRecord {
   };
 }
 
+/** One pending insert of the group commit; `claimBy` is the claiming serv for a claim at insert. */
+interface Insert {
+  task: NewTask;
+  claimBy: string | null;
+  /** The flush's time (started_at of a claim at insert); set when the group commits. */
+  at: string;
+}
+
 export class SqliteTaskStore implements TaskStore {
   private readonly db: Database.Database;
   private readonly stmt: ReturnType<SqliteTaskStore['prepare']>;
   /** Inserts tasks in one transaction (better-sqlite3's wrapper, made once, not per call). */
-  private readonly insertAll: (tasks: NewTask[]) => TaskRecord[];
-  private pending: { task: NewTask; resolve: (rec: TaskRecord) => void; reject: (err: Error) => void }[] = [];
+  private readonly insertAll: (inserts: Insert[]) => TaskRecord[];
+  private pending: (Insert & { resolve: (rec: TaskRecord) => void; reject: (err: Error) => void })[] = [];
 
   constructor(file: string, sync: 'normal' | 'full' = 'normal') {
     this.db = openSqlite(file, sync);
@@ -122,15 +130,16 @@ export class SqliteTaskStore implements TaskStore {
     this.db.exec(IDEMPOTENCY_TABLE_SQL);
     migrate(this.db);
     this.stmt = this.prepare();
-    this.insertAll = this.db.transaction((tasks: NewTask[]) => tasks.map((t) => this.insertOne(t)));
+    this.insertAll = this.db.transaction((inserts: Insert[]) => inserts.map((i) => this.insertOne(i)));
   }
 
   private prepare() {
     const db = this.db;
     return {
       idempotency: db.prepare('INSERT OR REPLACE INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      insert: db.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at, batch_key, batch_images)
-        VALUES (@ticket_id, @task_type, @user_id, @params, 'Queueing', @serv_name, @created_at, @batch_key, @batch_images) RETURNING seq`),
+      // Queueing, or In Progress on attempt 1 when claimed at insert (createClaimed).
+      insert: db.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at, started_at, attempts, batch_key, batch_images)
+        VALUES (@ticket_id, @task_type, @user_id, @params, @status, @serv_name, @created_at, @started_at, @attempts, @batch_key, @batch_images) RETURNING seq`),
       get: db.prepare('SELECT * FROM tasks WHERE ticket_id = ?'),
       start: db.prepare(`UPDATE tasks SET status = 'In Progress', serv_name = ?, started_at = ?, completed_at = NULL,
         progress = NULL, attempts = attempts + 1 WHERE ticket_id = ? AND status = 'Queueing' RETURNING *`),
@@ -161,8 +170,21 @@ export class SqliteTaskStore implements TaskStore {
    * Each caller's promise resolves only after that commit, so no 202 precedes its task's commit.
    */
   create(task: NewTask): Promise<TaskRecord> {
+    return this.enqueueInsert({ task, claimBy: null, at: '' });
+  }
+
+  /**
+   * Claim at insert: the row is written In Progress on attempt 1, which is what markStarted() would
+   * leave, so crash recovery and every later compare-and-set treat it as any claimed task; it
+   * shares the group commit, so the claim costs no write of its own.
+   */
+  createClaimed(task: NewTask, servName: string): Promise<TaskRecord> {
+    return this.enqueueInsert({ task, claimBy: servName, at: '' });
+  }
+
+  private enqueueInsert(insert: Insert): Promise<TaskRecord> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ task, resolve, reject });
+      this.pending.push({ ...insert, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flushCreates());
     });
   }
@@ -170,10 +192,13 @@ export class SqliteTaskStore implements TaskStore {
   private flushCreates(): void {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
+    // A claim at insert starts at the commit that writes it (markStarted's started_at).
+    const at = new Date().toISOString();
+    for (const b of batch) b.at = at;
     try {
       // A lone task without a key is one statement, atomic on its own: no transaction to pay for.
       const lone = batch.length === 1 && !batch[0].task.idempotency;
-      const recs = lone ? [this.insertOne(batch[0].task)] : this.insertAll(batch.map((b) => b.task));
+      const recs = lone ? [this.insertOne(batch[0])] : this.insertAll(batch);
       batch.forEach((b, i) => b.resolve(recs[i]));
     } catch (err) {
       if (batch.length === 1) {
@@ -183,7 +208,7 @@ export class SqliteTaskStore implements TaskStore {
       // One bad row must not fail the others: each on its own, so only that one is refused.
       for (const b of batch) {
         try {
-          b.resolve(this.insertAll([b.task])[0]);
+          b.resolve(this.insertAll([b])[0]);
         } catch (err) {
           b.reject(err as Error);
         }
@@ -192,16 +217,20 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   /** One task, with its Idempotency-Key record when it has one (inside insertAll's transaction). */
-  private insertOne(task: NewTask): TaskRecord {
+  private insertOne({ task, claimBy, at }: Insert): TaskRecord {
     const { idempotency, batch_key = null, batch_images = 1, ...row } = task;
+    const claim = claimBy === null
+      ? { status: 'Queueing' as const, serv_name: row.serv_name, started_at: null, attempts: 0 }
+      : { status: 'In Progress' as const, serv_name: claimBy, started_at: at, attempts: 1 };
     // The record is built from what was inserted: re-reading the row would parse params back (MBs for data: inputs).
-    const { seq } = this.stmt.insert.get({ ...row, params: JSON.stringify(row.params), batch_key, batch_images }) as { seq: number };
+    const { seq } = this.stmt.insert.get({ ...row, ...claim, params: JSON.stringify(row.params), batch_key, batch_images }) as { seq: number };
     const rec: TaskRecord = {
-      ...row, seq, status: 'Queueing', started_at: null, completed_at: null, error_info: null, error_code: null,
-      result: null, progress: null, attempts: 0,
+      ...row, ...claim, seq, completed_at: null, error_info: null, error_code: null, result: null, progress: null,
     };
     if (idempotency) {
-      this.stmt.idempotency.run(rec.user_id, idempotency.key, idempotency.fingerprint, 202, JSON.stringify(acceptedBody(rec)), Date.now());
+      // The 202 says Queueing whether or not the task was claimed at insert (the submit route's answer).
+      const body = acceptedBody({ ticket_id: rec.ticket_id, serv_name: row.serv_name, status: 'Queueing' });
+      this.stmt.idempotency.run(rec.user_id, idempotency.key, idempotency.fingerprint, 202, JSON.stringify(body), Date.now());
     }
     return rec;
   }

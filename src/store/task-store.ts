@@ -66,6 +66,13 @@ export interface RecoveryReport {
 export interface TaskStore {
   /** Persist a new `Queueing` task; resolves once it is durable. */
   create(task: NewTask): Promise<TaskRecord>;
+  /**
+   * Claim at insert (embedded scheduler, optional): persists a new task already claimed by
+   * `servName`, exactly as create() then markStarted() would leave it (In Progress, started now,
+   * attempt 1), in the same commit as other inserts. Resolves with the In Progress record once
+   * durable; an Idempotency-Key still records the 202's "Queueing" body.
+   */
+  createClaimed?(task: NewTask, servName: string): Promise<TaskRecord>;
   get(ticketId: string): Promise<TaskRecord | null>;
   /** Queueing → In Progress; counts an attempt. The updated record, or null if it was not Queueing. */
   markStarted(ticketId: string, servName: string, at: string): Promise<TaskRecord | null>;

@@ -3,7 +3,7 @@
  * its ONNX Runtime sessions and libvips. A native crash (SIGSEGV, abort, OOM kill) ends this
  * process only; the API process that forked it keeps answering and starts a new host. It lives
  * exactly as long as its IPC channel: when the parent goes away, so does the host. It reports its
- * memory after every task and once a second, for /metrics and for recycling.
+ * memory once a second (/metrics) and, when an RSS limit is set, after every task (recycling).
  */
 import { WorkerPool } from '../pool.js';
 import type { RunHandle } from '../task-pool.js';
@@ -13,10 +13,16 @@ import type { FromHost, HostMemory, ToHost } from './protocol.js';
 const send = (msg: FromHost) => process.send?.(msg);
 const runs = new Map<number, RunHandle>();
 let pool: WorkerPool | null = null;
+let memoryAfterTask = false;
 
 function memory(): HostMemory {
   const m = process.memoryUsage();
   return { rss: m.rss, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+/** The memory a 'done' carries: only when a recycle decides on it (HostInit.memoryAfterTask). */
+function afterTask(): { memory?: HostMemory } {
+  return memoryAfterTask ? { memory: memory() } : {};
 }
 
 process.on('disconnect', () => process.exit(0));
@@ -28,6 +34,7 @@ process.on('message', (msg: ToHost) => {
       // Before the pool exists, so every thread it and ONNX Runtime create inherits the priority.
       const failed = msg.nice === undefined ? null : lowerOwnPriority(msg.nice);
       if (failed) process.stderr.write(`worker host: could not lower its CPU priority to nice ${msg.nice}: ${failed}\n`);
+      memoryAfterTask = msg.memoryAfterTask === true;
       pool = new WorkerPool(msg.options);
       send({ type: 'ready', memory: memory() });
       return;
@@ -38,7 +45,7 @@ process.on('message', (msg: ToHost) => {
       runs.set(msg.id, handle);
       void handle.done.then((response) => {
         runs.delete(msg.id);
-        send({ type: 'done', id: msg.id, response, memory: memory() });
+        send({ type: 'done', id: msg.id, response, ...afterTask() });
       });
       return;
     }
@@ -52,7 +59,7 @@ process.on('message', (msg: ToHost) => {
         runs.set(id, handle);
         void handle.done.then((response) => {
           runs.delete(id);
-          send({ type: 'done', id, response, memory: memory() });
+          send({ type: 'done', id, response, ...afterTask() });
         });
       });
       return;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../infra/logging.js';
 import type { PoolOptions } from '../pool.js';
-import type { FromHost, ToHost } from './protocol.js';
+import type { FromHost, HostInit, ToHost } from './protocol.js';
 
 export interface HostProcessEvents {
   message(msg: FromHost): void;
@@ -27,8 +27,8 @@ export class HostProcess {
   /** Resolves once the process has exited. */
   readonly exited: Promise<void>;
 
-  /** `nice`: the nice value the host's threads take (absent: inherited from this process). */
-  constructor(options: PoolOptions, events: HostProcessEvents, log: Logger, nice?: number) {
+  /** `settings`: the host's priority and memory reporting (see HostInit). */
+  constructor(options: PoolOptions, events: HostProcessEvents, log: Logger, settings: Omit<HostInit, 'type' | 'options'> = {}) {
     const { file, execArgv } = hostEntry();
     const child = fork(file, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
@@ -36,7 +36,7 @@ export class HostProcess {
     child.on('message', (msg: FromHost) => events.message(msg));
     child.on('error', (err) => log.error({ err: err.message }, 'worker host error'));
     child.once('exit', (code, signal) => events.exit(code, signal));
-    this.post({ type: 'init', options, ...(nice === undefined ? {} : { nice }) });
+    this.post({ type: 'init', options, ...settings });
   }
 
   get pid(): number | null {
