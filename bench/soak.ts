@@ -31,7 +31,17 @@ async function workerRss(url: string): Promise<number> {
   return Number(m[1]) / 2 ** 20;
 }
 
+/** BENCH_SOAK_MIX: a comma list of task types to run only those (which kind grows?); all three when unset. */
+function chosenMix(): typeof MIX {
+  const wanted = process.env.BENCH_SOAK_MIX?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!wanted?.length) return MIX;
+  const unknown = wanted.filter((w) => !MIX.some((m) => m.task_type === w));
+  if (unknown.length) throw new Error(`BENCH_SOAK_MIX names ${unknown.join(', ')}; the soak knows ${MIX.map((m) => m.task_type).join(', ')}`);
+  return MIX.filter((m) => wanted.includes(m.task_type));
+}
+
 export async function runSoakBench(opts: BenchOptions): Promise<BenchRow[]> {
+  const mix = chosenMix();
   // BENCH_SOAK_TASKS: a longer soak when a slope needs confirming (the default keeps the bench short).
   const total = Number(process.env.BENCH_SOAK_TASKS) || (opts.quick ? 150 : 510);
   const batch = opts.quick ? 15 : 30;
@@ -45,7 +55,7 @@ export async function runSoakBench(opts: BenchOptions): Promise<BenchRow[]> {
     for (let done = 0; done < total; done += batch) {
       opts.progress(`soak: ${done}/${total} tasks`);
       const tickets = await Promise.all(Array.from({ length: batch }, async (_, k) => {
-        const kind = MIX[(done + k) % MIX.length];
+        const kind = mix[(done + k) % mix.length];
         const res = await fetch(`${svc.url}/submit_task`, {
           method: 'POST', headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ task_type: kind.task_type, task_params: kind.task_params(done + k), user_id: `soak${k % 3}` }),
@@ -62,6 +72,8 @@ export async function runSoakBench(opts: BenchOptions): Promise<BenchRow[]> {
       }
       // The first batch (models load, arenas reach their working size) is the warm-up.
       if (done > 0) points.push([done + batch, await workerRss(svc.url)]);
+      // BENCH_SOAK_SERIES=1: the series itself on stderr, to see whether it levels off or keeps climbing.
+      if (process.env.BENCH_SOAK_SERIES === '1' && done > 0) process.stderr.write(`soak series: ${done + batch} tasks ${points.at(-1)![1].toFixed(1)} MiB\n`);
     }
     const seconds = (performance.now() - t0) / 1000;
     if (Object.keys(failed).length) throw new Error(`soak tasks did not complete: ${JSON.stringify(failed)}`);
