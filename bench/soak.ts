@@ -6,7 +6,7 @@
  * batch (models load, arenas grow to their working size) is left out; a robust line (Theil–Sen)
  * through the rest gives the growth per 100 tasks. Goal: flat within noise. `--quick`: 150 tasks.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestModels } from '../test/support/make-test.js';
@@ -79,12 +79,13 @@ export async function runSoakBench(opts: BenchOptions): Promise<BenchRow[]> {
     if (Object.keys(failed).length) throw new Error(`soak tasks did not complete: ${JSON.stringify(failed)}`);
     const fit = fitSlope(points.map(([x, y]) => [x / 100, y]));
     const rss = summarize(points.map((p) => p[1]));
+    const kinds = mix.length === MIX.length ? 'mixed' : mix.map((m) => m.task_type).join(' + ');
     const one = (name: string, unit: string, v: number): BenchRow => ({ part: PART, name, unit, median: v, min: v, max: v, n: 1 });
     return [
-      one(`mixed tasks/s, ${total} tasks, 1 worker`, 'tasks/s', total / seconds),
+      one(`${kinds} tasks/s, ${total} tasks, 1 worker`, 'tasks/s', total / seconds),
       { part: PART, name: `worker RSS after each batch of ${batch} (warm-up batch left out)`, unit: 'MiB', ...rss },
       {
-        part: PART, name: `worker RSS growth per 100 tasks, ${total} mixed tasks`, unit: 'MiB/100 tasks',
+        part: PART, name: `worker RSS growth per 100 tasks, ${total} ${kinds} tasks`, unit: 'MiB/100 tasks',
         // A fall is flagged too: memory cannot shrink steadily as tasks run, so it is noise.
         median: fit.slope, min: fit.min, max: fit.max, n: fit.n, noisy: fit.slope < 0, interval: [fit.q1, fit.q3],
         note: `Theil–Sen over ${fit.n} samples; min/max: extreme pair slopes; middle half ${fit.q1.toFixed(2)}…${fit.q3.toFixed(2)}${fit.noisy ? ' (sign unsettled: flat within noise)' : ''}`,
@@ -92,5 +93,7 @@ export async function runSoakBench(opts: BenchOptions): Promise<BenchRow[]> {
     ];
   } finally {
     await svc.close();
+    // Test models are made afresh for every soak: none may pile up in the temp folder.
+    rmSync(models, { recursive: true, force: true });
   }
 }
