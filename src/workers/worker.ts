@@ -7,6 +7,7 @@ import { unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type PipelineContext } from '../pipelines/types.js';
 import { unlinkIfPresent } from '../results/local-store.js';
+import { disableLibvipsCache } from '../imaging/libvips-settings.js';
 import { resultFiles } from '../tasks/result-files.js';
 import { CancelledError } from '../tasks/task-errors.js';
 import { runBatchTask } from './batch-worker.js';
@@ -16,6 +17,9 @@ import type { BatchRequest, WorkerRequest, WorkerResponse } from './messages.js'
 import { setNativeGate } from '../runtime/native-gate.js';
 import { CANCEL_SLOT, report, watchCancel } from './run-channel.js';
 import { threadContext, threadEnv, threadParts } from './thread-context.js';
+
+// Once per thread (the cache is per process; a second call changes nothing): see libvips-settings.ts.
+disableLibvipsCache();
 
 export default async function runTask(req: WorkerRequest | BatchRequest): Promise<WorkerResponse | WorkerResponse[]> {
   return 'kind' in req ? runBatchTask(req) : runOne(req);
