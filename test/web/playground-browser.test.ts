@@ -131,7 +131,9 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
     expect(await unlabeledControls(page)).toEqual([]);
 
     await page.getByLabel('Task type').selectOption('image_upscale');
-    await page.locator('#image_upscale-image_url-file').setInputFiles(fixtureImage('lowres_bryan.png'));
+    // A 512² input in 16-px tiles: ~1000 model runs, so the task lasts long enough for several
+    // progress events to reach the page even on a loaded CI machine (115² was too quick there).
+    await page.locator('#image_upscale-image_url-file').setInputFiles(fixtureImage('portrait_astronaut.jpg'));
     await page.locator('#image_upscale-scale_factor').fill('2');
     // Record every value the progress bar takes (the task is fast; polling could miss steps).
     await page.evaluate(`
@@ -144,15 +146,15 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
     await page.getByRole('button', { name: 'Submit task' }).click();
     const body = JSON.parse((await submitted).postData() ?? '{}') as { task_type: string; task_params: Record<string, unknown> };
     expect(body.task_type).toBe('image_upscale');
-    expect(body.task_params.image_url).toMatch(/^data:image\/png;base64,/);
+    expect(body.task_params.image_url).toMatch(/^data:image\/jpeg;base64,/);
     expect(body.task_params.scale_factor).toBe(2);
     expect(Object.keys(body.task_params).sort()).toEqual(['image_url', 'scale_factor']); // empty fields are left out
     await release(page);
 
     const img = page.locator('#result img.after');
     await img.waitFor({ state: 'visible', timeout: 30_000 });
-    // The comparison: the input (115 px) and the result (115 px × 2), each at its natural size.
-    expect(await compareSizes(page)).toEqual({ before: [115, 115], after: [230, 230] });
+    // The comparison: the input (512 px) and the result (512 px × 2), each at its natural size.
+    expect(await compareSizes(page)).toEqual({ before: [512, 512], after: [1024, 1024] });
     const seen = (await page.evaluate('window.seen')) as number[];
     const moving = seen.filter((v) => v > 0 && v < 100);
     expect(moving.length).toBeGreaterThanOrEqual(2); // several intermediate steps were shown
