@@ -29,8 +29,8 @@ export class Scheduler implements TaskFrontend {
   private readonly tasks: TaskLifecycle;
   private pumping = false;
   /**
-   * Slots promised to claims not yet on the pool (whose `idle` still counts them): a claim at
-   * insert waiting for its commit, or fill() between taking a task off the queue and launching it.
+   * Slots promised to claims not yet on the pool (whose `idle` still counts them): fill() between
+   * taking a task off the queue and launching it. (A claim at insert is on the pool at once.)
    */
   private starting = 0;
   private stopped = false;
@@ -86,7 +86,7 @@ export class Scheduler implements TaskFrontend {
     }
     const batch = batchKeyOf(task.task_type, task.params);
     const row: NewTask = { ...task, batch_key: batch?.key ?? null, batch_images: batch?.images ?? 1 };
-    if (this.claimsAtInsert(batch)) return this.submitClaimed(row, batch);
+    if (this.claimsAtInsert(row.ticket_id, batch)) return this.submitClaimed(row);
     const record = await this.store.create(row);
     this.queue.push(record.ticket_id, record.user_id, batch);
     this.events.emit('status', record.ticket_id, 'Queueing', record);
@@ -99,41 +99,33 @@ export class Scheduler implements TaskFrontend {
    * no user waits ahead of it and the fair rotation would serve it first (a task queued after this
    * decision arrived later); a slot is free beyond those already promised; claims are not held; and
    * it cannot lead a cross-request batch (filling one reads the queue, so with BACKSERV_MAX_BATCH > 1
-   * a batchable task takes the queue path). The store must support it (SQLite does).
+   * a batchable task takes the queue path). The store must support it (SQLite does). (A ticket id
+   * already running here, which only a caller reusing one can send, takes the queue path, where
+   * its insert is refused before anything runs.)
    */
-  private claimsAtInsert(batch: BatchKey | null): boolean {
+  private claimsAtInsert(ticketId: string, batch: BatchKey | null): boolean {
     return this.store.createClaimed !== undefined && !this.stopped && !this.paused && this.queue.size === 0
-      && this.runner.idle - this.starting > 0 && (!batch || (this.limits.maxBatch ?? 1) <= batch.images);
+      && this.runner.idle - this.starting > 0 && (!batch || (this.limits.maxBatch ?? 1) <= batch.images)
+      && !this.tasks.has(ticketId);
   }
 
   /**
-   * The insert writes the task In Progress (attempt 1) in the group commit, and the task goes to
-   * the pool right after: no claim write and no scheduler turn of its own. Clients see what they
-   * see today: a 202 saying Queueing, then the Queueing and In Progress status events.
+   * The insert writes the task In Progress (attempt 1) in the group commit: no claim write and no
+   * scheduler turn of its own. The run starts at once, while the insert commits, so the worker's
+   * wake-up overlaps the write; the lifecycle records its outcome only after the commit, and stops
+   * and discards a run whose insert is refused (its submit fails as any refused insert does). The
+   * claim was decided here: a pause() or stop() that comes while it commits finds it running, like
+   * any task claimed before it. Clients see what they see today: a 202 saying Queueing, then the
+   * Queueing and In Progress status events.
    */
-  private async submitClaimed(task: NewTask, batch: BatchKey | null): Promise<TaskRecord> {
-    this.starting++;
-    try {
-      const rec = await this.store.createClaimed!(task, this.servName);
-      const accepted: TaskRecord = { ...rec, status: 'Queueing', serv_name: task.serv_name, started_at: null, attempts: 0 };
-      this.events.emit('status', rec.ticket_id, 'Queueing', accepted);
-      if (this.stopped || this.paused) {
-        // Claims were stopped or held while the insert committed: the claim goes back uncounted,
-        // as a drained task's does, and the task waits in the queue like any other.
-        const back = await this.store.interrupt(rec.ticket_id, {
-          attempt: rec.attempts, countsAsAttempt: false, maxAttempts: this.limits.maxAttempts, at: rec.started_at ?? task.created_at,
-        });
-        if (back === 'requeued') this.queue.push(rec.ticket_id, rec.user_id, batch);
-        this.pump(); // a resume() that came meanwhile found the queue without it
-        return accepted;
-      }
-      this.events.emit('status', rec.ticket_id, 'In Progress', rec);
-      this.tasks.launch(rec);
-      return accepted;
-    } finally {
-      this.starting--;
-      this.notifyIdle();
-    }
+  private async submitClaimed(task: NewTask): Promise<TaskRecord> {
+    const { record, committed } = this.store.createClaimed!(task, this.servName);
+    this.tasks.launch(record, committed);
+    const rec = await committed;
+    const accepted: TaskRecord = { ...rec, status: 'Queueing', serv_name: task.serv_name, started_at: null, attempts: 0 };
+    this.events.emit('status', rec.ticket_id, 'Queueing', accepted);
+    this.events.emit('status', rec.ticket_id, 'In Progress', rec);
+    return accepted;
   }
 
   queuePosition(ticketId: string): number | null {
@@ -179,7 +171,7 @@ export class Scheduler implements TaskFrontend {
   /**
    * Resolves when nothing is queued, being claimed or running (tests, graceful shutdown). A task
    * being claimed has left the queue but is not yet running (markStarted is awaited between the
-   * two), and one claimed at insert waits for its commit, so a claim in progress counts as not idle.
+   * two), so a claim in progress counts as not idle; one claimed at insert runs from its submit.
    */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();

@@ -57,6 +57,11 @@ interface Active {
   progress: Progress | null;
   lastWrite: number;
   stopping: Promise<void> | null;
+  /**
+   * A run started while its task's insert commits (claim at insert): true once durable, false if
+   * the insert was refused. Null once committed, and for every other claim (durable before its run).
+   */
+  accepted: Promise<boolean> | null;
   /** Resolves once the outcome is recorded (or given up on) and the slot is free. */
   finished: Promise<void>;
   log: Logger;
@@ -98,6 +103,11 @@ export class TaskLifecycle {
     return idle;
   }
 
+  /** Whether the task runs on this node. */
+  has(ticketId: string): boolean {
+    return this.active.has(ticketId);
+  }
+
   ids(): string[] {
     return [...this.active.keys()];
   }
@@ -107,9 +117,24 @@ export class TaskLifecycle {
     return this.active.get(ticketId)?.progress ?? null;
   }
 
-  /** Runs a task that the caller has claimed (In Progress, `rec.attempts` = this claim). */
-  launch(rec: TaskRecord): void {
+  /**
+   * Runs a task that the caller has claimed (In Progress, `rec.attempts` = this claim). With
+   * `committed`, the claim is still being written (claim at insert): the run starts now, its
+   * outcome and progress are stored only once the write is durable, and if the write is refused
+   * the run is stopped and whatever it produced is discarded (the task never existed).
+   */
+  launch(rec: TaskRecord, committed?: Promise<unknown>): void {
     const entry = this.track(rec);
+    if (committed) {
+      // Settled in a later microtask, when watch() below has set the handle to stop.
+      entry.accepted = committed.then(() => {
+        entry.accepted = null;
+        return true;
+      }, () => {
+        entry.stopping ??= entry.handle.cancel();
+        return false;
+      });
+    }
     this.watch(entry, this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total, preview) => this.onProgress(entry, step, total, preview)));
   }
 
@@ -136,7 +161,7 @@ export class TaskLifecycle {
     const log = this.deps.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
     log.info({ attempt: rec.attempts, ...(batched > 1 ? { batch_members: batched } : {}) }, 'task started');
     const entry: Active = {
-      record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, finished: Promise.resolve(), log,
+      record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, accepted: null, finished: Promise.resolve(), log,
     };
     this.active.set(rec.ticket_id, entry);
     return entry;
@@ -152,8 +177,12 @@ export class TaskLifecycle {
     // A new preview is stored at once (a few per task) so other nodes' views see it.
     if (t - entry.lastWrite < PROGRESS_WRITE_INTERVAL_MS && step !== total && !preview) return;
     entry.lastWrite = t;
-    this.deps.store.setProgress(rec.ticket_id, entry.progress)
+    const progress = entry.progress;
+    const write = () => this.deps.store.setProgress(rec.ticket_id, progress)
       .catch((err: unknown) => entry.log.debug({ err: (err as Error).message }, 'could not store progress'));
+    // Before its row is durable there is nothing to update: the write follows the commit.
+    if (entry.accepted) void entry.accepted.then(async (ok) => { if (ok) await write(); });
+    else void write();
   }
 
   private watch(entry: Active, handle: RunHandle): void {
@@ -161,7 +190,10 @@ export class TaskLifecycle {
     entry.handle = handle;
     const record = this.hooks.record ?? ((work) => work());
     entry.finished = entry.handle.done
-      .then((res) => record(() => this.settle(entry, res, entry.log)))
+      .then(async (res) => {
+        if (entry.accepted && !(await entry.accepted)) return this.discard(res, entry.log);
+        return record(() => this.settle(entry, res, entry.log));
+      })
       .catch((err: unknown) => entry.log.error({ err }, 'failed to record task outcome'))
       .finally(() => {
         this.active.delete(rec.ticket_id);
@@ -242,6 +274,12 @@ export class TaskLifecycle {
       // `detail` (raw library text, paths) is for the log only, never stored.
       if (await this.fail(rec, failure, at)) log.warn({ code: failure.code, error: failure.message, detail: res.detail }, 'task failed');
     }
+  }
+
+  /** The run of a task whose insert was refused: nothing to record, and no file may stay. */
+  private async discard(res: WorkerResponse, log: Logger): Promise<void> {
+    if (res.ok) for (const file of resultFiles(res.result)) await this.removeResult(file, log);
+    log.warn('run discarded: its task was never accepted (the insert was refused)');
   }
 
   /** A failed removal is logged, not thrown: the outcome must still be recorded. */

@@ -8,8 +8,9 @@ import { acceptedBody, IDEMPOTENCY_TABLE_SQL } from './idempotency-record.js';
 import Database from 'better-sqlite3';
 import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '../tasks/types.js';
 import { STATUSES } from '../tasks/types.js';
-import { INTERRUPTED_CODE, type FinishedTask, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
+import { insertedRecord, INTERRUPTED_CODE, type ClaimedInsert, type FinishedTask, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import { openSqlite } from '../infra/open-sqlite.js';
+import { COUNTS_SQL, FINISHED_BEFORE_SQL, prepareSchema, QUEUED_SQL, RUNNING_SQL } from './sqlite-schema.js';
 
 interface Row {
   ticket_id: string;
@@ -27,66 +28,6 @@ interface Row {
   result: string | null;
   progress: string | null;
   attempts: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS tasks (
-  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-  ticket_id    TEXT NOT NULL UNIQUE,
-  task_type    TEXT NOT NULL,
-  user_id      TEXT NOT NULL,
-  params       TEXT NOT NULL,
-  status       TEXT NOT NULL,
-  serv_name    TEXT NOT NULL,
-  created_at   TEXT NOT NULL,
-  started_at   TEXT,
-  completed_at TEXT,
-  error_info   TEXT,
-  error_code   TEXT,
-  result       TEXT,
-  progress     TEXT,
-  attempts     INTEGER NOT NULL DEFAULT 0,
-  batch_key    TEXT,
-  batch_images INTEGER NOT NULL DEFAULT 1
-);
--- Retention finds the oldest finished tasks without reading the rest.
-CREATE INDEX IF NOT EXISTS tasks_finished ON tasks(completed_at) WHERE status IN ('Completed', 'Failed', 'Cancelled');
-`;
-
-/**
- * Covers the start-up listing: the queue is rebuilt from this index alone, never from the rows
- * (whose params may be megabytes each). Created by migrate(), once the batch columns exist.
- */
-const QUEUE_INDEX_SQL = 'CREATE INDEX tasks_queue ON tasks(status, seq, ticket_id, user_id, task_type, created_at, batch_key, batch_images)';
-
-/** The start-up listing of the queue (tests check its plan reads the covering index only). */
-export const QUEUED_SQL = `SELECT seq, ticket_id, user_id, task_type, created_at, batch_key, batch_images FROM tasks WHERE status = 'Queueing' ORDER BY seq`;
-
-/**
- * The oldest finished tasks, from the partial index in completed_at order. INDEXED BY because
- * the planner, without statistics, prefers tasks_queue and sorts every finished row.
- */
-export const FINISHED_BEFORE_SQL = `SELECT ticket_id, status, completed_at,
-  CASE WHEN status = 'Completed' THEN json_extract(result, '$.file') END AS result_file
-  FROM tasks INDEXED BY tasks_finished
-  WHERE status IN ('Completed', 'Failed', 'Cancelled') AND completed_at < ? ORDER BY completed_at LIMIT ?`;
-
-/** Columns added after the first release: a data folder from an older version gains them on open. */
-const ADDED_COLUMNS: readonly [name: string, type: string][] = [['error_code', 'TEXT'], ['batch_key', 'TEXT'], ['batch_images', 'INTEGER NOT NULL DEFAULT 1']];
-
-function migrate(db: Database.Database): void {
-  const have = new Set((db.prepare('PRAGMA table_info(tasks)').all() as { name: string }[]).map((c) => c.name));
-  for (const [name, type] of ADDED_COLUMNS) {
-    if (!have.has(name)) db.exec(`ALTER TABLE tasks ADD COLUMN ${name} ${type}`);
-  }
-  // tasks_queue starts with (status, seq) too: a second index on them only cost every write.
-  db.exec('DROP INDEX IF EXISTS tasks_status');
-  // An older tasks_queue lacks the batch columns (cross-request batching): rebuilt with them.
-  const indexed = new Set((db.prepare("PRAGMA index_info('tasks_queue')").all() as { name: string }[]).map((c) => c.name));
-  if (!indexed.has('batch_images')) {
-    db.exec('DROP INDEX IF EXISTS tasks_queue');
-    db.exec(QUEUE_INDEX_SQL);
-  }
 }
 
 function toRecord(r: Row): TaskRecord {
@@ -109,12 +50,10 @@ function toRecord(r: Row): TaskRecord {
   };
 }
 
-/** One pending insert of the group commit; `claimBy` is the claiming serv for a claim at insert. */
+/** One pending insert of the group commit; `claimed` is a claim at insert's record (its seq set by the insert). */
 interface Insert {
   task: NewTask;
-  claimBy: string | null;
-  /** The flush's time (started_at of a claim at insert); set when the group commits. */
-  at: string;
+  claimed: TaskRecord | null;
 }
 
 export class SqliteTaskStore implements TaskStore {
@@ -126,9 +65,8 @@ export class SqliteTaskStore implements TaskStore {
 
   constructor(file: string, sync: 'normal' | 'full' = 'normal') {
     this.db = openSqlite(file, sync);
-    this.db.exec(SCHEMA);
+    prepareSchema(this.db);
     this.db.exec(IDEMPOTENCY_TABLE_SQL);
-    migrate(this.db);
     this.stmt = this.prepare();
     this.insertAll = this.db.transaction((inserts: Insert[]) => inserts.map((i) => this.insertOne(i)));
   }
@@ -139,7 +77,7 @@ export class SqliteTaskStore implements TaskStore {
       idempotency: db.prepare('INSERT OR REPLACE INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       // Queueing, or In Progress on attempt 1 when claimed at insert (createClaimed).
       insert: db.prepare(`INSERT INTO tasks (ticket_id, task_type, user_id, params, status, serv_name, created_at, started_at, attempts, batch_key, batch_images)
-        VALUES (@ticket_id, @task_type, @user_id, @params, @status, @serv_name, @created_at, @started_at, @attempts, @batch_key, @batch_images) RETURNING seq`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       get: db.prepare('SELECT * FROM tasks WHERE ticket_id = ?'),
       start: db.prepare(`UPDATE tasks SET status = 'In Progress', serv_name = ?, started_at = ?, completed_at = NULL,
         progress = NULL, attempts = attempts + 1 WHERE ticket_id = ? AND status = 'Queueing' RETURNING *`),
@@ -157,8 +95,8 @@ export class SqliteTaskStore implements TaskStore {
       giveBack: db.prepare(`UPDATE tasks SET status = 'Queueing', progress = NULL, attempts = attempts - @uncount
         WHERE ticket_id = @id AND status = 'In Progress' AND attempts = @attempt`),
       queued: db.prepare(QUEUED_SQL),
-      running: db.prepare(`SELECT ticket_id, attempts FROM tasks WHERE status = 'In Progress'`),
-      counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
+      running: db.prepare(RUNNING_SQL),
+      counts: db.prepare(COUNTS_SQL),
       finished: db.prepare(FINISHED_BEFORE_SQL),
       drop: db.prepare(`DELETE FROM tasks WHERE ticket_id = ? AND status IN ('Completed', 'Failed', 'Cancelled') AND completed_at < ?`),
     };
@@ -170,16 +108,17 @@ export class SqliteTaskStore implements TaskStore {
    * Each caller's promise resolves only after that commit, so no 202 precedes its task's commit.
    */
   create(task: NewTask): Promise<TaskRecord> {
-    return this.enqueueInsert({ task, claimBy: null, at: '' });
+    return this.enqueueInsert({ task, claimed: null });
   }
 
   /**
-   * Claim at insert: the row is written In Progress on attempt 1, which is what markStarted() would
-   * leave, so crash recovery and every later compare-and-set treat it as any claimed task; it
-   * shares the group commit, so the claim costs no write of its own.
+   * Claim at insert: the row is written In Progress on attempt 1, started at the claim, which is
+   * what markStarted() would leave, so crash recovery and every later compare-and-set treat it as
+   * any claimed task; it shares the group commit, so the claim costs no write of its own.
    */
-  createClaimed(task: NewTask, servName: string): Promise<TaskRecord> {
-    return this.enqueueInsert({ task, claimBy: servName, at: '' });
+  createClaimed(task: NewTask, servName: string): ClaimedInsert {
+    const record = insertedRecord(task, { status: 'In Progress', serv_name: servName, started_at: new Date().toISOString(), attempts: 1 });
+    return { record, committed: this.enqueueInsert({ task, claimed: record }) };
   }
 
   private enqueueInsert(insert: Insert): Promise<TaskRecord> {
@@ -192,9 +131,6 @@ export class SqliteTaskStore implements TaskStore {
   private flushCreates(): void {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
-    // A claim at insert starts at the commit that writes it (markStarted's started_at).
-    const at = new Date().toISOString();
-    for (const b of batch) b.at = at;
     try {
       // A lone task without a key is one statement, atomic on its own: no transaction to pay for.
       const lone = batch.length === 1 && !batch[0].task.idempotency;
@@ -217,19 +153,17 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   /** One task, with its Idempotency-Key record when it has one (inside insertAll's transaction). */
-  private insertOne({ task, claimBy, at }: Insert): TaskRecord {
-    const { idempotency, batch_key = null, batch_images = 1, ...row } = task;
-    const claim = claimBy === null
-      ? { status: 'Queueing' as const, serv_name: row.serv_name, started_at: null, attempts: 0 }
-      : { status: 'In Progress' as const, serv_name: claimBy, started_at: at, attempts: 1 };
+  private insertOne({ task, claimed }: Insert): TaskRecord {
     // The record is built from what was inserted: re-reading the row would parse params back (MBs for data: inputs).
-    const { seq } = this.stmt.insert.get({ ...row, ...claim, params: JSON.stringify(row.params), batch_key, batch_images }) as { seq: number };
-    const rec: TaskRecord = {
-      ...row, ...claim, seq, completed_at: null, error_info: null, error_code: null, result: null, progress: null,
-    };
+    const rec = claimed ?? insertedRecord(task, { status: 'Queueing', serv_name: task.serv_name, started_at: null, attempts: 0 });
+    rec.seq = Number(this.stmt.insert.run(
+      task.ticket_id, task.task_type, task.user_id, JSON.stringify(task.params), rec.status, rec.serv_name, task.created_at,
+      rec.started_at, rec.attempts, task.batch_key ?? null, task.batch_images ?? 1,
+    ).lastInsertRowid);
+    const { idempotency } = task;
     if (idempotency) {
       // The 202 says Queueing whether or not the task was claimed at insert (the submit route's answer).
-      const body = acceptedBody({ ticket_id: rec.ticket_id, serv_name: row.serv_name, status: 'Queueing' });
+      const body = acceptedBody({ ticket_id: rec.ticket_id, serv_name: task.serv_name, status: 'Queueing' });
       this.stmt.idempotency.run(rec.user_id, idempotency.key, idempotency.fingerprint, 202, JSON.stringify(body), Date.now());
     }
     return rec;

@@ -63,16 +63,38 @@ export interface RecoveryReport {
   failed: string[];
 }
 
+/** Where a newly inserted task stands: Queueing, or claimed at insert. */
+export type InsertedState = Pick<TaskRecord, 'status' | 'serv_name' | 'started_at' | 'attempts'>;
+
+/**
+ * The record of a task as inserted (seq 0 until the insert sets it), built field by field: a rest or
+ * spread copy of the NewTask is a dictionary-mode object in V8, microseconds on every submit.
+ */
+export function insertedRecord(task: NewTask, state: InsertedState): TaskRecord {
+  return {
+    ticket_id: task.ticket_id, seq: 0, task_type: task.task_type, user_id: task.user_id, params: task.params,
+    status: state.status, serv_name: state.serv_name, created_at: task.created_at, started_at: state.started_at,
+    completed_at: null, error_info: null, error_code: null, result: null, progress: null, attempts: state.attempts,
+  };
+}
+
+/** A claim at insert: the In Progress record now, durable once `committed` resolves (with it). */
+export interface ClaimedInsert {
+  record: TaskRecord;
+  committed: Promise<TaskRecord>;
+}
+
 export interface TaskStore {
   /** Persist a new `Queueing` task; resolves once it is durable. */
   create(task: NewTask): Promise<TaskRecord>;
   /**
    * Claim at insert (embedded scheduler, optional): persists a new task already claimed by
    * `servName`, exactly as create() then markStarted() would leave it (In Progress, started now,
-   * attempt 1), in the same commit as other inserts. Resolves with the In Progress record once
-   * durable; an Idempotency-Key still records the 202's "Queueing" body.
+   * attempt 1), in the same commit as other inserts; an Idempotency-Key still records the 202's
+   * "Queueing" body. The record is returned at once, so the caller can start the run while the
+   * insert commits; `committed` resolves with that same record (its seq now set) once durable.
    */
-  createClaimed?(task: NewTask, servName: string): Promise<TaskRecord>;
+  createClaimed?(task: NewTask, servName: string): ClaimedInsert;
   get(ticketId: string): Promise<TaskRecord | null>;
   /** Queueing → In Progress; counts an attempt. The updated record, or null if it was not Queueing. */
   markStarted(ticketId: string, servName: string, at: string): Promise<TaskRecord | null>;

@@ -4,6 +4,7 @@
  * own; everything else takes the fair queue as before. Real SQLite files and real worker threads;
  * the store is the real SqliteTaskStore, counting its markStarted calls (the separate claim write).
  */
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,19 +115,59 @@ describe('claim at insert', () => {
     expect(statuses(r, rec.ticket_id)).toEqual(['Queueing', 'In Progress', 'Cancelled']);
   });
 
-  it('holds no claim while paused, and gives back one whose commit came after the pause', async () => {
+  it('holds no claim while paused; one decided before the pause already runs and completes', async () => {
     const r = await rig(1);
-    // Decided before the pause, committed after it: the claim goes back uncounted.
+    // Decided (and started) before the pause, committed after it: it runs, like any task claimed before a pause.
+    const completed = new Promise<string>((res) => r.scheduler.events.on('status', (id, status) => status === 'Completed' && res(id)));
     const racing = submit(r.scheduler, 'u');
     r.scheduler.pause();
     const raced = await racing;
     const later = await submit(r.scheduler, 'u');
-    for (const t of [raced, later]) expect(await r.store.get(t.ticket_id)).toMatchObject({ status: 'Queueing', attempts: 0 });
-    expect(r.scheduler.queuePosition(raced.ticket_id)).toBe(0);
-    expect(r.scheduler.queuePosition(later.ticket_id)).toBe(1);
+    expect(await completed).toBe(raced.ticket_id);
+    expect(await r.store.get(raced.ticket_id)).toMatchObject({ status: 'Completed', attempts: 1 });
+    expect(await r.store.get(later.ticket_id)).toMatchObject({ status: 'Queueing', attempts: 0 });
+    expect(r.scheduler.queuePosition(later.ticket_id)).toBe(0);
     r.scheduler.resume();
     await r.scheduler.whenIdle();
-    for (const t of [raced, later]) expect(await r.store.get(t.ticket_id)).toMatchObject({ status: 'Completed', attempts: 1 });
+    expect(await r.store.get(later.ticket_id)).toMatchObject({ status: 'Completed', attempts: 1 });
+    expect(statuses(r, raced.ticket_id)).toEqual(['Queueing', 'In Progress', 'Completed']);
+  });
+
+  it('a run started while its insert commits is stopped and leaves no trace when the insert is refused', async () => {
+    const r = await rig(1);
+    // A real refusal inside the insert's commit (as a full disk would give): a trigger on the same file.
+    const file = (r.store as unknown as { db: { name: string } }).db.name;
+    const other = new Database(file);
+    other.exec("CREATE TRIGGER refuse BEFORE INSERT ON tasks WHEN NEW.user_id = 'refused' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    other.close();
+    const refused = randomUUID();
+    // It holds its slot until cancelled and reports progress: neither may reach the store.
+    const outcome = r.scheduler.submit({
+      ticket_id: refused, task_type: 'image_upscale', user_id: 'refused', params: { hold: true, steps: 3 }, serv_name: 'front', created_at: new Date().toISOString(),
+    });
+    expect(r.pool.idle).toBe(0); // the run started before the commit
+    await expect(outcome).rejects.toThrow(/refused by the test/);
+    await r.scheduler.whenIdle(); // the run was stopped: its slot is free again
+    expect(r.pool.idle).toBe(1);
+    expect(await r.store.get(refused)).toBeNull();
+    expect(statuses(r, refused)).toEqual([]);
+    const next = await submit(r.scheduler, 'u');
+    await r.scheduler.whenIdle();
+    expect(await r.store.get(next.ticket_id)).toMatchObject({ status: 'Completed', attempts: 1 });
+  });
+
+  it('a ticket id already running here is never run a second time', async () => {
+    const r = await rig(2);
+    const held = await submit(r.scheduler, 'u', { hold: true });
+    const again = r.scheduler.submit({
+      ticket_id: held.ticket_id, task_type: 'image_upscale', user_id: 'u', params: {}, serv_name: 'front', created_at: new Date().toISOString(),
+    });
+    await expect(again).rejects.toThrow(/UNIQUE/);
+    expect(r.pool.idle).toBe(1);
+    expect(await r.store.get(held.ticket_id)).toMatchObject({ status: 'In Progress', attempts: 1 });
+    expect(await r.scheduler.cancel(held.ticket_id)).toEqual({ kind: 'cancelled', was: 'In Progress' });
+    await r.scheduler.whenIdle();
+    expect(statuses(r, held.ticket_id)).toEqual(['Queueing', 'In Progress', 'Cancelled']);
   });
 
   it('with cross-request batching on, a batchable task takes the queue path (a batch is filled from it)', async () => {

@@ -200,3 +200,47 @@ describe('task lifecycle', () => {
     });
   });
 });
+
+describe('task lifecycle: a run started while its insert commits (claim at insert)', () => {
+  it('stores progress reported before the commit once the row is durable, then the outcome', async () => {
+    const claim = store.createClaimed(newTask(), 'n');
+    const settled = new Promise<void>((resolve) => {
+      new TaskLifecycle({ runner: runner(OK, 3), store, log: silentLogger(), maxAttempts: 2, hooks: { settled: () => resolve() } })
+        .launch(claim.record, claim.committed);
+    });
+    // The runner reported every step during launch(), before the insert's commit (next turn).
+    expect(progressWrites).toEqual([]);
+    await settled;
+    expect(progressWrites).toEqual([{ step: 1, total: 3, percent: 33.3 }, { step: 3, total: 3, percent: 100 }]);
+    expect(await store.get(claim.record.ticket_id)).toMatchObject({ status: 'Completed', attempts: 1, progress: { step: 3 } });
+  });
+
+  it('stops the run of a refused insert, records nothing and removes its result file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backserv-life-refused-'));
+    writeFileSync(join(dir, 'refused.png'), 'x');
+    const local = new LocalResultStore(dir);
+    let cancels = 0;
+    let finish!: (res: WorkerResponse) => void;
+    const held: TaskRunner = {
+      size: 1, idle: 1,
+      run(_id, _type, _params, onProgress) {
+        onProgress(1, 2);
+        return { done: new Promise((resolve) => { finish = resolve; }), cancel: async () => void cancels++ };
+      },
+    };
+    const t = newTask();
+    const settled = new Promise<void>((resolve) => {
+      new TaskLifecycle({
+        runner: held, store, results: { publish: async () => undefined, remove: (f) => local.remove(f) }, log: silentLogger(), maxAttempts: 2,
+        hooks: { status: async (_id, st) => void statuses.push(st), settled: () => resolve() },
+      }).launch({ ...store.createClaimed(t, 'n').record }, Promise.reject(new Error('disk full')));
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(cancels).toBe(1);
+    finish({ ok: true, result: { file: 'refused.png', content_type: 'image/png' } }); // finished before the stop took
+    await settled;
+    expect(existsSync(join(dir, 'refused.png'))).toBe(false);
+    expect(progressWrites).toEqual([]);
+    expect(statuses).toEqual([]);
+  });
+});

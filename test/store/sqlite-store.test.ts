@@ -3,7 +3,8 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FINISHED_BEFORE_SQL, QUEUED_SQL, SqliteTaskStore } from '../../src/store/sqlite-store.js';
+import { FINISHED_BEFORE_SQL, QUEUED_SQL } from '../../src/store/sqlite-schema.js';
+import { SqliteTaskStore } from '../../src/store/sqlite-store.js';
 import { taskStoreConformance } from './conformance.js';
 
 taskStoreConformance('sqlite', async () => {
@@ -99,6 +100,35 @@ describe('SQLite store: start-up reads small columns only', () => {
     db.close();
     expect(plan).toMatch(/USING INDEX tasks_finished/);
     expect(plan).not.toMatch(/TEMP B-TREE/); // already in completed_at order: no sort of every finished row
+  });
+});
+
+describe('SQLite store: pages written per task', () => {
+  it('writes three pages for a claimed insert, a plain insert and a completion, two for a claim', async () => {
+    // On a virtualised host a commit costs mostly system calls, two per WAL frame (page): the
+    // count guards the schema (an index, or AUTOINCREMENT's sqlite_sequence row, adds one to each).
+    const file = join(mkdtempSync(join(tmpdir(), 'backserv-store-pages-')), 'tasks.sqlite');
+    const store = new SqliteTaskStore(file);
+    const t = (id: string) => ({ ticket_id: id, task_type: 'image_upscale' as const, user_id: 'u', params: {}, serv_name: 'n', created_at: 'T' });
+    // A hundred tasks first, so that no write is the first on its page (and the WAL stays below
+    // the 1,000 pages that trigger a checkpoint, after which it is rewritten from its start).
+    for (let i = 0; i < 100; i++) {
+      await store.createClaimed(t(`w${i}`), 'n').committed;
+      await store.complete(`w${i}`, { file: 'x.png', content_type: 'image/png' }, 'T2', 1);
+    }
+    const frames = () => (statSync(`${file}-wal`).size - 32) / (4096 + 24);
+    const pages: number[] = [];
+    const step = async (write: () => Promise<unknown>) => {
+      const before = frames();
+      await write();
+      pages.push(frames() - before);
+    };
+    await step(() => store.createClaimed(t('a'), 'n').committed);
+    await step(() => store.complete('a', { file: 'a.png', content_type: 'image/png' }, 'T3', 1));
+    await step(() => store.create(t('b')));
+    await step(() => store.markStarted('b', 'n', 'T4'));
+    expect(pages).toEqual([3, 3, 3, 2]);
+    await store.close();
   });
 });
 
