@@ -1,7 +1,8 @@
 /**
  * `queue`: a no-op task through the whole embedded path (durable SQLite insert, claim: in the
- * insert's commit when a worker is free and nothing is queued, as in the round trip, else a claim
- * write through the fair queue, as in throughput; worker pool, completion write) vs raw Piscina running an echo function:
+ * insert's commit when a worker is free and nothing is queued, as in the round trip, the run then
+ * starting while that commit is written, else a claim write through the fair queue, as in
+ * throughput; worker pool, durable completion write) vs raw Piscina running an echo function:
  * round-trip latency (one at a time, submit until the task is Completed in the store) and
  * throughput (many in flight).
  *
@@ -67,7 +68,7 @@ export async function runQueueBench(opts: BenchOptions): Promise<BenchRow[]> {
       await e.submit('rt');
       await e.scheduler.whenIdle();
     });
-    const rt = await interleave({ embedded: roundTrip(threads), hosts: roundTrip(hosts), raw: async () => timeMs(() => raw.run(1)) }, reps * 10);
+    const rt = await interleave({ embedded: roundTrip(threads), hosts: roundTrip(hosts), raw: async () => timeMs(() => raw.run(1)) }, reps * 40);
     opts.progress('queue: throughput');
     const throughput = (e: Embedded) => async () => batch / ((await timeMs(async () => {
       for (let i = 0; i < batch; i++) await e.submit(`u${i % 4}`);

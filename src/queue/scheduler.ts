@@ -111,17 +111,16 @@ export class Scheduler implements TaskFrontend {
 
   /**
    * The insert writes the task In Progress (attempt 1) in the group commit: no claim write and no
-   * scheduler turn of its own. The run starts at once, while the insert commits, so the worker's
-   * wake-up overlaps the write; the lifecycle records its outcome only after the commit, and stops
-   * and discards a run whose insert is refused (its submit fails as any refused insert does). The
+   * scheduler turn of its own. The run is posted to the pool first, so the worker's wake-up
+   * overlaps the write; the lifecycle records its outcome only after the commit, and stops and
+   * discards a run whose insert is refused (its submit fails as any refused insert does). The
    * claim was decided here: a pause() or stop() that comes while it commits finds it running, like
    * any task claimed before it. Clients see what they see today: a 202 saying Queueing, then the
    * Queueing and In Progress status events.
    */
   private async submitClaimed(task: NewTask): Promise<TaskRecord> {
-    const { record, committed } = this.store.createClaimed!(task, this.servName);
-    this.tasks.launch(record, committed);
-    const rec = await committed;
+    const claim = this.store.createClaimed!(task, this.servName);
+    const rec = await this.tasks.launch(claim.record, claim.commit)!;
     const accepted: TaskRecord = { ...rec, status: 'Queueing', serv_name: task.serv_name, started_at: null, attempts: 0 };
     this.events.emit('status', rec.ticket_id, 'Queueing', accepted);
     this.events.emit('status', rec.ticket_id, 'In Progress', rec);

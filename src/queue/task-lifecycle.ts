@@ -119,23 +119,30 @@ export class TaskLifecycle {
 
   /**
    * Runs a task that the caller has claimed (In Progress, `rec.attempts` = this claim). With
-   * `committed`, the claim is still being written (claim at insert): the run starts now, its
-   * outcome and progress are stored only once the write is durable, and if the write is refused
-   * the run is stopped and whatever it produced is discarded (the task never existed).
+   * `accept`, the claim is not durable yet (claim at insert): the run is posted first and `accept`
+   * (which starts the write) right after, so the worker's wake-up overlaps the write and the
+   * bookkeeping here; the outcome and progress are stored only once the write is durable, and if
+   * it is refused the run is stopped and whatever it produced is discarded (the task never
+   * existed). Returns accept's promise.
    */
-  launch(rec: TaskRecord, committed?: Promise<unknown>): void {
-    const entry = this.track(rec);
-    if (committed) {
+  launch<T>(rec: TaskRecord, accept?: () => Promise<T>): Promise<T> | undefined {
+    const entry = this.newEntry(rec);
+    // Pending from before the run: a progress report can never reach the store ahead of the row.
+    let decide = (_ok: boolean) => {};
+    if (accept) entry.accepted = new Promise<boolean>((resolve) => { decide = resolve; });
+    const handle = this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total, preview) => this.onProgress(entry, step, total, preview));
+    const committed = accept?.();
+    committed?.then(() => {
+      entry.accepted = null;
+      decide(true);
+    }, () => {
       // Settled in a later microtask, when watch() below has set the handle to stop.
-      entry.accepted = committed.then(() => {
-        entry.accepted = null;
-        return true;
-      }, () => {
-        entry.stopping ??= entry.handle.cancel();
-        return false;
-      });
-    }
-    this.watch(entry, this.deps.runner.run(rec.ticket_id, rec.task_type, rec.params, (step, total, preview) => this.onProgress(entry, step, total, preview)));
+      entry.stopping ??= entry.handle.cancel();
+      decide(false);
+    });
+    this.track(entry);
+    this.watch(entry, handle);
+    return committed;
   }
 
   /**
@@ -149,7 +156,11 @@ export class TaskLifecycle {
       for (const rec of recs) this.launch(rec);
       return;
     }
-    const entries = recs.map((rec) => this.track(rec, recs.length));
+    const entries = recs.map((rec) => {
+      const entry = this.newEntry(rec);
+      this.track(entry, recs.length);
+      return entry;
+    });
     const handles = runBatch(recs[0].task_type, entries.map((entry) => ({
       ticketId: entry.record.ticket_id, params: entry.record.params,
       onProgress: (step: number, total: number, preview?: string) => this.onProgress(entry, step, total, preview),
@@ -157,14 +168,20 @@ export class TaskLifecycle {
     entries.forEach((entry, i) => this.watch(entry, handles[i]));
   }
 
-  private track(rec: TaskRecord, batched = 1): Active {
-    const log = this.deps.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
-    log.info({ attempt: rec.attempts, ...(batched > 1 ? { batch_members: batched } : {}) }, 'task started');
-    const entry: Active = {
-      record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, accepted: null, finished: Promise.resolve(), log,
+  /** A task's entry, before its run starts: no log line or bookkeeping on the way to the worker. */
+  private newEntry(rec: TaskRecord): Active {
+    return {
+      record: rec, handle: undefined as unknown as RunHandle, progress: null, lastWrite: 0, stopping: null, accepted: null,
+      finished: Promise.resolve(), log: this.deps.log,
     };
+  }
+
+  /** Logs the start and tracks the task as running here (under its own logger). */
+  private track(entry: Active, batched = 1): void {
+    const rec = entry.record;
+    entry.log = this.deps.log.child({ ticket_id: rec.ticket_id, task_type: rec.task_type });
+    entry.log.info({ attempt: rec.attempts, ...(batched > 1 ? { batch_members: batched } : {}) }, 'task started');
     this.active.set(rec.ticket_id, entry);
-    return entry;
   }
 
   private onProgress(entry: Active, step: number, total: number, preview?: string): void {

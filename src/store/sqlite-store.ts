@@ -106,6 +106,8 @@ export class SqliteTaskStore implements TaskStore {
    * Group commit: the submits that arrive in one turn of the event loop are inserted in one
    * transaction (one WAL write, and with BACKSERV_SQLITE_SYNC=full one fsync, for all of them).
    * Each caller's promise resolves only after that commit, so no 202 precedes its task's commit.
+   * (A claim at insert that finds nothing pending commits at the end of its own job instead: at
+   * most one per free worker, since the submits after it find the slots taken or the queue busy.)
    */
   create(task: NewTask): Promise<TaskRecord> {
     return this.enqueueInsert({ task, claimed: null });
@@ -118,13 +120,18 @@ export class SqliteTaskStore implements TaskStore {
    */
   createClaimed(task: NewTask, servName: string): ClaimedInsert {
     const record = insertedRecord(task, { status: 'In Progress', serv_name: servName, started_at: new Date().toISOString(), attempts: 1 });
-    return { record, committed: this.enqueueInsert({ task, claimed: record }) };
+    return { record, commit: () => this.enqueueInsert({ task, claimed: record }) };
   }
 
   private enqueueInsert(insert: Insert): Promise<TaskRecord> {
     return new Promise((resolve, reject) => {
       this.pending.push({ ...insert, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flushCreates());
+      if (this.pending.length !== 1) return;
+      // A claim at insert (nothing queued, a worker free: no load to share a commit with) commits
+      // as soon as the submit's own code has run, not a loop turn later: the run is already posted
+      // and its outcome waits on this commit. Others gather for the turn's group commit.
+      if (insert.claimed) queueMicrotask(() => this.flushCreates());
+      else setImmediate(() => this.flushCreates());
     });
   }
 

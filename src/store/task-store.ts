@@ -78,10 +78,13 @@ export function insertedRecord(task: NewTask, state: InsertedState): TaskRecord 
   };
 }
 
-/** A claim at insert: the In Progress record now, durable once `committed` resolves (with it). */
+/**
+ * A claim at insert: the In Progress record now; `commit()` queues its insert (in the next group
+ * commit) and resolves with that same record, its seq set, once durable.
+ */
 export interface ClaimedInsert {
   record: TaskRecord;
-  committed: Promise<TaskRecord>;
+  commit(): Promise<TaskRecord>;
 }
 
 export interface TaskStore {
@@ -91,8 +94,8 @@ export interface TaskStore {
    * Claim at insert (embedded scheduler, optional): persists a new task already claimed by
    * `servName`, exactly as create() then markStarted() would leave it (In Progress, started now,
    * attempt 1), in the same commit as other inserts; an Idempotency-Key still records the 202's
-   * "Queueing" body. The record is returned at once, so the caller can start the run while the
-   * insert commits; `committed` resolves with that same record (its seq now set) once durable.
+   * "Queueing" body. Nothing is written until `commit()`, so the caller can start the run first
+   * and the write overlaps it.
    */
   createClaimed?(task: NewTask, servName: string): ClaimedInsert;
   get(ticketId: string): Promise<TaskRecord | null>;

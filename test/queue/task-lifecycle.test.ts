@@ -206,9 +206,9 @@ describe('task lifecycle: a run started while its insert commits (claim at inser
     const claim = store.createClaimed(newTask(), 'n');
     const settled = new Promise<void>((resolve) => {
       new TaskLifecycle({ runner: runner(OK, 3), store, log: silentLogger(), maxAttempts: 2, hooks: { settled: () => resolve() } })
-        .launch(claim.record, claim.committed);
+        .launch(claim.record, claim.commit);
     });
-    // The runner reported every step during launch(), before the insert's commit (next turn).
+    // The runner reported every step during launch(), before the insert's commit (next turn): the run is posted before the write starts.
     expect(progressWrites).toEqual([]);
     await settled;
     expect(progressWrites).toEqual([{ step: 1, total: 3, percent: 33.3 }, { step: 3, total: 3, percent: 100 }]);
@@ -233,7 +233,7 @@ describe('task lifecycle: a run started while its insert commits (claim at inser
       new TaskLifecycle({
         runner: held, store, results: { publish: async () => undefined, remove: (f) => local.remove(f) }, log: silentLogger(), maxAttempts: 2,
         hooks: { status: async (_id, st) => void statuses.push(st), settled: () => resolve() },
-      }).launch({ ...store.createClaimed(t, 'n').record }, Promise.reject(new Error('disk full')));
+      }).launch({ ...store.createClaimed(t, 'n').record }, () => Promise.reject(new Error('disk full')));
     });
     await new Promise((r) => setTimeout(r, 10));
     expect(cancels).toBe(1);

@@ -24,10 +24,10 @@ describe('SQLite store: claim at insert', () => {
     await store.create(task('taken'));
     // One turn: a plain insert, a claimed one, a duplicate (refused alone), another claimed one.
     const plain = store.create(task('plain'));
-    // The record comes at once (the run can start while the insert commits); seq is set by the insert.
+    // The record comes at once and nothing is written until commit() (the run starts first); seq is set by the insert.
     const claim = store.createClaimed(task('claimed'), 'node-a');
     expect(claim.record).toMatchObject({ ticket_id: 'claimed', status: 'In Progress', serv_name: 'node-a', attempts: 1, seq: 0 });
-    const results = await Promise.allSettled([plain, claim.committed, store.create(task('taken')), store.createClaimed(task('claimed2'), 'node-a').committed]);
+    const results = await Promise.allSettled([plain, claim.commit(), store.create(task('taken')), store.createClaimed(task('claimed2'), 'node-a').commit()]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseFulfilledResult<unknown>).value).toBe(claim.record);
     const claimed = await store.get('claimed');
@@ -51,7 +51,7 @@ describe('SQLite store: claim at insert', () => {
   it("records the Idempotency-Key's 202 body as Queueing, with the submitting serv", async () => {
     const file = fileIn('idem');
     const store = new SqliteTaskStore(file);
-    await store.createClaimed(task('k', { idempotency: { key: 'key-1', fingerprint: 'f', ttlMs: 60_000 } }), 'node-a').committed;
+    await store.createClaimed(task('k', { idempotency: { key: 'key-1', fingerprint: 'f', ttlMs: 60_000 } }), 'node-a').commit();
     await store.close();
     const db = new Database(file, { readonly: true });
     const row = db.prepare('SELECT status, body FROM idempotency_keys WHERE key = ?').get('key-1') as { status: number; body: string };
@@ -63,15 +63,15 @@ describe('SQLite store: claim at insert', () => {
   it('after a crash, recovery re-queues a task claimed at insert with its attempt counted, and fails it at the limit', async () => {
     const file = fileIn('recover');
     let store = new SqliteTaskStore(file);
-    await store.createClaimed(task('a'), 'node-a').committed;
-    await store.createClaimed(task('b'), 'node-a').committed;
+    await store.createClaimed(task('a'), 'node-a').commit();
+    await store.createClaimed(task('b'), 'node-a').commit();
     await store.markStarted('b', 'node-a', 'T'); // a no-op: already claimed
     await store.close(); // as after kill -9: the rows stay In Progress
     store = new SqliteTaskStore(file);
     expect(await store.recoverInterrupted(3, 'T1')).toEqual({ requeued: ['a', 'b'], failed: [] });
     expect(await store.get('a')).toMatchObject({ status: 'Queueing', attempts: 1 });
     expect((await store.markStarted('a', 'node-a', 'T2'))?.attempts).toBe(2);
-    await store.createClaimed(task('c'), 'node-a').committed;
+    await store.createClaimed(task('c'), 'node-a').commit();
     await store.close();
     store = new SqliteTaskStore(file);
     const report = await store.recoverInterrupted(1, 'T3');

@@ -113,7 +113,7 @@ describe('SQLite store: pages written per task', () => {
     // A hundred tasks first, so that no write is the first on its page (and the WAL stays below
     // the 1,000 pages that trigger a checkpoint, after which it is rewritten from its start).
     for (let i = 0; i < 100; i++) {
-      await store.createClaimed(t(`w${i}`), 'n').committed;
+      await store.createClaimed(t(`w${i}`), 'n').commit();
       await store.complete(`w${i}`, { file: 'x.png', content_type: 'image/png' }, 'T2', 1);
     }
     const frames = () => (statSync(`${file}-wal`).size - 32) / (4096 + 24);
@@ -123,7 +123,7 @@ describe('SQLite store: pages written per task', () => {
       await write();
       pages.push(frames() - before);
     };
-    await step(() => store.createClaimed(t('a'), 'n').committed);
+    await step(() => store.createClaimed(t('a'), 'n').commit());
     await step(() => store.complete('a', { file: 'a.png', content_type: 'image/png' }, 'T3', 1));
     await step(() => store.create(t('b')));
     await step(() => store.markStarted('b', 'n', 'T4'));
