@@ -6,9 +6,9 @@ import { PIPELINE_PARAMS } from '../pipelines/registry.js';
 import { acceptedBody, type IdempotencyClaim } from '../store/idempotency-record.js';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { badRequest, conflict, modelUnavailable, notFound } from '../tasks/errors.js';
+import { newTicketId } from '../tasks/ticket-id.js';
 import type { Logger } from '../infra/logging.js';
 import type { ModelRegistry } from '../models/types.js';
 import type { ModelInstaller } from '../models/install/model-installer.js';
@@ -65,6 +65,7 @@ export interface AppDeps {
 }
 
 const TICKET = /^[A-Za-z0-9-]{1,64}$/;
+const SUBMIT_ROUTE = '/submit_task';
 const QUERY_ROUTE = '/query_task/:ticket_id';
 const QUERY_PREFIX = '/query_task/';
 
@@ -131,7 +132,7 @@ export function createApp(deps: AppDeps): BackservApp {
     checkImageRefs(body.task_type, body.task_params, config.limits.fetchMaxBytes, spilled);
     if (body.task_type === 'image_creation') checkLoras(body, deps.loraDir, models.resolve('image_creation', typeof requested === 'string' ? requested : undefined));
     const rec = await scheduler.submit({
-      ticket_id: randomUUID(),
+      ticket_id: newTicketId(),
       task_type: body.task_type,
       user_id: body.user_id,
       params: body.task_params,
@@ -144,12 +145,13 @@ export function createApp(deps: AppDeps): BackservApp {
     return rec;
   };
 
-  router.post('/submit_task', extras.submitGuard, async (ctx) => {
+  const submitTask = async (ctx: Koa.Context) => {
     // Read and validated by the guard (which also handles keys, idempotency, rate limit).
     const rec = await acceptTask(ctx.state.submitBody as SubmitBody, ctx.state.spilledBody as SpilledBody, ctx.state.idempotency as IdempotencyClaim | undefined);
     ctx.status = 202;
     ctx.body = acceptedBody(rec);
-  });
+  };
+  router.post(SUBMIT_ROUTE, extras.submitGuard, submitTask);
 
   const queryTask = async (ctx: Koa.Context, id: string) => {
     const rec = TICKET.test(id) ? await store.get(id) : null;
@@ -215,10 +217,16 @@ export function createApp(deps: AppDeps): BackservApp {
     }));
   }
 
-  // query_task is what clients poll, often many times a second: a plain ticket id is answered
-  // here, without the router's per-request matching, composing and parameter decoding. Anything
-  // else (HEAD, an id needing decoding, a trailing slash) takes the router, to the same handler.
+  // query_task is what clients poll, often many times a second, and submit_task what a busy
+  // server takes most: a plain ticket id, and a POST to exactly /submit_task, are answered here,
+  // without the router's per-request matching, composing and parameter decoding. Anything else
+  // (HEAD, an id needing decoding, a trailing slash) takes the router, to the same handlers.
   app.use((ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path === SUBMIT_ROUTE) {
+      // What the router would leave: the metrics' route label (no params on this route).
+      Object.assign(ctx, { _matchedRoute: SUBMIT_ROUTE, params: {} });
+      return extras.submitGuard(ctx, () => submitTask(ctx));
+    }
     if (ctx.method !== 'GET' || !ctx.path.startsWith(QUERY_PREFIX)) return next();
     const id = ctx.path.slice(QUERY_PREFIX.length);
     if (!TICKET.test(id)) return next();

@@ -10,6 +10,7 @@ import type { Progress, ResultMeta, TaskFailure, TaskRecord, TaskStatus } from '
 import { STATUSES } from '../tasks/types.js';
 import { insertedRecord, INTERRUPTED_CODE, type ClaimedInsert, type FinishedTask, type Interruption, type NewTask, type QueuedTask, type RecoveryReport, type TaskStore } from './task-store.js';
 import { openSqlite } from '../infra/open-sqlite.js';
+import { RowCache } from './row-cache.js';
 import { COUNTS_SQL, FINISHED_BEFORE_SQL, prepareSchema, QUEUED_SQL, RUNNING_SQL } from './sqlite-schema.js';
 
 interface Row {
@@ -62,6 +63,8 @@ export class SqliteTaskStore implements TaskStore {
   /** Inserts tasks in one transaction (better-sqlite3's wrapper, made once, not per call). */
   private readonly insertAll: (inserts: Insert[]) => TaskRecord[];
   private pending: (Insert & { resolve: (rec: TaskRecord) => void; reject: (err: Error) => void })[] = [];
+  /** Rows read since their last write here (row-cache.ts): every method that writes a row forgets it. */
+  private readonly rows = new RowCache<Row>((r) => r.params.length + (r.result?.length ?? 0) + (r.progress?.length ?? 0) + (r.error_info?.length ?? 0) + 256);
 
   constructor(file: string, sync: 'normal' | 'full' = 'normal') {
     this.db = openSqlite(file, sync);
@@ -177,25 +180,31 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async get(ticketId: string): Promise<TaskRecord | null> {
-    const row = this.stmt.get.get(ticketId) as Row | undefined;
+    const row = this.rows.get(ticketId, () => this.stmt.get.get(ticketId) as Row | undefined);
     return row ? toRecord(row) : null;
   }
 
   async markStarted(ticketId: string, servName: string, at: string): Promise<TaskRecord | null> {
     const row = this.stmt.start.get(servName, at, ticketId) as Row | undefined;
+    this.rows.forget(ticketId);
     return row ? toRecord(row) : null;
   }
 
   async setProgress(ticketId: string, progress: Progress): Promise<void> {
     this.stmt.progress.run(JSON.stringify(progress), ticketId);
+    this.rows.forget(ticketId);
   }
 
   async complete(ticketId: string, result: ResultMeta, at: string, attempt = 0): Promise<boolean> {
-    return this.stmt.complete.run({ id: ticketId, result: JSON.stringify(result), at, attempt }).changes === 1;
+    const done = this.stmt.complete.run({ id: ticketId, result: JSON.stringify(result), at, attempt }).changes === 1;
+    this.rows.forget(ticketId);
+    return done;
   }
 
   async fail(ticketId: string, failure: TaskFailure, at: string, attempt = 0): Promise<boolean> {
-    return this.stmt.fail.run({ id: ticketId, message: failure.message, code: failure.code, at, attempt }).changes === 1;
+    const failed = this.stmt.fail.run({ id: ticketId, message: failure.message, code: failure.code, at, attempt }).changes === 1;
+    this.rows.forget(ticketId);
+    return failed;
   }
 
   async cancel(ticketId: string, at: string): Promise<TaskStatus | null> {
@@ -204,6 +213,7 @@ export class SqliteTaskStore implements TaskStore {
       if (!row) return null;
       return this.stmt.cancel.run(at, ticketId).changes === 1 ? (row.status as TaskStatus) : null;
     })();
+    this.rows.forget(ticketId);
     return before;
   }
 
@@ -212,6 +222,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async recoverInterrupted(maxAttempts: number, at: string): Promise<RecoveryReport> {
+    this.rows.clear();
     return this.db.transaction(() => {
       const report: RecoveryReport = { requeued: [], failed: [] };
       for (const r of this.stmt.running.all() as { ticket_id: string; attempts: number }[]) {
@@ -230,6 +241,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async interrupt(ticketId: string, how: Interruption): Promise<'requeued' | 'failed' | null> {
+    this.rows.forget(ticketId);
     if (how.countsAsAttempt && how.attempt >= how.maxAttempts) {
       const msg = `The worker process running this task crashed, ${how.attempt} time(s); it was not retried again. ` +
         'Submit it again; if it keeps happening, the operator should check the server log.';
@@ -251,6 +263,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async deleteFinished(ticketIds: readonly string[], before: string): Promise<string[]> {
+    for (const id of ticketIds) this.rows.forget(id);
     return this.db.transaction(() => ticketIds.filter((id) => this.stmt.drop.run(id, before).changes === 1))();
   }
 

@@ -1,8 +1,8 @@
 /**
- * query_task has a direct path for plain ticket ids (app.ts, ahead of the router); everything else
- * about the route still goes through the router. Both must answer alike: the same view, the same
- * metrics label, the same request log line; HEAD, a trailing slash and a percent-encoded id as
- * before; other methods 405.
+ * query_task has a direct path for plain ticket ids, and submit_task one for a POST to exactly its
+ * path (app.ts, ahead of the router); everything else about the routes still goes through the
+ * router. Both must answer alike: the same view, the same metrics label, the same request log
+ * line; HEAD, a trailing slash and a percent-encoded id as before; other methods 405.
  */
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
@@ -81,5 +81,36 @@ describe('GET /query_task/:ticket_id', () => {
     const nested = await getJson(`${svc.url}/query_task/${ticket}/more`);
     expect(nested.status).toBe(404);
     expect(nested.body.error).toBe('not_found');
+  });
+});
+
+describe('POST /submit_task', () => {
+  it('answers the direct path and the router alike: 202, the metrics label, the request log line', async () => {
+    const before = await metricCount('/submit_task', 'POST', 202);
+    lines.length = 0;
+    const direct = await submit(svc.url, 'image_upscale', { image_url: 'https://example.com/b.png' });
+    expect(direct.status).toBe(202);
+    expect(direct.body).toMatchObject({ status: 'Queueing', serv_name: expect.any(String) });
+    // A trailing slash is not the direct path: the router takes it, to the same handler.
+    const routed = await fetch(`${svc.url}/submit_task/`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ task_type: 'image_upscale', task_params: { image_url: 'https://example.com/c.png' }, user_id: 'u' }),
+    });
+    expect(routed.status).toBe(202);
+    expect(Object.keys((await routed.json()) as object).sort()).toEqual(Object.keys(direct.body).sort());
+    expect(await metricCount('/submit_task', 'POST', 202)).toBe(before + 2);
+    const logged = lines.filter((l) => l.msg === 'request' && l.route === '/submit_task');
+    expect(logged).toHaveLength(2);
+    for (const l of logged) expect(l).toMatchObject({ level: 30, method: 'POST', status: 202 });
+    expect(lines.filter((l) => l.msg === 'task accepted')).toHaveLength(2);
+  });
+
+  it('refuses a bad body on the direct path exactly as before, and other methods with 405', async () => {
+    const bad = await fetch(`${svc.url}/submit_task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"task_type":' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe('invalid_json');
+    const get = await fetch(`${svc.url}/submit_task`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toMatch(/POST/);
   });
 });
