@@ -95,7 +95,8 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
 
   const bin = upscaylBin();
   if (bin) {
-    // upscayl-bin takes ~16 s on 115² here (software Vulkan), minutes on 512²: few runs; 512² in full runs only.
+    // upscayl-bin runs on Mesa's software Vulkan: 4–16 s on 115² on the 2-CPU hosts measured so far
+    // (4 s where the CPU offers AVX-512 to its JIT), up to minutes on 512²: few runs; 512² in full runs only.
     const dir = mkdtempSync(join(tmpdir(), 'backserv-bench-upscayl-'));
     const models = dirname(findUpscaylModel('realesrgan-x4fast').param);
     for (const side of opts.quick ? [115] : [115, 512]) {
