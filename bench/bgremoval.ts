@@ -13,7 +13,7 @@ import { fallbackKernels, loadKernels } from '../src/native/index.js';
 import { buildMatte, guidedSettings, luminance, upsampleBilinear } from '../src/pipelines/background-removal/matte.js';
 import { segment } from '../src/pipelines/background-removal/segment.js';
 import { SEGMENTERS } from '../src/pipelines/background-removal/segmenters.js';
-import { SessionCache, chooseDevice, parseDeviceSetting } from '../src/runtime/index.js';
+import { benchSessions } from './sessions.js';
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
@@ -34,7 +34,7 @@ export async function runBgremovalBench(opts: BenchOptions): Promise<BenchRow[]>
   const file = join(import.meta.dirname, '..', 'test', 'fixtures', 'images', 'portrait_astronaut.jpg');
   const { data, info } = await sharp(file).resize(SIDE, SIDE).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const img = { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 as const, hasAlpha: false };
-  const sessions = new SessionCache({ device: chooseDevice(parseDeviceSetting(process.env.BACKSERV_DEVICE)), intraOpThreads: 0 });
+  const sessions = benchSessions();
   const session = await sessions.get(selfiePath());
   const spec = SEGMENTERS['selfie-segmentation'];
   opts.progress(`${PART}: model`);

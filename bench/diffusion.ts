@@ -19,7 +19,7 @@ import { encodePrompt, generateLatents, openSdModel, usesCfg, type SdModel } fro
 import { createScheduler } from '../src/pipelines/image-creation/schedulers/index.js';
 import { UnetBuffers } from '../src/pipelines/image-creation/unet-loop.js';
 import { encodeSdxlPrompt, timeIds } from '../src/pipelines/image-creation/sdxl-conditioning.js';
-import { SessionCache, chooseDevice, parseDeviceSetting } from '../src/runtime/index.js';
+import { benchSessions } from './sessions.js';
 import { measureCrossBatching } from './diffusion-batching.js';
 import { measureEditing } from './diffusion-edit.js';
 import { fitSlope, interleave, slopeRow, summarize, timeMs } from './stats.js';
@@ -99,8 +99,7 @@ async function testModels(): Promise<string> {
 }
 
 export async function runDiffusionBench(opts: { quick: boolean; progress(msg: string): void }): Promise<BenchRow[]> {
-  const device = chooseDevice(parseDeviceSetting(process.env.BACKSERV_DEVICE));
-  const sessions = new SessionCache({ device, intraOpThreads: 0 });
+  const sessions = benchSessions();
   const kernels = loadKernels();
   const rows: BenchRow[] = [];
   const dir = await testModels();

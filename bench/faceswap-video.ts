@@ -19,7 +19,7 @@ import { decodeImage } from '../src/imaging/decode.js';
 import { runFaceSwap } from '../src/pipelines/face-swap/index.js';
 import type { PipelineContext } from '../src/pipelines/types.js';
 import type { WorkerEnv } from '../src/pipelines/worker-env.js';
-import { SessionCache, chooseDevice, parseDeviceSetting } from '../src/runtime/index.js';
+import { benchSessions } from './sessions.js';
 import { FrameReader } from '../src/video/frame-reader.js';
 import { locateFfmpeg } from '../src/video/locate-ffmpeg.js';
 import { Mp4Encoder } from '../src/video/mp4-encoder.js';
@@ -66,7 +66,7 @@ export async function videoSwapRows(part: string, quick: boolean, progress: (m: 
       ticketId: 'bench-vswap',
       signal: new AbortController().signal,
       progress: () => undefined,
-      sessions: new SessionCache({ device: chooseDevice(parseDeviceSetting(process.env.BACKSERV_DEVICE)), intraOpThreads: 0 }),
+      sessions: benchSessions(),
       kernels: loadKernels(),
       models,
       resultsDir: dir,

@@ -29,7 +29,8 @@ import { alignForSwap, runSwapper, swapLatent, SWAP_SIZE } from '../src/pipeline
 import type { Face } from '../src/pipelines/face-swap/types.js';
 import { decodeYunet, YUNET_STRIDES } from '../src/pipelines/face-swap/yunet-decode.js';
 import type { DecodedImage } from '../src/imaging/decoded-image.js';
-import { SessionCache, chooseDevice, parseDeviceSetting, tensor, type Session } from '../src/runtime/index.js';
+import { tensor, type Session } from '../src/runtime/index.js';
+import { benchSessions } from './sessions.js';
 import { meshEngineRows } from './faceswap-mesh.js';
 import { videoSwapRows } from './faceswap-video.js';
 import { interleave, summarize, timeMs } from './stats.js';
@@ -82,8 +83,7 @@ async function yunetOutputs(session: Session, lb: { tensor: Float32Array; width:
 
 export async function runFaceswapBench(opts: FaceswapBenchOptions): Promise<BenchRow[]> {
   const progress = opts.progress ?? (() => undefined);
-  const device = chooseDevice(parseDeviceSetting(process.env.BACKSERV_DEVICE));
-  const sessions = new SessionCache({ device, intraOpThreads: 0 });
+  const sessions = benchSessions();
   const yunetPath = join(import.meta.dirname, '..', 'models', 'yunet', 'model.onnx');
   if (!existsSync(yunetPath)) throw new Error(`bundled YuNet missing at ${yunetPath}`);
   const yunet = await sessions.get(yunetPath);

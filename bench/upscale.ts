@@ -13,7 +13,8 @@ import { convertUpscaylModel, findUpscaylModel } from '../src/models/convert/ncn
 import { loadKernels } from '../src/native/index.js';
 import { NORM_0_1 } from '../src/native/types.js';
 import { upscaleRgb } from '../src/pipelines/image-upscale/upscale-rgb.js';
-import { SessionCache, chooseDevice, parseDeviceSetting, tensor } from '../src/runtime/index.js';
+import { tensor } from '../src/runtime/index.js';
+import { benchSessions } from './sessions.js';
 import { interleave, summarize, timeMs } from './stats.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
@@ -44,8 +45,7 @@ async function rgb(file: string, size: number) {
 }
 
 export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
-  const device = chooseDevice(parseDeviceSetting(process.env.BACKSERV_DEVICE));
-  const sessions = new SessionCache({ device, intraOpThreads: 0 });
+  const sessions = benchSessions();
   const session = await sessions.get(convertedPath('realesrgan-x4fast'));
   const kernels = loadKernels();
   const size = opts.quick ? 192 : 512;
