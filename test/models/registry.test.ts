@@ -59,6 +59,7 @@ describe('model registry', () => {
       models: [
         { id: 'realesrgan-x4fast', installed: true },
         { id: 'realesrgan-x4plus', installed: true },
+        { id: 'realesrgan-x4fast-int8', installed: false },
         // The optional enhancer role (face_enhance), not installed here.
         { id: 'gfpgan-1.4', installed: false },
         { id: 'codeformer', installed: false },

@@ -10,7 +10,7 @@ import { readWeights, type LayerWeights } from './ncnn/bin.js';
 import { arr, num, parseParam, type NcnnLayer } from './ncnn/param.js';
 import { DT, GraphBuilder } from './onnx-graph.js';
 import { findUpscaylModel } from './upscayl-files.js';
-import { preluFactors, preluOnScaledConv, scaleOutputChannels, signInputChannels, type PreluFactors } from './ncnn/prelu-rewrite.js';
+import { preluFactors, preluOnScaledConv, preluUnitFactors, scaleOutputChannels, signInputChannels, type PreluFactors } from './ncnn/prelu-rewrite.js';
 
 export { findUpscaylModel } from './upscayl-files.js';
 
@@ -82,8 +82,12 @@ function interpNode(g: GraphBuilder, layer: NcnnLayer, input: string): string {
 }
 
 export interface NcnnToOnnxOptions {
-  /** Rewrite per-channel PReLU after a Convolution for ORT's CPU NCHWc layout (ncnn/prelu-rewrite.ts); default true. */
-  readonly preluRewrite?: boolean;
+  /**
+   * How a per-channel PReLU after a Convolution is written (ncnn/prelu-rewrite.ts): 'nchwc' (the
+   * default: for ORT's fp32 CPU NCHWc layout), 'int8' (the form quantize/x4fast-int8.ts quantizes),
+   * or false (a plain PRelu).
+   */
+  readonly preluRewrite?: 'nchwc' | 'int8' | false;
 }
 
 /**
@@ -91,7 +95,7 @@ export interface NcnnToOnnxOptions {
  * a Convolution's output (no fused activation), and when it negates channels its own output must be
  * read by exactly one Convolution, which absorbs the signs.
  */
-function planPreluRewrites(layers: readonly NcnnLayer[], weights: LayerWeights, outputBlob: string): { prelu: Map<string, PreluFactors>; conv: Map<string, ConvAdjust> } {
+function planPreluRewrites(layers: readonly NcnnLayer[], weights: LayerWeights, outputBlob: string, factors: (slopes: Float32Array) => PreluFactors | null): { prelu: Map<string, PreluFactors>; conv: Map<string, ConvAdjust> } {
   const readers = new Map<string, NcnnLayer[]>();
   const producer = new Map<string, NcnnLayer>();
   for (const layer of layers) {
@@ -103,7 +107,7 @@ function planPreluRewrites(layers: readonly NcnnLayer[], weights: LayerWeights, 
   for (const layer of layers) {
     if (layer.type !== 'PReLU') continue;
     const slopes = weights.prelu.get(layer.name) as Float32Array;
-    const f = slopes.length > 1 ? preluFactors(slopes) : null;
+    const f = slopes.length > 1 ? factors(slopes) : null;
     const from = producer.get(layer.inputs[0]);
     const next = readers.get(layer.outputs[0]) ?? [];
     if (!f || from?.type !== 'Convolution' || num(from, 9, 0) !== 0 || readers.get(layer.inputs[0])?.length !== 1 || layer.inputs[0] === outputBlob) continue;
@@ -119,7 +123,8 @@ function planPreluRewrites(layers: readonly NcnnLayer[], weights: LayerWeights, 
 export function ncnnToOnnx(paramText: string, bin: Uint8Array, graphName = 'realesrgan', outputBlob = 'output', options: NcnnToOnnxOptions = {}): Uint8Array {
   const layers = parseParam(paramText);
   const weights = readWeights(layers, bin);
-  const plan = options.preluRewrite === false ? { prelu: new Map<string, PreluFactors>(), conv: new Map<string, ConvAdjust>() } : planPreluRewrites(layers, weights, outputBlob);
+  const form = options.preluRewrite ?? 'nchwc';
+  const plan = form === false ? { prelu: new Map<string, PreluFactors>(), conv: new Map<string, ConvAdjust>() } : planPreluRewrites(layers, weights, outputBlob, form === 'int8' ? preluUnitFactors : preluFactors);
   const g = new GraphBuilder(graphName);
   // ncnn blob name -> ONNX value name.
   const blobs = new Map<string, string>();
@@ -144,7 +149,7 @@ export function ncnnToOnnx(paramText: string, bin: Uint8Array, graphName = 'real
       case 'PReLU': {
         const rewrite = plan.prelu.get(layer.name);
         if (rewrite) {
-          out = preluOnScaledConv(g, `${layer.name}.prelu`, ins[0], rewrite);
+          out = preluOnScaledConv(g, `${layer.name}.prelu`, ins[0], rewrite, form === 'int8' ? 'depthwise' : 'batchnorm');
           break;
         }
         const slopes = weights.prelu.get(layer.name) as Float32Array;
