@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { convertUpscaylModel, findUpscaylModel } from '../src/models/convert/ncnn-to-onnx.js';
+import { convertX4fastInt8 } from '../src/models/convert/quantize/x4fast-int8.js';
 import { loadKernels } from '../src/native/index.js';
 import { NORM_0_1 } from '../src/native/types.js';
 import { upscaleRgb } from '../src/pipelines/image-upscale/upscale-rgb.js';
@@ -23,12 +24,14 @@ const AUTO = { tile: null, pad: 40, maxOutputPixels: 1e9, memoryBytes: 1024 * 10
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'images');
 
+type EsrganId = 'realesrgan-x4fast' | 'realesrgan-x4plus' | 'realesrgan-x4fast-int8';
+
 /** A converted Real-ESRGAN model: the installed one (unless it is a test model), else converted into a temp folder now. */
-function convertedPath(id: 'realesrgan-x4fast' | 'realesrgan-x4plus'): string {
+function convertedPath(id: EsrganId): string {
   const dir = join(import.meta.dirname, '..', 'models', id);
   if (existsSync(join(dir, 'model.onnx')) && !existsSync(join(dir, '.test-model'))) return join(dir, 'model.onnx');
   const out = join(mkdtempSync(join(tmpdir(), 'backserv-bench-esrgan-')), 'model.onnx');
-  writeFileSync(out, convertUpscaylModel(id));
+  writeFileSync(out, id === 'realesrgan-x4fast-int8' ? convertX4fastInt8() : convertUpscaylModel(id));
   return out;
 }
 
@@ -47,6 +50,8 @@ async function rgb(file: string, size: number) {
 export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
   const sessions = benchSessions();
   const session = await sessions.get(convertedPath('realesrgan-x4fast'));
+  // The opt-in int8 model (same weights, quantized): what a CPU with VNNI can do.
+  const int8 = await sessions.get(convertedPath('realesrgan-x4fast-int8'));
   const kernels = loadKernels();
   const size = opts.quick ? 192 : 512;
   const img = await rgb('portrait_astronaut.jpg', size);
@@ -56,12 +61,14 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
   const mp = (img.width * img.height) / 1e6;
 
   opts.progress(`upscale: pipeline vs raw session at ${size}²`);
+  const rawRun = (s: typeof session) => timeMs(async () => {
+    const x = kernels.hwcToNchw(img.data, img.width, img.height, 3, NORM_0_1);
+    const out = await s.run({ [s.inputNames[0]]: tensor('float32', x, [1, 3, img.height, img.width]) });
+    kernels.nchwToHwc(out[s.outputNames[0]].data as Float32Array, img.width * 4, img.height * 4, 3, 255, 0);
+  });
   const t = await interleave({
-    raw: () => timeMs(async () => {
-      const x = kernels.hwcToNchw(img.data, img.width, img.height, 3, NORM_0_1);
-      const out = await session.run({ [session.inputNames[0]]: tensor('float32', x, [1, 3, img.height, img.width]) });
-      kernels.nchwToHwc(out[session.outputNames[0]].data as Float32Array, img.width * 4, img.height * 4, 3, 255, 0);
-    }),
+    raw: () => rawRun(session),
+    rawInt8: () => rawRun(int8),
     // The default: tile 'auto' within 1 GiB (one run up to 640² for x4fast), padding 40.
     pipeline: () => timeMs(() => upscaleRgb(session, kernels, img, AUTO, signal, () => {})),
     // The earlier fixed default: four padded tiles at 512².
@@ -74,6 +81,7 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
   };
   const rawRow = row(`raw session x4fast ${size}²`, t.raw);
   rows.push(rawRow,
+    row(`raw session x4fast-int8 ${size}²`, t.rawInt8, rawRow.name, rawRow.median),
     row(`pipeline x4fast ${size}² (tile auto)`, t.pipeline, rawRow.name, rawRow.median),
     row(`pipeline x4fast ${size}² (tile 256)`, t.pipelineTile256, rawRow.name, rawRow.median),
     row(`pipeline x4fast ${size}² (tile 96)`, t.pipelineSmallTiles, rawRow.name, rawRow.median));
@@ -107,16 +115,20 @@ export async function runUpscaleBench(opts: BenchOptions): Promise<BenchRow[]> {
       const n = opts.quick || side > 256 ? 1 : 3;
       opts.progress(`upscale: upscayl-bin on ${side}² (slow: software Vulkan)`);
       const ours: number[] = [];
+      const oursInt8: number[] = [];
       const theirs: number[] = [];
       for (let i = 0; i < n; i++) {
         ours.push(await timeMs(() => upscaleRgb(session, kernels, small, AUTO, signal, () => {})));
+        oursInt8.push(await timeMs(() => upscaleRgb(int8, kernels, small, AUTO, signal, () => {})));
         theirs.push(await timeMs(() => execFileSync(bin, ['-i', input, '-o', join(dir, 'out.png'), '-m', models, '-n', 'realesrgan-x4fast', '-s', '4'], { stdio: 'ignore' })));
       }
       const theirsRow: BenchRow = { part: 'upscale', name: `upscayl-bin x4fast ${side}²`, unit: 'ms/MP', ...summarize(theirs.map((x) => x / smallMp)) };
-      const oursS = summarize(ours.map((x) => x / smallMp));
-      // The goal is "≥ 60× in every run": the ratio is the WORST pair's (each pair ran back to back), not the median.
-      const worst = Math.max(...ours.map((x, i) => x / theirs[i]));
-      rows.push(theirsRow, { part: 'upscale', name: `pipeline x4fast ${side}²`, unit: 'ms/MP', ...oursS, baseline: `${theirsRow.name} (worst of ${n} pairs)`, ratio: worst });
+      rows.push(theirsRow);
+      for (const [label, times] of [['x4fast', ours], ['x4fast-int8', oursInt8]] as const) {
+        // The goal is "≥ 60× in every run": the ratio is the WORST pair's (each pair ran back to back), not the median.
+        const worst = Math.max(...times.map((x, i) => x / theirs[i]));
+        rows.push({ part: 'upscale', name: `pipeline ${label} ${side}²`, unit: 'ms/MP', ...summarize(times.map((x) => x / smallMp)), baseline: `${theirsRow.name} (worst of ${n} pairs)`, ratio: worst });
+      }
     }
   }
   return rows;

