@@ -109,7 +109,7 @@ describe('QDQ insertion', () => {
   async function run(bytes: Uint8Array, extraOutputs: string[] = [], optimized?: string) {
     const m = decodeModel(bytes);
     for (const t of extraOutputs) m.graph!.output!.push({ name: t, type: { tensorType: { elemType: 1 } } });
-    const s = await ort.InferenceSession.create(encodeModel(m), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, ...(optimized ? { optimizedModelFilePath: optimized } : {}) });
+    const s = await ort.InferenceSession.create(encodeModel(m), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3, ...(optimized ? { optimizedModelFilePath: optimized } : {}) });
     return s.run({ input: new ort.Tensor('float32', input, [1, 4, 12, 12]) });
   }
 

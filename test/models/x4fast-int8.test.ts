@@ -32,7 +32,7 @@ async function photo(file: string, size: number): Promise<ort.Tensor> {
 }
 
 async function upscale(model: Uint8Array, x: ort.Tensor, optimized?: string): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: 2, ...(optimized ? { optimizedModelFilePath: optimized } : {}) });
+  const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: 2, logSeverityLevel: 3, ...(optimized ? { optimizedModelFilePath: optimized } : {}) });
   return (await s.run({ input: x })).output.data as Float32Array;
 }
 
