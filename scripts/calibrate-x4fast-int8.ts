@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { encodeModel } from '../src/models/convert/onnx-read.js';
+import { decodeModel, encodeModel } from '../src/models/convert/onnx-read.js';
 import { quantileRange } from '../src/models/convert/quantize/activation-range.js';
 import { quantizedTensors } from '../src/models/convert/quantize/qdq-graph.js';
 import { x4fastInt8Nodes, x4fastInt8Source } from '../src/models/convert/quantize/x4fast-int8.js';
@@ -41,7 +41,7 @@ const source = x4fastInt8Source();
 const tensors = [...quantizedTensors(source, x4fastInt8Nodes(source))];
 const convInputs = new Set((source.graph?.node ?? []).filter((n) => n.opType === 'Conv').map((n) => n.input![0]));
 // Every calibrated tensor becomes a graph output so one run reads them all.
-const probe = x4fastInt8Source();
+const probe = decodeModel(encodeModel(source));
 for (const t of tensors) if (t !== 'input') probe.graph!.output!.push({ name: t, type: { tensorType: { elemType: 1 } } });
 const session = await ort.InferenceSession.create(encodeModel(probe), { intraOpNumThreads: 2 });
 

@@ -30,7 +30,8 @@ export interface QdqPlan {
   readonly inputMeans?: ReadonlyMap<string, ArrayLike<number>>;
 }
 
-function consumersOf(nodes: readonly NodeProto[]): Map<string, NodeProto[]> {
+/** Each tensor's reading nodes. */
+export function consumersOf(nodes: readonly NodeProto[]): Map<string, NodeProto[]> {
   const map = new Map<string, NodeProto[]>();
   for (const n of nodes) for (const i of n.input ?? []) map.set(i, [...(map.get(i) ?? []), n]);
   return map;
@@ -84,7 +85,8 @@ export function insertQdq(source: OnnxModel, plan: QdqPlan): OnnxModel {
     nodes.push({ name: `${name}/DQ`, opType: 'DequantizeLinear', input: [q, s, z], output: [dq(name)], attribute: [{ name: 'axis', type: INT_ATTR, i: 0 }] });
     return dq(name);
   };
-  for (const t of tensors) if (!(graph.node ?? []).some((n) => n.output?.includes(t))) qdqPair(t); // graph inputs
+  const graphInputs = new Set((graph.input ?? []).map((i) => i.name ?? ''));
+  for (const t of tensors) if (graphInputs.has(t)) qdqPair(t);
   for (const n of graph.node ?? []) {
     if (n.opType === 'Conv' && plan.nodes.has(n.name ?? '')) {
       const [x, wName, bName] = n.input!;

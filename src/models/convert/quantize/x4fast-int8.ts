@@ -9,7 +9,7 @@
 import { convertUpscaylModel } from '../ncnn-to-onnx.js';
 import { decodeModel, encodeModel, type OnnxModel } from '../onnx-read.js';
 import { uint8Params } from './activation-range.js';
-import { insertQdq } from './qdq-graph.js';
+import { consumersOf, insertQdq } from './qdq-graph.js';
 import { X4FAST_INT8_CALIBRATION } from './x4fast-int8-calibration.js';
 
 /** The fp32 graph the int8 model is made from (PReLUs in their int8 form: ncnn/prelu-rewrite.ts). */
@@ -24,12 +24,11 @@ export function x4fastInt8Source(): OnnxModel {
 export function x4fastInt8Nodes(model: OnnxModel): Set<string> {
   const nodes = model.graph?.node ?? [];
   const initializers = new Set((model.graph?.initializer ?? []).map((t) => t.name ?? ''));
-  const readers = new Map<string, string[]>();
-  for (const n of nodes) for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n.opType ?? '']);
+  const readers = consumersOf(nodes);
   const chosen = new Set<string>();
   for (const n of nodes) {
     const readBy = readers.get(n.output?.[0] ?? '') ?? [];
-    const prelu = n.opType === 'Add' && (n.input ?? []).every((i) => !initializers.has(i)) && readBy.length > 0 && readBy.every((op) => op === 'Conv');
+    const prelu = n.opType === 'Add' && (n.input ?? []).every((i) => !initializers.has(i)) && readBy.length > 0 && readBy.every((r) => r.opType === 'Conv');
     if (n.opType === 'Conv' || prelu) chosen.add(n.name ?? '');
   }
   return chosen;
